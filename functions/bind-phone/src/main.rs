@@ -1,0 +1,12 @@
+//! The `bind-phone` Lambda function: `POST /auth/phone`.
+//! Thin by design: logging, configuration and clients are set up once, then
+//! every request goes to the shared router.
+
+use wxauth_shared::config::ProcessEnv;
+use wxauth_shared::{lambda, logging, setup};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    logging::init();
+    lambda::run(setup::bind_phone_function(&ProcessEnv).await).await
+}

@@ -1,0 +1,45 @@
+//! Bearer tokens on protected routes.
+
+use super::{ApiError, ApiRequest};
+use crate::clock::Clock;
+use crate::tokens::{TokenSubject, TokenVerifier};
+use std::sync::Arc;
+
+/// Checks `Authorization: Bearer <token>` and yields who the token is about.
+#[derive(Clone)]
+pub struct Authenticator {
+    verifier: Arc<TokenVerifier>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Authenticator {
+    pub fn new(verifier: Arc<TokenVerifier>, clock: Arc<dyn Clock>) -> Self {
+        Self { verifier, clock }
+    }
+
+    pub fn authenticate(&self, request: &ApiRequest) -> Result<TokenSubject, ApiError> {
+        let header = request
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "missing Authorization header; send \"Bearer <token>\" from /auth/login",
+                )
+            })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::unauthorized("Authorization header must be \"Bearer <token>\"")
+            })?;
+        let claims = self.verifier.verify(token, self.clock.now_unix())?;
+        claims
+            .subject()
+            .ok_or_else(|| ApiError::unauthorized("token claims are malformed; log in again"))
+    }
+}

@@ -1,0 +1,144 @@
+//! Every error the API answers, mapped from the domain errors in one place.
+
+use super::ApiResponse;
+use crate::login::LoginError;
+use crate::store::StoreError;
+use crate::tokens::TokenError;
+use crate::wechat::WeChatError;
+use http::StatusCode;
+use serde_json::json;
+
+/// An error answer: `{"error": {"code", "message"}}` with a stable snake_case code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub retry_after_secs: Option<u32>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    fn retry_after(mut self, secs: u32) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error; the request id is in the logs",
+        )
+    }
+
+    pub fn into_response(self) -> ApiResponse {
+        let body = json!({"error": {"code": self.code, "message": self.message}}).to_string();
+        let mut response = ApiResponse::json(self.status, body);
+        if let Some(secs) = self.retry_after_secs {
+            response.headers.push(("retry-after", secs.to_string()));
+        }
+        response
+    }
+}
+
+impl From<WeChatError> for ApiError {
+    fn from(error: WeChatError) -> Self {
+        use StatusCode as S;
+        match error {
+            WeChatError::InvalidCode => Self::new(
+                S::BAD_REQUEST,
+                "invalid_code",
+                "WeChat rejected the login code (expired, from another app, or made by a devtools session of another appid); call wx.login again",
+            ),
+            WeChatError::CodeUsed => Self::new(
+                S::BAD_REQUEST,
+                "code_used",
+                "this login code was already used; codes are single-use, call wx.login again",
+            ),
+            WeChatError::RateLimited => Self::new(
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "WeChat's per-user rate limit was reached; retry in a minute",
+            )
+            .retry_after(60),
+            WeChatError::UserBlocked => Self::new(
+                S::FORBIDDEN,
+                "user_blocked",
+                "WeChat's risk control blocked this user",
+            ),
+            WeChatError::Busy { .. } => Self::new(
+                S::SERVICE_UNAVAILABLE,
+                "wechat_busy",
+                "WeChat is busy; retry shortly",
+            )
+            .retry_after(1),
+            WeChatError::Timeout => Self::new(
+                S::GATEWAY_TIMEOUT,
+                "wechat_timeout",
+                "WeChat did not answer in time; retry",
+            ),
+            WeChatError::Api { .. } | WeChatError::Malformed(_) | WeChatError::Unreachable(_) => {
+                Self::new(
+                    S::BAD_GATEWAY,
+                    "wechat_error",
+                    "WeChat returned an error or an unexpected answer",
+                )
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) | StoreError::Contention(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the user store is unavailable; retry shortly",
+            )
+            .retry_after(1),
+            StoreError::Corrupt(_) => Self::internal(),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Signing => Self::internal(),
+            other => Self::unauthorized(format!("{other}; log in again")),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(error: LoginError) -> Self {
+        match error {
+            LoginError::UnknownApp(appid) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "unknown_appid",
+                format!("appid {appid} is not served by this backend"),
+            ),
+            LoginError::WeChat(e) => e.into(),
+            LoginError::Store(e) => e.into(),
+            LoginError::Token(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The HTTP edge, free of any server or Lambda framework: a request comes in as
+//! [`ApiRequest`], leaves as [`ApiResponse`]. The Lambda adapter and the local
+//! server both call [`Router::handle`], so they run the very same code.
+
+mod auth;
+mod error;
+mod login;
+mod response;
+mod router;
+
+pub use auth::Authenticator;
+pub use error::ApiError;
+pub use response::ApiResponse;
+pub use router::Router;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+
+/// Bodies larger than this are refused with 413 before parsing. WeChat's
+/// encrypted payloads are a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// One HTTP request, as the edge adapters hand it over.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    /// The path without query string or API Gateway stage, e.g. `/auth/login`.
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The platform's request id (Lambda's) or one the local server made up.
+    pub request_id: String,
+}

@@ -1,0 +1,159 @@
+//! Routing: which routes this process serves, and the request span and access log.
+
+use super::{ApiError, ApiRequest, ApiResponse, Authenticator, MAX_BODY_BYTES, login};
+use crate::login::LoginService;
+use crate::tokens::Jwks;
+use http::{Method, StatusCode};
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The routes one process serves. Each Lambda function enables its own; the
+/// local server enables all. A route that is not enabled answers 404.
+#[derive(Default)]
+pub struct Router {
+    login: Option<LoginService>,
+    jwks: Option<Jwks>,
+    profile: Option<Authenticator>,
+    phone: Option<Authenticator>,
+}
+
+enum Route {
+    Login,
+    Jwks,
+    Profile,
+    Phone,
+}
+
+impl Route {
+    fn find(path: &str) -> Option<(Self, Method)> {
+        match path {
+            "/auth/login" => Some((Self::Login, Method::POST)),
+            "/.well-known/jwks.json" => Some((Self::Jwks, Method::GET)),
+            "/auth/profile" => Some((Self::Profile, Method::POST)),
+            "/auth/phone" => Some((Self::Phone, Method::POST)),
+            _ => None,
+        }
+    }
+}
+
+impl Router {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `POST /auth/login`.
+    pub fn with_login(mut self, service: LoginService) -> Self {
+        self.login = Some(service);
+        self
+    }
+
+    /// `GET /.well-known/jwks.json`.
+    pub fn with_jwks(mut self, jwks: Jwks) -> Self {
+        self.jwks = Some(jwks);
+        self
+    }
+
+    /// `POST /auth/profile`: authenticates, then answers 501 until decrypt-profile lands.
+    pub fn with_profile(mut self, auth: Authenticator) -> Self {
+        self.profile = Some(auth);
+        self
+    }
+
+    /// `POST /auth/phone`: authenticates, then answers 501 until bind-phone lands.
+    pub fn with_phone(mut self, auth: Authenticator) -> Self {
+        self.phone = Some(auth);
+        self
+    }
+
+    /// Handles one request. Never panics on input and always answers JSON.
+    pub async fn handle(&self, request: ApiRequest) -> ApiResponse {
+        let span = tracing::info_span!(
+            "request",
+            request_id = %request.request_id,
+            method = %request.method,
+            path = %request.path,
+        );
+        async move {
+            let started = Instant::now();
+            let response = match self.dispatch(&request).await {
+                Ok(response) => response,
+                Err(error) => {
+                    if error.status.is_server_error() {
+                        tracing::warn!(code = error.code, "request failed");
+                    }
+                    error.into_response()
+                }
+            };
+            tracing::info!(
+                status = response.status.as_u16(),
+                latency_ms = started.elapsed().as_secs_f64() * 1e3,
+                "request done"
+            );
+            response
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn dispatch(&self, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let not_found = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no route for {}", request.path),
+            )
+        };
+        let (route, method) = Route::find(&request.path).ok_or_else(not_found)?;
+        let enabled = match route {
+            Route::Login => self.login.is_some(),
+            Route::Jwks => self.jwks.is_some(),
+            Route::Profile => self.profile.is_some(),
+            Route::Phone => self.phone.is_some(),
+        };
+        if !enabled {
+            return Err(not_found());
+        }
+        if request.method != method {
+            return Err(ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{} only accepts {method}", request.path),
+            ));
+        }
+        if request.body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        match route {
+            Route::Login => match &self.login {
+                Some(service) => login::handle(service, request).await,
+                None => Err(not_found()),
+            },
+            Route::Jwks => match &self.jwks {
+                Some(jwks) => {
+                    let mut response = ApiResponse::json(StatusCode::OK, jwks.body());
+                    response.cacheable = true;
+                    Ok(response)
+                }
+                None => Err(not_found()),
+            },
+            Route::Profile | Route::Phone => {
+                let auth = if matches!(route, Route::Profile) {
+                    &self.profile
+                } else {
+                    &self.phone
+                };
+                let subject = auth.as_ref().ok_or_else(not_found)?.authenticate(request)?;
+                tracing::info!(user_id = %subject.user_id, "authenticated");
+                Err(ApiError::new(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "not_implemented",
+                    format!("{} is not implemented yet", request.path),
+                ))
+            }
+        }
+    }
+}

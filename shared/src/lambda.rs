@@ -1,0 +1,71 @@
+//! The lambda_http adapter: API Gateway HTTP API events in, the shared router,
+//! API Gateway answers out. The only module that knows about Lambda.
+
+use crate::api::{ApiRequest, Router};
+use crate::config::ConfigError;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
+
+/// Turns a lambda_http request into the edge's request type.
+fn to_api_request(request: Request) -> ApiRequest {
+    let request_id = request
+        .lambda_context_ref()
+        .map(|context| context.request_id.clone())
+        .filter(|id| !id.is_empty())
+        .or_else(|| match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // rawPath as API Gateway sent it: routes are matched on it, never on a stage prefix.
+    let raw_path = request.raw_http_path().to_owned();
+    let (parts, body) = request.into_parts();
+    let path = if raw_path.is_empty() {
+        parts.uri.path().to_owned()
+    } else {
+        raw_path
+    };
+    let body = match body {
+        Body::Empty => bytes::Bytes::new(),
+        Body::Text(text) => bytes::Bytes::from(text),
+        Body::Binary(bytes) => bytes::Bytes::from(bytes),
+        // A future body kind we do not know: treat as empty, the route will say 400.
+        _ => bytes::Bytes::new(),
+    };
+    ApiRequest {
+        method: parts.method,
+        path,
+        headers: parts.headers,
+        body,
+        request_id,
+    }
+}
+
+/// Handles one API Gateway request. Infallible: every outcome is an HTTP answer.
+pub async fn handle(router: &Router, request: Request) -> Response<Body> {
+    let response = router.handle(to_api_request(request)).await.into_http();
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Body::Text(body))
+}
+
+/// Serves the router on the Lambda Runtime API until the process is stopped.
+pub async fn serve(router: Router) -> Result<(), lambda_http::Error> {
+    // The router lives as long as the process; leaking it avoids an Arc per request.
+    let router: &'static Router = Box::leak(Box::new(router));
+    lambda_http::run(service_fn(move |request: Request| async move {
+        Ok::<_, lambda_http::Error>(handle(router, request).await)
+    }))
+    .await
+}
+
+/// A function's `main` after logging is set up: serve the router, or log why the
+/// configuration is unusable and exit (Lambda reports it as an init error).
+pub async fn run(router: Result<Router, ConfigError>) -> Result<(), lambda_http::Error> {
+    match router {
+        Ok(router) => serve(router).await,
+        Err(error) => {
+            tracing::error!(error = %error, "start-up failed");
+            Err(error.into())
+        }
+    }
+}

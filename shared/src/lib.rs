@@ -1,0 +1,25 @@
+//! wxauth's common library. Everything the three Lambda functions and the local
+//! server share lives here, organised as ports and adapters:
+//!
+//! - [`domain`]: the types that carry meaning (ids, session keys) and the use cases
+//!   ([`login`]).
+//! - ports: [`store::UserStore`], [`wechat::WeChatApi`], [`clock::Clock`].
+//! - adapters: [`store::dynamo`] (production), [`store::embedded`] (local runs),
+//!   [`wechat::HttpWeChat`] (the real WeChat API or the simulator).
+//! - [`tokens`]: our own RS256 JWTs and the JWKS document.
+//! - [`crypto`]: WeChat's open-data decryption and signatures.
+//! - the edge: [`api`] (framework-free HTTP routing and error mapping), [`lambda`]
+//!   (the lambda_http adapter), [`config`], [`logging`], [`setup`] (start-up wiring).
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod lambda;
+pub mod logging;
+pub mod login;
+pub mod setup;
+pub mod store;
+pub mod tokens;
+pub mod wechat;

@@ -1,0 +1,125 @@
+//! Start-up wiring: reads the configuration and builds every long-lived client
+//! once, before the first request. Each Lambda function calls its own builder;
+//! the local server calls [`all_routes`]. Any bad setting fails here, naming it.
+
+use crate::api::{Authenticator, Router};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY};
+use crate::login::LoginService;
+use crate::store::UserStore;
+use crate::store::dynamo::{DynamoStore, sdk_config_from_env};
+use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier};
+use crate::wechat::{HttpWeChat, WeChatApi};
+use std::sync::Arc;
+
+/// Signing and verification from one key setting.
+pub struct TokenKeys {
+    pub issuer: Arc<TokenIssuer>,
+    pub verifier: Arc<TokenVerifier>,
+    pub jwks: Jwks,
+}
+
+/// Reads the token settings; `signing_key_pem` overrides `TOKEN_SIGNING_KEY`.
+pub fn token_keys(
+    env: &dyn Env,
+    signing_key_pem: Option<String>,
+) -> Result<TokenKeys, ConfigError> {
+    let settings = config::token_settings(env, signing_key_pem)?;
+    let key = SigningKey::from_pem(&settings.signing_key_pem).map_err(|e| ConfigError {
+        var: TOKEN_SIGNING_KEY,
+        problem: format!("is not a usable RSA private key: {e}"),
+    })?;
+    let public = key.public().clone();
+    let jwks = Jwks::new([&public]);
+    let verifier = TokenVerifier::new(
+        vec![public],
+        settings.issuer.clone(),
+        settings.audience.clone(),
+    );
+    let issuer = TokenIssuer::new(key, settings.issuer, settings.audience, settings.ttl_secs);
+    Ok(TokenKeys {
+        issuer: Arc::new(issuer),
+        verifier: Arc::new(verifier),
+        jwks,
+    })
+}
+
+/// The WeChat HTTP client for `WECHAT_API_BASE`.
+pub fn wechat_client(env: &dyn Env) -> Result<Arc<dyn WeChatApi>, ConfigError> {
+    let settings = config::wechat_settings(env)?;
+    let client = HttpWeChat::new(&settings).map_err(|e| ConfigError {
+        var: config::WECHAT_API_BASE,
+        problem: format!("HTTP client: {e}"),
+    })?;
+    Ok(Arc::new(client))
+}
+
+/// The DynamoDB store for `TABLE_NAME`, with the SDK configured from the standard
+/// AWS variables.
+pub async fn dynamo_store(env: &dyn Env) -> Result<Arc<dyn UserStore>, ConfigError> {
+    let table = config::table_name(env)?;
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config_from_env().await);
+    Ok(Arc::new(DynamoStore::new(client, table)))
+}
+
+/// The login service for the configured apps.
+pub fn login_service(
+    env: &dyn Env,
+    wechat: Arc<dyn WeChatApi>,
+    store: Arc<dyn UserStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<LoginService, ConfigError> {
+    let apps = config::app_credentials(env)?;
+    Ok(LoginService::new(
+        apps,
+        wechat,
+        store,
+        keys.issuer.clone(),
+        clock,
+    ))
+}
+
+/// The `login` function: `POST /auth/login` and the JWKS.
+pub async fn login_function(env: &dyn Env) -> Result<Router, ConfigError> {
+    let keys = token_keys(env, None)?;
+    let wechat = wechat_client(env)?;
+    let store = dynamo_store(env).await?;
+    let login = login_service(env, wechat, store, &keys, Arc::new(SystemClock))?;
+    Ok(Router::new().with_login(login).with_jwks(keys.jwks))
+}
+
+/// The `decrypt-profile` function: `POST /auth/profile`.
+pub async fn decrypt_profile_function(env: &dyn Env) -> Result<Router, ConfigError> {
+    let keys = token_keys(env, None)?;
+    config::app_ids(env)?;
+    config::table_name(env)?;
+    Ok(Router::new().with_profile(Authenticator::new(keys.verifier, Arc::new(SystemClock))))
+}
+
+/// The `bind-phone` function: `POST /auth/phone`.
+pub async fn bind_phone_function(env: &dyn Env) -> Result<Router, ConfigError> {
+    let keys = token_keys(env, None)?;
+    config::app_credentials(env)?;
+    config::wechat_settings(env)?;
+    config::table_name(env)?;
+    Ok(Router::new().with_phone(Authenticator::new(keys.verifier, Arc::new(SystemClock))))
+}
+
+/// Every route in one router, over the given store and WeChat client: the local
+/// server and the HTTP tests.
+pub fn all_routes(
+    env: &dyn Env,
+    store: Arc<dyn UserStore>,
+    wechat: Arc<dyn WeChatApi>,
+    keys: TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<Router, ConfigError> {
+    let login = login_service(env, wechat, store, &keys, clock.clone())?;
+    let auth = Authenticator::new(keys.verifier, clock);
+    Ok(Router::new()
+        .with_login(login)
+        .with_jwks(keys.jwks)
+        .with_profile(auth.clone())
+        .with_phone(auth))
+}

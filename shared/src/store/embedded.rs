@@ -1,0 +1,244 @@
+//! The embedded store for local runs: a redb database file in the data directory.
+//! redb serialises write transactions, so each use-case step is one transaction
+//! and races resolve by construction.
+
+use super::{LoginOutcome, LoginRecord, Session, StoreError, UserStore, keys};
+use crate::domain::{AppId, OpenId, SessionKey, UnionId, UserId};
+use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::path::Path;
+use std::sync::Arc;
+
+/// One table of JSON items under the same keys as the DynamoDB table.
+const ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("items");
+
+#[derive(Serialize, Deserialize)]
+struct IdentityItem {
+    user_id: String,
+    session_key: String,
+    session_at: u64,
+    created_at: u64,
+    union_id: Option<String>,
+    has_phone: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UserItem {
+    created_at: u64,
+    identities: Vec<String>,
+    union_id: Option<String>,
+    phone: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UnionItem {
+    user_id: String,
+    created_at: u64,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn read<T: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    match table.get(key).map_err(unavailable)? {
+        Some(bytes) => serde_json::from_slice(bytes.value())
+            .map(Some)
+            .map_err(corrupt),
+        None => Ok(None),
+    }
+}
+
+fn write<T: Serialize>(
+    table: &mut Table<&str, &[u8]>,
+    key: &str,
+    item: &T,
+) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(item).map_err(corrupt)?;
+    table.insert(key, bytes.as_slice()).map_err(unavailable)?;
+    Ok(())
+}
+
+/// The embedded adapter. Cheap to clone.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) `wxauth.redb` in `data_dir`, creating the directory.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(unavailable)?;
+        let db = Database::create(data_dir.join("wxauth.redb")).map_err(unavailable)?;
+        let txn = db.begin_write().map_err(unavailable)?;
+        txn.open_table(ITEMS).map_err(unavailable)?;
+        txn.commit().map_err(unavailable)?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs blocking database work off the async threads.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(unavailable)?
+    }
+}
+
+fn record_login_in(db: &Database, login: &LoginRecord) -> Result<LoginOutcome, StoreError> {
+    let txn = db.begin_write().map_err(unavailable)?;
+    let outcome = {
+        let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+        let identity_key = keys::identity(&login.appid, &login.openid);
+        let existing: Option<IdentityItem> = read(&items, &identity_key)?;
+        match existing {
+            Some(mut identity) => {
+                identity.session_key = login.session_key.expose_base64().to_owned();
+                identity.session_at = login.now;
+                if let (None, Some(unionid)) = (&identity.union_id, &login.unionid) {
+                    link_union(&mut items, &mut identity, unionid, login.now)?;
+                }
+                write(&mut items, &identity_key, &identity)?;
+                outcome_of(&identity, false)?
+            }
+            None => {
+                let owner = match &login.unionid {
+                    Some(u) => read::<UnionItem>(&items, &keys::union(u))?.map(|item| item.user_id),
+                    None => None,
+                };
+                let identity_ref = keys::identity_ref(&login.appid, &login.openid);
+                let (user_id, is_new, has_phone) = match owner {
+                    Some(owner) => {
+                        let user_key = keys::user(&parse_user_id(&owner)?);
+                        let mut user: UserItem = read(&items, &user_key)?.ok_or_else(|| {
+                            corrupt(format!("union points to missing user {owner}"))
+                        })?;
+                        user.identities.push(identity_ref);
+                        write(&mut items, &user_key, &user)?;
+                        (owner, false, user.phone.is_some())
+                    }
+                    None => {
+                        let user_id = UserId::generate();
+                        let user = UserItem {
+                            created_at: login.now,
+                            identities: vec![identity_ref],
+                            union_id: login.unionid.as_ref().map(|u| u.as_str().to_owned()),
+                            phone: None,
+                        };
+                        write(&mut items, &keys::user(&user_id), &user)?;
+                        if let Some(u) = &login.unionid {
+                            let union = UnionItem {
+                                user_id: user_id.as_str().to_owned(),
+                                created_at: login.now,
+                            };
+                            write(&mut items, &keys::union(u), &union)?;
+                        }
+                        (user_id.as_str().to_owned(), true, false)
+                    }
+                };
+                let identity = IdentityItem {
+                    user_id,
+                    session_key: login.session_key.expose_base64().to_owned(),
+                    session_at: login.now,
+                    created_at: login.now,
+                    union_id: login.unionid.as_ref().map(|u| u.as_str().to_owned()),
+                    has_phone,
+                };
+                write(&mut items, &identity_key, &identity)?;
+                outcome_of(&identity, is_new)?
+            }
+        }
+    };
+    txn.commit().map_err(unavailable)?;
+    Ok(outcome)
+}
+
+/// Links a unionid the identity's user did not have, when nobody else holds it.
+fn link_union(
+    items: &mut Table<&str, &[u8]>,
+    identity: &mut IdentityItem,
+    unionid: &UnionId,
+    now: u64,
+) -> Result<(), StoreError> {
+    let union_key = keys::union(unionid);
+    if let Some(holder) = read::<UnionItem>(items, &union_key)? {
+        if holder.user_id != identity.user_id {
+            tracing::warn!(user_id = %identity.user_id, "unionid already linked to another user; left unlinked");
+            return Ok(());
+        }
+    } else {
+        write(
+            items,
+            &union_key,
+            &UnionItem {
+                user_id: identity.user_id.clone(),
+                created_at: now,
+            },
+        )?;
+    }
+    let user_key = keys::user(&parse_user_id(&identity.user_id)?);
+    if let Some(mut user) = read::<UserItem>(items, &user_key)? {
+        user.union_id
+            .get_or_insert_with(|| unionid.as_str().to_owned());
+        write(items, &user_key, &user)?;
+    }
+    identity.union_id = Some(unionid.as_str().to_owned());
+    Ok(())
+}
+
+fn parse_user_id(text: &str) -> Result<UserId, StoreError> {
+    UserId::parse(text).map_err(corrupt)
+}
+
+fn outcome_of(identity: &IdentityItem, is_new_user: bool) -> Result<LoginOutcome, StoreError> {
+    Ok(LoginOutcome {
+        user_id: parse_user_id(&identity.user_id)?,
+        is_new_user,
+        union_id: identity
+            .union_id
+            .clone()
+            .map(UnionId::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        has_phone: identity.has_phone,
+    })
+}
+
+#[async_trait::async_trait]
+impl UserStore for EmbeddedStore {
+    async fn record_login(&self, login: &LoginRecord) -> Result<LoginOutcome, StoreError> {
+        let login = login.clone();
+        self.blocking(move |db| record_login_in(db, &login)).await
+    }
+
+    async fn session(&self, appid: &AppId, openid: &OpenId) -> Result<Option<Session>, StoreError> {
+        let key = keys::identity(appid, openid);
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let items = txn.open_table(ITEMS).map_err(unavailable)?;
+            let Some(identity) = read::<IdentityItem>(&items, &key)? else {
+                return Ok(None);
+            };
+            let outcome = outcome_of(&identity, false)?;
+            Ok(Some(Session {
+                user_id: outcome.user_id,
+                session_key: SessionKey::parse(identity.session_key).map_err(corrupt)?,
+                union_id: outcome.union_id,
+                has_phone: identity.has_phone,
+                updated_at: identity.session_at,
+            }))
+        })
+        .await
+    }
+}

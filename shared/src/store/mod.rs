@@ -1,0 +1,96 @@
+//! The user store port, and its two adapters.
+//!
+//! The data model is the same in both: an *identity* per (appid, openid) holding
+//! our userId and the latest session_key; a *user* per userId listing its
+//! identities; a *union* per unionid naming the user it belongs to. The store
+//! offers whole use-case steps rather than reads and writes, so each adapter can
+//! make them atomic its own way (DynamoDB conditions and transactions; one redb
+//! write transaction).
+
+pub mod dynamo;
+pub mod embedded;
+
+use crate::domain::{AppId, OpenId, SessionKey, UnionId, UserId};
+
+/// A successful `jscode2session`, to be recorded.
+#[derive(Debug, Clone)]
+pub struct LoginRecord {
+    pub appid: AppId,
+    pub openid: OpenId,
+    pub unionid: Option<UnionId>,
+    pub session_key: SessionKey,
+    /// Unix seconds.
+    pub now: u64,
+}
+
+/// What a login did to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginOutcome {
+    pub user_id: UserId,
+    /// True only for the one login that created the user.
+    pub is_new_user: bool,
+    pub union_id: Option<UnionId>,
+    pub has_phone: bool,
+}
+
+/// The session of one identity, as the later handlers need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: UserId,
+    pub session_key: SessionKey,
+    pub union_id: Option<UnionId>,
+    pub has_phone: bool,
+    /// Unix seconds of the login that stored the session_key.
+    pub updated_at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or refused the request.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Concurrent writers kept conflicting after the bounded retries.
+    #[error("store contention: gave up after {0} attempts")]
+    Contention(u32),
+    /// An item did not have the shape we write.
+    #[error("store data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// The user store port.
+#[async_trait::async_trait]
+pub trait UserStore: Send + Sync {
+    /// Records a successful login, atomically:
+    /// - a known (appid, openid) keeps its user; its session_key is replaced
+    ///   (latest login wins), and a unionid it did not have yet is linked when
+    ///   no other user holds it;
+    /// - an unknown openid whose unionid is already linked joins that user;
+    /// - otherwise a new user is created, exactly once even when many logins for
+    ///   the same new openid race.
+    async fn record_login(&self, login: &LoginRecord) -> Result<LoginOutcome, StoreError>;
+
+    /// The stored session of (appid, openid), if that identity exists.
+    async fn session(&self, appid: &AppId, openid: &OpenId) -> Result<Option<Session>, StoreError>;
+}
+
+/// Storage keys. `#` cannot occur in ids (see `domain::ids`), so keys never collide.
+pub(crate) mod keys {
+    use crate::domain::{AppId, OpenId, UnionId, UserId};
+
+    pub fn identity(appid: &AppId, openid: &OpenId) -> String {
+        format!("IDENT#{appid}#{openid}")
+    }
+
+    /// How a user item lists an identity.
+    pub fn identity_ref(appid: &AppId, openid: &OpenId) -> String {
+        format!("{appid}#{openid}")
+    }
+
+    pub fn user(user_id: &UserId) -> String {
+        format!("USER#{user_id}")
+    }
+
+    pub fn union(unionid: &UnionId) -> String {
+        format!("UNION#{unionid}")
+    }
+}

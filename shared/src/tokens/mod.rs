@@ -1,0 +1,14 @@
+//! Our own tokens: RS256 JWTs with a `kid`, and the JWKS that publishes their keys.
+//!
+//! Signing and verification are written against aws-lc-rs directly so the RSA key
+//! is parsed once at start-up, not on every request.
+
+mod claims;
+mod jwks;
+mod jwt;
+mod keys;
+
+pub use claims::{Claims, TokenSubject};
+pub use jwks::Jwks;
+pub use jwt::{IssuedToken, TokenError, TokenIssuer, TokenVerifier};
+pub use keys::{KeyError, PublicJwk, SigningKey};

@@ -1,0 +1,99 @@
+//! The WeChat API over HTTPS (or over HTTP to the simulator).
+
+use super::call::CallPolicy;
+use super::{AppCredentials, Code2Session, WeChatApi, WeChatError};
+use crate::config::WeChatSettings;
+use std::time::Duration;
+
+/// WeChat's answers are a few hundred bytes; anything far larger is not WeChat.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The production adapter. Build it once at start-up: it owns the connection pool.
+#[derive(Debug, Clone)]
+pub struct HttpWeChat {
+    client: reqwest::Client,
+    api_base: String,
+    policy: CallPolicy,
+}
+
+impl HttpWeChat {
+    pub fn new(settings: &WeChatSettings) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .user_agent(concat!("wxauth/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            client,
+            api_base: settings.api_base.clone(),
+            policy: CallPolicy::new(settings.call_timeout),
+        })
+    }
+
+    /// Replaces the retry and time policy (tests shorten the backoff).
+    pub fn with_policy(mut self, policy: CallPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, WeChatError> {
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(WeChatError::Malformed("answer body too large".into()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// Describes a transport failure without the URL (our URLs carry the app secret),
+/// with its causes: reqwest's own text leaves out "connection refused" and the like.
+fn transport_error(error: reqwest::Error) -> WeChatError {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    WeChatError::Unreachable(text)
+}
+
+#[async_trait::async_trait]
+impl WeChatApi for HttpWeChat {
+    async fn code2session(
+        &self,
+        app: &AppCredentials,
+        code: &str,
+    ) -> Result<Code2Session, WeChatError> {
+        let url = format!("{}/sns/jscode2session", self.api_base);
+        self.policy
+            .run(|| async {
+                let response = self
+                    .client
+                    .get(&url)
+                    .query(&[
+                        ("appid", app.appid.as_str()),
+                        ("secret", app.secret.expose()),
+                        ("js_code", code),
+                        ("grant_type", "authorization_code"),
+                    ])
+                    .send()
+                    .await
+                    .map_err(transport_error)?;
+                let status = response.status();
+                let body = Self::read_body(response).await?;
+                Code2Session::parse(&body).map_err(|e| match e {
+                    WeChatError::Malformed(m) if !status.is_success() => {
+                        WeChatError::Malformed(format!("HTTP {status}: {m}"))
+                    }
+                    other => other,
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,113 @@
+//! WeChat error codes and the `errmsg` texts WeChat sends with them.
+//!
+//! Client code logs and sometimes matches on these texts, so they are copied
+//! from real WeChat answers (including oddities such as the double spaces of
+//! 45011), each followed by a `, rid: <request id>` suffix as WeChat does.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::random;
+
+/// -1: WeChat is busy; the one error clients are expected to retry.
+pub(crate) const SYSTEM_ERROR: i64 = -1;
+/// 40002: `grant_type` is not `authorization_code`.
+pub(crate) const INVALID_GRANT_TYPE: i64 = 40002;
+/// 40013: unknown `appid`.
+pub(crate) const INVALID_APPID: i64 = 40013;
+/// 40029: the login code is not valid (here: not a valid simulator code).
+pub(crate) const INVALID_CODE: i64 = 40029;
+/// 40125: `secret` does not belong to `appid`.
+pub(crate) const INVALID_APPSECRET: i64 = 40125;
+/// 40163: the login code was already exchanged once.
+pub(crate) const CODE_BEEN_USED: i64 = 40163;
+/// 40226: WeChat's risk control blocked this user.
+pub(crate) const HIGH_RISK_USER: i64 = 40226;
+/// 41002: no `appid` parameter.
+pub(crate) const APPID_MISSING: i64 = 41002;
+/// 41004: no `secret` parameter.
+pub(crate) const APPSECRET_MISSING: i64 = 41004;
+/// 41008: no `js_code` parameter.
+pub(crate) const MISSING_CODE: i64 = 41008;
+/// 45011: the per-minute API quota is exhausted.
+pub(crate) const MINUTE_QUOTA_REACHED: i64 = 45011;
+
+/// The message WeChat sends with `errcode`, without the rid suffix.
+///
+/// Codes the simulator has no text for get `"simulated error"`, which makes it
+/// obvious in logs that the error came from an injected `errcode=`.
+pub(crate) fn errmsg_for(errcode: i64) -> &'static str {
+    match errcode {
+        SYSTEM_ERROR => "system error",
+        40001 => "invalid credential, access_token is invalid or not latest",
+        INVALID_GRANT_TYPE => "invalid grant_type",
+        INVALID_APPID => "invalid appid",
+        40014 => "invalid access_token",
+        INVALID_CODE => "invalid code",
+        INVALID_APPSECRET => "invalid appsecret",
+        CODE_BEEN_USED => "code been used",
+        HIGH_RISK_USER => "high risk user",
+        41001 => "access_token missing",
+        APPID_MISSING => "appid missing",
+        APPSECRET_MISSING => "appsecret missing",
+        MISSING_CODE => "missing code",
+        42001 => "access_token expired",
+        45009 => "reach max api daily quota limit",
+        MINUTE_QUOTA_REACHED => "api minute-quota reach limit  mustslower  retry next minute",
+        _ => "simulated error",
+    }
+}
+
+/// A WeChat error answer body: `{"errcode":N,"errmsg":"text, rid: id"}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorBody {
+    errcode: i64,
+    errmsg: String,
+}
+
+impl ErrorBody {
+    /// The error answer for `errcode` with a fresh request id.
+    pub(crate) fn new(errcode: i64) -> Self {
+        Self {
+            errcode,
+            errmsg: format!("{}, rid: {}", errmsg_for(errcode), new_rid()),
+        }
+    }
+}
+
+/// A request id shaped like WeChat's, e.g. `6561a0b2-1c3d5e7f-2a4b6c8d`:
+/// the Unix time in hex, then two random 32-bit values in hex.
+fn new_rid() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    // WeChat's first part is 8 hex digits; truncation only matters after 2106.
+    let now = now as u32;
+    format!("{now:08x}-{:08x}-{:08x}", random::u32(), random::u32())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_carry_wechat_text_and_a_rid() {
+        let body = serde_json::to_string(&ErrorBody::new(INVALID_CODE)).unwrap();
+        let prefix = r#"{"errcode":40029,"errmsg":"invalid code, rid: "#;
+        assert!(body.starts_with(prefix), "{body}");
+        let rid = body[prefix.len()..].strip_suffix(r#""}"#).unwrap();
+        let parts: Vec<&str> = rid.split('-').collect();
+        assert_eq!(parts.len(), 3, "{rid}");
+        for part in parts {
+            assert_eq!(part.len(), 8, "{rid}");
+            assert!(part.bytes().all(|b| b.is_ascii_hexdigit()), "{rid}");
+        }
+    }
+
+    #[test]
+    fn unknown_codes_are_marked_as_simulated() {
+        assert_eq!(errmsg_for(12345), "simulated error");
+        assert_eq!(errmsg_for(SYSTEM_ERROR), "system error");
+    }
+}

@@ -1,0 +1,94 @@
+//! Simulated user identities: openids, unionids and session keys.
+//!
+//! Openids and unionids are derived deterministically from labels, so a test
+//! can compute the id it expects (`openid_for(appid, "alice")`) without asking
+//! the simulator, and the same label always means the same user across runs.
+
+use aws_lc_rs::digest::{SHA256, digest};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+use crate::random;
+
+/// Length of a WeChat openid/unionid, e.g. `oGZUI0egBJY1zhBYw2KhdUfwVJJE`.
+const ID_LEN: usize = 28;
+
+/// The openid WeChat would give user `user` in mini-program `appid`.
+///
+/// Like real openids it is 28 characters from the base64url alphabet starting
+/// with `o`, and differs between apps for the same user:
+/// `"o"` + the first 27 characters of base64url-nopad(sha256(`"openid|" + appid + "|" + user`)).
+pub fn openid_for(appid: &str, user: &str) -> String {
+    derived_id(&format!("openid|{appid}|{user}"))
+}
+
+/// The unionid of open-platform account `label`.
+///
+/// Unlike openids it does not depend on the app: a unionid is shared by all
+/// apps bound to one open-platform account. Same scheme as [`openid_for`] over
+/// `"unionid|" + label`.
+pub fn unionid_for(label: &str) -> String {
+    derived_id(&format!("unionid|{label}"))
+}
+
+/// `"o"` followed by the first 27 base64url characters of the SHA-256 of `input`.
+fn derived_id(input: &str) -> String {
+    let hash = digest(&SHA256, input.as_bytes());
+    let encoded = URL_SAFE_NO_PAD.encode(hash.as_ref());
+    let mut id = String::with_capacity(ID_LEN);
+    id.push('o');
+    id.push_str(&encoded[..ID_LEN - 1]);
+    id
+}
+
+/// A fresh session key as WeChat hands them out: 16 random bytes in standard
+/// base64 (24 characters, `==`-padded, may contain `+` and `/`).
+pub(crate) fn new_session_key() -> String {
+    STANDARD.encode(random::bytes::<16>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_wechat_id(id: &str) -> bool {
+        id.len() == ID_LEN
+            && id.starts_with('o')
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+
+    #[test]
+    fn openids_look_like_wechat_ones_and_are_deterministic() {
+        let id = openid_for("wx1", "alice");
+        assert!(is_wechat_id(&id), "{id}");
+        assert_eq!(id, openid_for("wx1", "alice"));
+        assert_ne!(id, openid_for("wx2", "alice"));
+        assert_ne!(id, openid_for("wx1", "bob"));
+    }
+
+    #[test]
+    fn openid_follows_the_documented_scheme() {
+        let hash = digest(&SHA256, b"openid|wx1|alice");
+        let expected = format!("o{}", &URL_SAFE_NO_PAD.encode(hash.as_ref())[..27]);
+        assert_eq!(openid_for("wx1", "alice"), expected);
+    }
+
+    #[test]
+    fn unionids_do_not_depend_on_the_app_and_differ_from_openids() {
+        let id = unionid_for("alice");
+        assert!(is_wechat_id(&id), "{id}");
+        assert_eq!(id, unionid_for("alice"));
+        assert_ne!(id, unionid_for("bob"));
+        assert_ne!(id, openid_for("", "alice"));
+    }
+
+    #[test]
+    fn session_keys_are_16_random_bytes_in_standard_base64() {
+        let key = new_session_key();
+        assert_eq!(key.len(), 24);
+        assert_eq!(STANDARD.decode(&key).unwrap().len(), 16);
+        assert_ne!(key, new_session_key());
+    }
+}

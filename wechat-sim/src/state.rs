@@ -1,0 +1,115 @@
+//! Everything the simulated WeChat remembers, per app and per user.
+//!
+//! All of it sits behind one mutex (see [`crate::Simulator`]) and is only
+//! touched in short synchronous sections, so each request sees and updates a
+//! consistent world (e.g. two racing exchanges of one code can't both win).
+//! Later endpoints add their state here: access tokens per app, phone numbers
+//! per user, ...
+
+use std::collections::HashMap;
+
+/// The simulated WeChat: the known mini-programs by appid.
+#[derive(Debug, Default)]
+pub(crate) struct World {
+    apps: HashMap<String, App>,
+}
+
+/// One mini-program.
+#[derive(Debug)]
+pub(crate) struct App {
+    /// The AppSecret callers must present.
+    pub(crate) secret: String,
+    /// Users who logged in to this app, by openid.
+    pub(crate) users: HashMap<String, User>,
+    /// Login codes presented for this app, by code text.
+    pub(crate) codes: HashMap<String, CodeUse>,
+}
+
+/// A user as seen by one app.
+#[derive(Debug, Default)]
+pub(crate) struct User {
+    /// Key of the user's latest session; WeChat replaces it on every login and
+    /// uses it to encrypt data handed to the mini-program.
+    pub(crate) session_key: Option<String>,
+    /// The user's unionid, when bound to an open-platform account.
+    pub(crate) unionid: Option<String>,
+}
+
+/// What happened to one login code so far.
+#[derive(Debug, Default)]
+pub(crate) struct CodeUse {
+    /// How many times the code was presented (valid requests only).
+    pub(crate) presentations: u64,
+    /// Whether the code was successfully exchanged, which uses it up.
+    pub(crate) used: bool,
+}
+
+/// Why the credentials of a request are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CredentialError {
+    UnknownAppid,
+    WrongSecret,
+}
+
+impl World {
+    /// A world knowing the given `(appid, secret)` pairs; a repeated appid
+    /// keeps its last secret.
+    pub(crate) fn new(apps: impl IntoIterator<Item = (String, String)>) -> Self {
+        let apps = apps
+            .into_iter()
+            .map(|(appid, secret)| {
+                let app = App {
+                    secret,
+                    users: HashMap::new(),
+                    codes: HashMap::new(),
+                };
+                (appid, app)
+            })
+            .collect();
+        Self { apps }
+    }
+
+    /// The app `appid` if `secret` is its secret.
+    pub(crate) fn authenticate(
+        &mut self,
+        appid: &str,
+        secret: &str,
+    ) -> Result<&mut App, CredentialError> {
+        let app = self
+            .apps
+            .get_mut(appid)
+            .ok_or(CredentialError::UnknownAppid)?;
+        if app.secret != secret {
+            return Err(CredentialError::WrongSecret);
+        }
+        Ok(app)
+    }
+
+    /// The app `appid`, if known.
+    pub(crate) fn app(&self, appid: &str) -> Option<&App> {
+        self.apps.get(appid)
+    }
+
+    /// The appids of all known apps, sorted.
+    pub(crate) fn appids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.apps.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+impl App {
+    /// The user `openid`, if they ever logged in.
+    pub(crate) fn user(&self, openid: &str) -> Option<&User> {
+        self.users.get(openid)
+    }
+
+    /// Records a successful login of `openid` with a new session key.
+    pub(crate) fn log_in(&mut self, openid: &str, session_key: String, unionid: Option<String>) {
+        let user = self.users.entry(openid.to_owned()).or_default();
+        user.session_key = Some(session_key);
+        if unionid.is_some() {
+            user.unionid = unionid;
+        }
+    }
+}
