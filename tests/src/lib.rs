@@ -1,1 +1,9 @@
+//! The test rig: the DynamoDB emulator, the WeChat simulator, and the HTTP
+//! surface driven with API Gateway HTTP API (v2) events, exactly as Lambda
+//! delivers them.
 
+pub mod emulator;
+pub mod events;
+pub mod harness;
+
+pub use harness::{Harness, StoreKind};

@@ -1,0 +1,9 @@
+//! Integration tests. Under `scripts/test.sh` the DynamoDB tests run against the
+//! emulator it starts; see `wxauth_tests::emulator`.
+
+mod concurrency;
+mod conformance;
+mod login_errors;
+mod login_flow;
+mod log_capture;
+mod request_budget;

@@ -1,0 +1,32 @@
+//! The DynamoDB emulator the test command starts (moto's server on 127.0.0.1).
+//!
+//! Tests that need it get a client here. Under the README's test command
+//! (`WXAUTH_REQUIRE_EMULATOR=1`) a missing emulator fails the test; a plain
+//! `cargo test` without one skips those tests with a message instead.
+
+use aws_sdk_dynamodb::Client;
+use wxauth_shared::store::dynamo::{RequestCounter, create_table, sdk_config_from_env};
+
+/// A client for the emulator, counting its requests, or `None` (skip) when no
+/// emulator is configured and none is required.
+pub async fn client() -> Option<(Client, RequestCounter)> {
+    if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
+        if std::env::var("WXAUTH_REQUIRE_EMULATOR").is_ok_and(|v| v == "1") {
+            panic!("WXAUTH_REQUIRE_EMULATOR=1 but AWS_ENDPOINT_URL_DYNAMODB is not set: run scripts/test.sh");
+        }
+        eprintln!("skipped: no DynamoDB emulator (AWS_ENDPOINT_URL_DYNAMODB unset); scripts/test.sh runs one");
+        return None;
+    }
+    let counter = RequestCounter::default();
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config_from_env().await)
+        .interceptor(counter.clone())
+        .build();
+    Some((Client::from_conf(config), counter))
+}
+
+/// A new, empty table with the production key schema, unique to the caller.
+pub async fn fresh_table(client: &Client) -> String {
+    let name = format!("wxauth-test-{}", uuid::Uuid::new_v4().simple());
+    create_table(client, &name).await.expect("create test table");
+    name
+}

@@ -1,0 +1,151 @@
+//! One backend under test: the shared router (every route) over a chosen store,
+//! talking to a fresh WeChat simulator, driven through the Lambda adapter.
+
+use crate::{emulator, events};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use wxauth_shared::api::Router;
+use wxauth_shared::clock::SystemClock;
+use wxauth_shared::config;
+use wxauth_shared::setup::{self, TokenKeys};
+use wxauth_shared::store::UserStore;
+use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
+use wxauth_shared::store::embedded::EmbeddedStore;
+use wxauth_shared::tokens::SigningKey;
+use wxauth_shared::wechat::HttpWeChat;
+use wxauth_wechat_sim::{RunningSimulator, Simulator};
+
+/// Two mini-programs of one Open Platform account.
+pub const APP_A: &str = "wxa1a1a1a1a1a1a1a1";
+pub const APP_B: &str = "wxb2b2b2b2b2b2b2b2";
+/// Distinctive secrets, so a log capture can look for them.
+pub const SECRET_A: &str = "app-secret-A-5f3c9e2d7b1a";
+pub const SECRET_B: &str = "app-secret-B-8e4d2c6a0f9b";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Dynamo,
+    Embedded,
+}
+
+/// One RSA key per test process: generating one per test would dominate the suite.
+pub fn signing_key_pem() -> &'static str {
+    static PEM: OnceLock<String> = OnceLock::new();
+    PEM.get_or_init(|| SigningKey::generate().expect("generate key").1)
+}
+
+/// A data directory removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let path = std::env::temp_dir().join(format!("wxauth-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self(path)
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub struct Harness {
+    pub sim: RunningSimulator,
+    pub router: Router,
+    pub store: Arc<dyn UserStore>,
+    /// DynamoDB requests sent so far (DynamoDB harnesses only).
+    pub dynamo_requests: Option<RequestCounter>,
+    pub env: HashMap<String, String>,
+    _data_dir: Option<TempDir>,
+}
+
+impl Harness {
+    /// A backend over `kind`, or `None` when that store is unavailable and may be
+    /// skipped (see [`emulator::client`]).
+    pub async fn start(kind: StoreKind) -> Option<Self> {
+        Self::start_with(kind, &[]).await
+    }
+
+    /// Same, with extra settings (e.g. `WECHAT_TIMEOUT_MS`).
+    pub async fn start_with(kind: StoreKind, settings: &[(&str, &str)]) -> Option<Self> {
+        let (store, dynamo_requests, data_dir): (Arc<dyn UserStore>, _, _) = match kind {
+            StoreKind::Dynamo => {
+                let (client, counter) = emulator::client().await?;
+                let table = emulator::fresh_table(&client).await;
+                counter.take();
+                (Arc::new(DynamoStore::new(client, table)), Some(counter), None)
+            }
+            StoreKind::Embedded => {
+                let dir = TempDir::new();
+                (Arc::new(EmbeddedStore::open(&dir.0).expect("open embedded store")), None, Some(dir))
+            }
+        };
+        let sim = Simulator::new([(APP_A, SECRET_A), (APP_B, SECRET_B)])
+            .start("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("start simulator");
+        let mut env: HashMap<String, String> = [
+            ("WECHAT_APPID", format!("{APP_A},{APP_B}")),
+            ("WECHAT_SECRET", format!("{SECRET_A},{SECRET_B}")),
+            ("WECHAT_API_BASE", sim.base_url().to_owned()),
+            ("TOKEN_ISSUER", "https://auth.example.com".to_owned()),
+            ("TOKEN_AUDIENCE", "wxauth-tests".to_owned()),
+            ("TOKEN_SIGNING_KEY", signing_key_pem().to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        for (k, v) in settings {
+            env.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let keys: TokenKeys = setup::token_keys(&env, None).expect("token settings");
+        let wechat_settings = config::wechat_settings(&env).expect("wechat settings");
+        let mut policy = wxauth_shared::wechat::CallPolicy::new(wechat_settings.call_timeout);
+        // Same policy as production but a short backoff, to keep the suite fast.
+        policy.first_backoff = Duration::from_millis(20);
+        let wechat = Arc::new(HttpWeChat::new(&wechat_settings).expect("http client").with_policy(policy));
+        let router = setup::all_routes(&env, store.clone(), wechat, keys, Arc::new(SystemClock)).expect("router");
+        Some(Self { sim, router, store, dynamo_requests, env, _data_dir: data_dir })
+    }
+
+    pub fn simulator(&self) -> &Simulator {
+        self.sim.simulator()
+    }
+
+    /// Sends one API Gateway v2 event through the Lambda adapter.
+    pub async fn call(&self, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> (u16, Value) {
+        let event = events::http_api_event(method, path, body, token);
+        let response = wxauth_shared::lambda::handle(&self.router, events::request(&event)).await;
+        events::status_and_json(response)
+    }
+
+    pub async fn post(&self, path: &str, body: &str, token: Option<&str>) -> (u16, Value) {
+        self.call("POST", path, Some(body), token).await
+    }
+
+    /// `POST /auth/login` with `code` (and `appid` when given).
+    pub async fn login(&self, code: &str, appid: Option<&str>) -> (u16, Value) {
+        let mut body = serde_json::json!({ "code": code });
+        if let Some(appid) = appid {
+            body["appid"] = appid.into();
+        }
+        self.post("/auth/login", &body.to_string(), None).await
+    }
+
+    /// A unique code for the simulated user `user`, with extra options.
+    pub fn code(user: &str, options: &str) -> String {
+        let nonce = uuid::Uuid::new_v4().simple();
+        if options.is_empty() { format!("{user};n={nonce}") } else { format!("{user};{options};n={nonce}") }
+    }
+}
