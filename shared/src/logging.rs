@@ -4,13 +4,32 @@
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// The filter: `RUST_LOG` if set, else `LOG_LEVEL` (the template's parameter),
-/// else `info`. Unparseable values fall back to `info` rather than failing.
+/// Dependencies stay at `info` or quieter whatever `LOG_LEVEL` says: at debug and
+/// trace, HTTP and SDK internals print request details (bodies, query strings)
+/// that carry secrets.
+const DEPENDENCY_CAPS: &str = "aws_smithy_runtime=info,aws_smithy_runtime_api=info,aws_smithy_http_client=info,\
+aws_config=info,aws_sdk_dynamodb=info,hyper=info,hyper_util=info,h2=info,reqwest=info,rustls=info,\
+lambda_runtime=info,lambda_http=info,axum=info,tower=info";
+
+/// The filter: `RUST_LOG` verbatim if set (an expert override, no caps); else
+/// `LOG_LEVEL` (the template's parameter: error, warn, info, debug or trace) for
+/// our own code with dependencies capped; else `info`. An unparseable value falls
+/// back to `info` rather than failing start-up.
+pub fn filter_from(rust_log: Option<&str>, log_level: Option<&str>) -> EnvFilter {
+    if let Some(directives) = rust_log.filter(|d| !d.trim().is_empty()) {
+        if let Ok(filter) = EnvFilter::try_new(directives) {
+            return filter;
+        }
+    }
+    let level = log_level.map(|l| l.trim().to_ascii_lowercase()).filter(|l| {
+        ["error", "warn", "info", "debug", "trace"].contains(&l.as_str())
+    });
+    let level = level.unwrap_or_else(|| "info".to_owned());
+    EnvFilter::try_new(format!("{level},{DEPENDENCY_CAPS}")).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
 fn filter() -> EnvFilter {
-    let directive = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("LOG_LEVEL"))
-        .unwrap_or_else(|_| "info".to_owned());
-    EnvFilter::try_new(directive.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"))
+    filter_from(std::env::var("RUST_LOG").ok().as_deref(), std::env::var("LOG_LEVEL").ok().as_deref())
 }
 
 /// A JSON subscriber writing to `writer`, with the given filter. Tests use it to

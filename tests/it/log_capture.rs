@@ -1,0 +1,82 @@
+//! Captures every log line the backend prints, at its most verbose setting
+//! (`LOG_LEVEL=trace`), across successful and failing logins, and checks that no
+//! secret is in it: no session_key, no app secret, no signing key, no token.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use wxauth_shared::logging;
+use wxauth_tests::StoreKind;
+use wxauth_tests::harness::{APP_A, APP_B, Harness, SECRET_A, SECRET_B, signing_key_pem};
+use wxauth_wechat_sim::openid_for;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The lines the scenario printed, with the secrets it saw.
+async fn scenario(kind: StoreKind) -> Option<(String, Vec<String>)> {
+    let h = Harness::start(kind).await?;
+    let mut secrets = vec![SECRET_A.to_owned(), SECRET_B.to_owned()];
+    for users in [("ivan", ""), ("judy", "unionid=acme-judy")] {
+        for appid in [APP_A, APP_B] {
+            for _ in 0..2 {
+                let (status, body) = h.login(&Harness::code(users.0, users.1), Some(appid)).await;
+                assert_eq!(status, 200, "{body}");
+                secrets.push(body["token"].as_str().unwrap().to_owned());
+                let key = h.simulator().current_session_key(appid, &openid_for(appid, users.0)).unwrap();
+                secrets.push(key);
+            }
+        }
+    }
+    for options in ["errcode=40029", "errcode=-1", "body=truncated", "body=garbage", "errcode=40125"] {
+        let (status, _) = h.login(&Harness::code("mallory", options), None).await;
+        assert_ne!(status, 200);
+    }
+    let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
+    assert_eq!(status, 401);
+    Some((String::new(), secrets))
+}
+
+async fn check(kind: StoreKind) {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = logging::json_subscriber(move || writer.clone(), logging::filter_from(None, Some("trace")));
+    let guard = tracing::subscriber::set_default(subscriber);
+    let Some((_, secrets)) = scenario(kind).await else { return };
+    drop(guard);
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+
+    assert!(logs.lines().count() > 20, "the capture saw the requests:\n{logs}");
+    for line in logs.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(value["level"].is_string() && value["timestamp"].is_string(), "{line}");
+    }
+    assert!(logs.contains("\"request_id\""), "request lines carry a request id");
+    assert!(logs.contains("login succeeded"));
+    let pem_body: String = signing_key_pem().lines().filter(|l| !l.starts_with("-----")).collect();
+    for secret in secrets.iter().map(String::as_str).chain(pem_body.as_bytes().chunks(40).map(|c| std::str::from_utf8(c).unwrap())) {
+        assert!(!logs.contains(secret), "a secret was logged: {secret}");
+        // JSON escaping turns `/` into `\/` in some encoders: look for that form too.
+        assert!(!logs.contains(&secret.replace('/', "\\/")), "a secret was logged (escaped): {secret}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_in_logs_dynamodb() {
+    check(StoreKind::Dynamo).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_in_logs_embedded() {
+    check(StoreKind::Embedded).await;
+}

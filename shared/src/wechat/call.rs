@@ -125,6 +125,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_deadline_bounds_the_whole_operation() {
+        // Slow busy answers and generous retries: the deadline still wins.
+        let policy = CallPolicy {
+            call_timeout: Duration::from_millis(300),
+            deadline: Duration::from_millis(700),
+            busy_retries: 10,
+            first_backoff: Duration::from_millis(50),
+        };
+        let started = Instant::now();
+        let result: Result<(), _> = policy
+            .run(|| async {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                Err(WeChatError::Busy { attempts: 1 })
+            })
+            .await;
+        assert!(matches!(result, Err(WeChatError::Busy { .. }) | Err(WeChatError::Timeout)), "{result:?}");
+        assert!(started.elapsed() <= Duration::from_millis(750), "took {:?}", started.elapsed());
+    }
+
+    #[test]
+    fn production_policy_never_exceeds_ten_seconds() {
+        let policy = CallPolicy::new(Duration::from_secs(60));
+        assert_eq!(policy.deadline, Duration::from_secs(10));
+        assert!(policy.call_timeout <= policy.deadline);
+    }
+
+    #[tokio::test]
     async fn other_errors_are_not_retried() {
         let calls = AtomicU32::new(0);
         let result: Result<(), _> = policy()
