@@ -45,12 +45,20 @@ impl Args {
         }
         let port = match port.filter(|p| !p.is_empty()) {
             None => 3000,
-            Some(p) => p.parse().map_err(|_| format!("port must be a number from 0 to 65535, got {p:?}"))?,
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("port must be a number from 0 to 65535, got {p:?}"))?,
         };
         Ok(Parsed::Run(Args {
             port,
-            host: host.filter(|h| !h.is_empty()).unwrap_or_else(|| "127.0.0.1".to_owned()),
-            data_dir: PathBuf::from(data_dir.filter(|d| !d.is_empty()).unwrap_or_else(|| ".wxauth".to_owned())),
+            host: host
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "127.0.0.1".to_owned()),
+            data_dir: PathBuf::from(
+                data_dir
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or_else(|| ".wxauth".to_owned()),
+            ),
         }))
     }
 }

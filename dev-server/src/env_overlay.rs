@@ -11,7 +11,10 @@ pub struct EnvOverlay<E> {
 
 impl<E: Env> EnvOverlay<E> {
     pub fn new(base: E) -> Self {
-        Self { base, overrides: HashMap::new() }
+        Self {
+            base,
+            overrides: HashMap::new(),
+        }
     }
 
     pub fn set(&mut self, name: &'static str, value: String) {
@@ -21,6 +24,9 @@ impl<E: Env> EnvOverlay<E> {
 
 impl<E: Env> Env for EnvOverlay<E> {
     fn var(&self, name: &str) -> Option<String> {
-        self.overrides.get(name).cloned().or_else(|| self.base.var(name))
+        self.overrides
+            .get(name)
+            .cloned()
+            .or_else(|| self.base.var(name))
     }
 }

@@ -9,7 +9,9 @@ use wxauth_shared::api::{ApiRequest, MAX_BODY_BYTES, Router};
 
 /// Our routes as the fallback; the simulator (when running) under its prefix.
 pub fn app(router: Router, simulator: Option<(&str, axum::Router)>) -> axum::Router {
-    let mut app = axum::Router::new().fallback(handle).with_state(Arc::new(router));
+    let mut app = axum::Router::new()
+        .fallback(handle)
+        .with_state(Arc::new(router));
     if let Some((prefix, routes)) = simulator {
         app = app.nest(prefix, routes);
     }

@@ -50,13 +50,19 @@ async fn run() -> Result<(), Error> {
     let simulator = if config::has_app_secret(&env) {
         None
     } else {
-        let appids = config::app_ids(&env).map(|ids| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>());
+        let appids = config::app_ids(&env)
+            .map(|ids| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>());
         let appids = appids.unwrap_or_else(|_| vec![SIMULATED_APPID.to_owned()]);
         let secrets = vec![SIMULATED_SECRET; appids.len()];
         env.set(config::WECHAT_APPID, appids.join(","));
         env.set(config::WECHAT_SECRET, secrets.join(","));
-        env.set(config::WECHAT_API_BASE, format!("{base_url}{SIMULATOR_PREFIX}"));
-        Some(Simulator::new(appids.into_iter().map(|id| (id, SIMULATED_SECRET))))
+        env.set(
+            config::WECHAT_API_BASE,
+            format!("{base_url}{SIMULATOR_PREFIX}"),
+        );
+        Some(Simulator::new(
+            appids.into_iter().map(|id| (id, SIMULATED_SECRET)),
+        ))
     };
 
     let signing_key = signing_key::load_or_create(&env, &args.data_dir)?;
@@ -65,7 +71,12 @@ async fn run() -> Result<(), Error> {
     let wechat = setup::wechat_client(&env)?;
     let router = setup::all_routes(&env, store, wechat, keys, Arc::new(SystemClock))?;
 
-    let app = http_edge::app(router, simulator.as_ref().map(|sim| (SIMULATOR_PREFIX, sim.router())));
+    let app = http_edge::app(
+        router,
+        simulator
+            .as_ref()
+            .map(|sim| (SIMULATOR_PREFIX, sim.router())),
+    );
     print_banner(&base_url, &args, simulator.is_some(), &env);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -75,17 +86,34 @@ async fn run() -> Result<(), Error> {
     Ok(())
 }
 
-fn print_banner(base_url: &str, args: &args::Args, simulated: bool, env: &env_overlay::EnvOverlay<ProcessEnv>) {
+fn print_banner(
+    base_url: &str,
+    args: &args::Args,
+    simulated: bool,
+    env: &env_overlay::EnvOverlay<ProcessEnv>,
+) {
     eprintln!("wxauth-dev listening on {base_url}");
     eprintln!("  data directory: {}", args.data_dir.display());
     if simulated {
-        let appid = config::app_ids(env).ok().and_then(|ids| ids.first().map(|id| id.to_string())).unwrap_or_default();
-        eprintln!("  WeChat: simulated in-process at {base_url}{SIMULATOR_PREFIX} (appid {appid}); set WECHAT_SECRET to use the real one");
-        eprintln!("  log in as the simulated user \"alice\" (any code text works; codes are single-use, so change n):");
+        let appid = config::app_ids(env)
+            .ok()
+            .and_then(|ids| ids.first().map(|id| id.to_string()))
+            .unwrap_or_default();
+        eprintln!(
+            "  WeChat: simulated in-process at {base_url}{SIMULATOR_PREFIX} (appid {appid}); set WECHAT_SECRET to use the real one"
+        );
+        eprintln!(
+            "  log in as the simulated user \"alice\" (any code text works; codes are single-use, so change n):"
+        );
         eprintln!(
             "    curl -s -X POST {base_url}/auth/login -H 'content-type: application/json' -d '{{\"code\":\"alice;n=1\"}}'"
         );
     } else {
-        eprintln!("  WeChat: {}", config::wechat_settings(env).map(|w| w.api_base).unwrap_or_default());
+        eprintln!(
+            "  WeChat: {}",
+            config::wechat_settings(env)
+                .map(|w| w.api_base)
+                .unwrap_or_default()
+        );
     }
 }

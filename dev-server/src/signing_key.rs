@@ -9,7 +9,10 @@ const FILE_NAME: &str = "signing-key.pem";
 
 /// `None` means "use TOKEN_SIGNING_KEY"; `Some(pem)` is the data directory's key.
 pub fn load_or_create(env: &dyn Env, data_dir: &Path) -> Result<Option<String>, std::io::Error> {
-    if env.var(TOKEN_SIGNING_KEY).is_some_and(|v| !v.trim().is_empty()) {
+    if env
+        .var(TOKEN_SIGNING_KEY)
+        .is_some_and(|v| !v.trim().is_empty())
+    {
         return Ok(None);
     }
     let path = data_dir.join(FILE_NAME);
@@ -21,7 +24,10 @@ pub fn load_or_create(env: &dyn Env, data_dir: &Path) -> Result<Option<String>, 
     std::fs::create_dir_all(data_dir)?;
     let (_, pem) = SigningKey::generate().map_err(std::io::Error::other)?;
     write_private(&path, &pem)?;
-    eprintln!("wxauth-dev: generated a token signing key in {}", path.display());
+    eprintln!(
+        "wxauth-dev: generated a token signing key in {}",
+        path.display()
+    );
     Ok(Some(pem))
 }
 
@@ -29,7 +35,11 @@ pub fn load_or_create(env: &dyn Env, data_dir: &Path) -> Result<Option<String>, 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(text.as_bytes())
 }
 

@@ -16,20 +16,25 @@ lambda_runtime=info,lambda_http=info,axum=info,tower=info";
 /// our own code with dependencies capped; else `info`. An unparseable value falls
 /// back to `info` rather than failing start-up.
 pub fn filter_from(rust_log: Option<&str>, log_level: Option<&str>) -> EnvFilter {
-    if let Some(directives) = rust_log.filter(|d| !d.trim().is_empty()) {
-        if let Ok(filter) = EnvFilter::try_new(directives) {
-            return filter;
-        }
+    if let Some(Ok(filter)) = rust_log
+        .filter(|d| !d.trim().is_empty())
+        .map(EnvFilter::try_new)
+    {
+        return filter;
     }
-    let level = log_level.map(|l| l.trim().to_ascii_lowercase()).filter(|l| {
-        ["error", "warn", "info", "debug", "trace"].contains(&l.as_str())
-    });
+    let level = log_level
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| ["error", "warn", "info", "debug", "trace"].contains(&l.as_str()));
     let level = level.unwrap_or_else(|| "info".to_owned());
-    EnvFilter::try_new(format!("{level},{DEPENDENCY_CAPS}")).unwrap_or_else(|_| EnvFilter::new("info"))
+    EnvFilter::try_new(format!("{level},{DEPENDENCY_CAPS}"))
+        .unwrap_or_else(|_| EnvFilter::new("info"))
 }
 
 fn filter() -> EnvFilter {
-    filter_from(std::env::var("RUST_LOG").ok().as_deref(), std::env::var("LOG_LEVEL").ok().as_deref())
+    filter_from(
+        std::env::var("RUST_LOG").ok().as_deref(),
+        std::env::var("LOG_LEVEL").ok().as_deref(),
+    )
 }
 
 /// A JSON subscriber writing to `writer`, with the given filter. Tests use it to

@@ -18,13 +18,19 @@ pub struct Subject {
 async fn dynamo() -> Option<Subject> {
     let (client, _) = emulator::client().await?;
     let table = emulator::fresh_table(&client).await;
-    Some(Subject { store: Arc::new(DynamoStore::new(client, table)), _guard: None })
+    Some(Subject {
+        store: Arc::new(DynamoStore::new(client, table)),
+        _guard: None,
+    })
 }
 
 async fn embedded() -> Option<Subject> {
     let dir = TempDir::new();
     let store = EmbeddedStore::open(&dir.0).expect("open embedded store");
-    Some(Subject { store: Arc::new(store), _guard: Some(dir) })
+    Some(Subject {
+        store: Arc::new(store),
+        _guard: Some(dir),
+    })
 }
 
 fn key(byte: u8) -> SessionKey {
@@ -48,11 +54,23 @@ fn unique(prefix: &str) -> String {
 
 async fn first_login_creates_a_user(s: Subject) {
     let openid = unique("o");
-    let outcome = s.store.record_login(&record("wxA", &openid, None, 1, 100)).await.unwrap();
+    let outcome = s
+        .store
+        .record_login(&record("wxA", &openid, None, 1, 100))
+        .await
+        .unwrap();
     assert!(outcome.is_new_user);
     assert!(!outcome.has_phone);
     assert_eq!(outcome.union_id, None);
-    let session = s.store.session(&AppId::parse("wxA").unwrap(), &OpenId::parse(&openid).unwrap()).await.unwrap().unwrap();
+    let session = s
+        .store
+        .session(
+            &AppId::parse("wxA").unwrap(),
+            &OpenId::parse(&openid).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(session.user_id, outcome.user_id);
     assert_eq!(session.session_key, key(1));
     assert_eq!(session.updated_at, 100);
@@ -60,66 +78,157 @@ async fn first_login_creates_a_user(s: Subject) {
 
 async fn returning_login_keeps_the_user_and_the_latest_key_wins(s: Subject) {
     let openid = unique("o");
-    let first = s.store.record_login(&record("wxA", &openid, None, 1, 100)).await.unwrap();
-    let second = s.store.record_login(&record("wxA", &openid, None, 2, 200)).await.unwrap();
+    let first = s
+        .store
+        .record_login(&record("wxA", &openid, None, 1, 100))
+        .await
+        .unwrap();
+    let second = s
+        .store
+        .record_login(&record("wxA", &openid, None, 2, 200))
+        .await
+        .unwrap();
     assert!(!second.is_new_user);
     assert_eq!(second.user_id, first.user_id);
-    let session = s.store.session(&AppId::parse("wxA").unwrap(), &OpenId::parse(&openid).unwrap()).await.unwrap().unwrap();
+    let session = s
+        .store
+        .session(
+            &AppId::parse("wxA").unwrap(),
+            &OpenId::parse(&openid).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(session.session_key, key(2));
     assert_eq!(session.updated_at, 200);
 }
 
 async fn unknown_identity_has_no_session(s: Subject) {
-    let none = s.store.session(&AppId::parse("wxA").unwrap(), &OpenId::parse(unique("o")).unwrap()).await.unwrap();
+    let none = s
+        .store
+        .session(
+            &AppId::parse("wxA").unwrap(),
+            &OpenId::parse(unique("o")).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(none, None);
 }
 
 async fn same_openid_in_two_apps_is_two_identities(s: Subject) {
     let openid = unique("o");
-    let a = s.store.record_login(&record("wxA", &openid, None, 1, 100)).await.unwrap();
-    let b = s.store.record_login(&record("wxB", &openid, None, 2, 100)).await.unwrap();
+    let a = s
+        .store
+        .record_login(&record("wxA", &openid, None, 1, 100))
+        .await
+        .unwrap();
+    let b = s
+        .store
+        .record_login(&record("wxB", &openid, None, 2, 100))
+        .await
+        .unwrap();
     assert!(a.is_new_user && b.is_new_user);
     assert_ne!(a.user_id, b.user_id);
 }
 
 async fn unionid_joins_the_user_across_apps(s: Subject) {
     let unionid = unique("u");
-    let a = s.store.record_login(&record("wxA", &unique("o"), Some(&unionid), 1, 100)).await.unwrap();
+    let a = s
+        .store
+        .record_login(&record("wxA", &unique("o"), Some(&unionid), 1, 100))
+        .await
+        .unwrap();
     assert!(a.is_new_user);
-    assert_eq!(a.union_id.as_ref().map(|u| u.as_str()), Some(unionid.as_str()));
+    assert_eq!(
+        a.union_id.as_ref().map(|u| u.as_str()),
+        Some(unionid.as_str())
+    );
     let openid_b = unique("o");
-    let b = s.store.record_login(&record("wxB", &openid_b, Some(&unionid), 2, 150)).await.unwrap();
-    assert!(!b.is_new_user, "the second app's first login joins the existing user");
+    let b = s
+        .store
+        .record_login(&record("wxB", &openid_b, Some(&unionid), 2, 150))
+        .await
+        .unwrap();
+    assert!(
+        !b.is_new_user,
+        "the second app's first login joins the existing user"
+    );
     assert_eq!(b.user_id, a.user_id);
-    let again = s.store.record_login(&record("wxB", &openid_b, Some(&unionid), 3, 160)).await.unwrap();
+    let again = s
+        .store
+        .record_login(&record("wxB", &openid_b, Some(&unionid), 3, 160))
+        .await
+        .unwrap();
     assert_eq!(again.user_id, a.user_id);
     assert!(!again.is_new_user);
-    let session = s.store.session(&AppId::parse("wxB").unwrap(), &OpenId::parse(&openid_b).unwrap()).await.unwrap().unwrap();
+    let session = s
+        .store
+        .session(
+            &AppId::parse("wxB").unwrap(),
+            &OpenId::parse(&openid_b).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(session.session_key, key(3));
 }
 
 async fn unionid_arriving_later_is_linked(s: Subject) {
     let openid = unique("o");
     let unionid = unique("u");
-    let first = s.store.record_login(&record("wxA", &openid, None, 1, 100)).await.unwrap();
-    let linked = s.store.record_login(&record("wxA", &openid, Some(&unionid), 2, 200)).await.unwrap();
+    let first = s
+        .store
+        .record_login(&record("wxA", &openid, None, 1, 100))
+        .await
+        .unwrap();
+    let linked = s
+        .store
+        .record_login(&record("wxA", &openid, Some(&unionid), 2, 200))
+        .await
+        .unwrap();
     assert_eq!(linked.user_id, first.user_id);
-    assert_eq!(linked.union_id.as_ref().map(|u| u.as_str()), Some(unionid.as_str()));
+    assert_eq!(
+        linked.union_id.as_ref().map(|u| u.as_str()),
+        Some(unionid.as_str())
+    );
     // Another app's openid with that unionid now joins the same user.
-    let other = s.store.record_login(&record("wxB", &unique("o"), Some(&unionid), 3, 300)).await.unwrap();
+    let other = s
+        .store
+        .record_login(&record("wxB", &unique("o"), Some(&unionid), 3, 300))
+        .await
+        .unwrap();
     assert_eq!(other.user_id, first.user_id);
 }
 
 async fn unionid_held_by_another_user_is_not_taken(s: Subject) {
     let unionid = unique("u");
-    let holder = s.store.record_login(&record("wxA", &unique("o"), Some(&unionid), 1, 100)).await.unwrap();
+    let holder = s
+        .store
+        .record_login(&record("wxA", &unique("o"), Some(&unionid), 1, 100))
+        .await
+        .unwrap();
     let openid = unique("o");
-    let other = s.store.record_login(&record("wxB", &openid, None, 2, 100)).await.unwrap();
+    let other = s
+        .store
+        .record_login(&record("wxB", &openid, None, 2, 100))
+        .await
+        .unwrap();
     assert_ne!(other.user_id, holder.user_id);
-    let again = s.store.record_login(&record("wxB", &openid, Some(&unionid), 3, 200)).await.unwrap();
-    assert_eq!(again.user_id, other.user_id, "an existing identity keeps its user");
+    let again = s
+        .store
+        .record_login(&record("wxB", &openid, Some(&unionid), 3, 200))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.user_id, other.user_id,
+        "an existing identity keeps its user"
+    );
     assert_eq!(again.union_id, None, "the unionid stays with its holder");
-    let newcomer = s.store.record_login(&record("wxC", &unique("o"), Some(&unionid), 4, 300)).await.unwrap();
+    let newcomer = s
+        .store
+        .record_login(&record("wxC", &unique("o"), Some(&unionid), 4, 300))
+        .await
+        .unwrap();
     assert_eq!(newcomer.user_id, holder.user_id);
 }
 
@@ -130,17 +239,37 @@ async fn concurrent_first_logins_create_one_user(s: Subject) {
     for i in 0..30u8 {
         let store = s.store.clone();
         let login = record("wxA", &openid, Some(&unionid), i, 100 + u64::from(i));
-        tasks.push(tokio::spawn(async move { store.record_login(&login).await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            store.record_login(&login).await.unwrap()
+        }));
     }
     let mut outcomes = Vec::new();
     for task in tasks {
         outcomes.push(task.await.unwrap());
     }
     let first = &outcomes[0].user_id;
-    assert!(outcomes.iter().all(|o| &o.user_id == first), "one user for one openid");
-    assert_eq!(outcomes.iter().filter(|o| o.is_new_user).count(), 1, "created exactly once");
-    let session = s.store.session(&AppId::parse("wxA").unwrap(), &OpenId::parse(&openid).unwrap()).await.unwrap().unwrap();
-    assert!(session.session_key.expose_bytes()[0] < 30, "a session key of one of the logins is stored");
+    assert!(
+        outcomes.iter().all(|o| &o.user_id == first),
+        "one user for one openid"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_new_user).count(),
+        1,
+        "created exactly once"
+    );
+    let session = s
+        .store
+        .session(
+            &AppId::parse("wxA").unwrap(),
+            &OpenId::parse(&openid).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        session.session_key.expose_bytes()[0] < 30,
+        "a session key of one of the logins is stored"
+    );
 }
 
 macro_rules! conformance_suite {

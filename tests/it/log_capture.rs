@@ -33,12 +33,21 @@ async fn scenario(kind: StoreKind) -> Option<(String, Vec<String>)> {
                 let (status, body) = h.login(&Harness::code(users.0, users.1), Some(appid)).await;
                 assert_eq!(status, 200, "{body}");
                 secrets.push(body["token"].as_str().unwrap().to_owned());
-                let key = h.simulator().current_session_key(appid, &openid_for(appid, users.0)).unwrap();
+                let key = h
+                    .simulator()
+                    .current_session_key(appid, &openid_for(appid, users.0))
+                    .unwrap();
                 secrets.push(key);
             }
         }
     }
-    for options in ["errcode=40029", "errcode=-1", "body=truncated", "body=garbage", "errcode=40125"] {
+    for options in [
+        "errcode=40029",
+        "errcode=-1",
+        "body=truncated",
+        "body=garbage",
+        "errcode=40125",
+    ] {
         let (status, _) = h.login(&Harness::code("mallory", options), None).await;
         assert_ne!(status, 200);
     }
@@ -50,24 +59,50 @@ async fn scenario(kind: StoreKind) -> Option<(String, Vec<String>)> {
 async fn check(kind: StoreKind) {
     let capture = Capture::default();
     let writer = capture.clone();
-    let subscriber = logging::json_subscriber(move || writer.clone(), logging::filter_from(None, Some("trace")));
+    let subscriber = logging::json_subscriber(
+        move || writer.clone(),
+        logging::filter_from(None, Some("trace")),
+    );
     let guard = tracing::subscriber::set_default(subscriber);
-    let Some((_, secrets)) = scenario(kind).await else { return };
+    let Some((_, secrets)) = scenario(kind).await else {
+        return;
+    };
     drop(guard);
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
 
-    assert!(logs.lines().count() > 20, "the capture saw the requests:\n{logs}");
+    assert!(
+        logs.lines().count() > 20,
+        "the capture saw the requests:\n{logs}"
+    );
     for line in logs.lines() {
-        let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-        assert!(value["level"].is_string() && value["timestamp"].is_string(), "{line}");
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            value["level"].is_string() && value["timestamp"].is_string(),
+            "{line}"
+        );
     }
-    assert!(logs.contains("\"request_id\""), "request lines carry a request id");
+    assert!(
+        logs.contains("\"request_id\""),
+        "request lines carry a request id"
+    );
     assert!(logs.contains("login succeeded"));
-    let pem_body: String = signing_key_pem().lines().filter(|l| !l.starts_with("-----")).collect();
-    for secret in secrets.iter().map(String::as_str).chain(pem_body.as_bytes().chunks(40).map(|c| std::str::from_utf8(c).unwrap())) {
+    let pem_body: String = signing_key_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    for secret in secrets.iter().map(String::as_str).chain(
+        pem_body
+            .as_bytes()
+            .chunks(40)
+            .map(|c| std::str::from_utf8(c).unwrap()),
+    ) {
         assert!(!logs.contains(secret), "a secret was logged: {secret}");
         // JSON escaping turns `/` into `\/` in some encoders: look for that form too.
-        assert!(!logs.contains(&secret.replace('/', "\\/")), "a secret was logged (escaped): {secret}");
+        assert!(
+            !logs.contains(&secret.replace('/', "\\/")),
+            "a secret was logged (escaped): {secret}"
+        );
     }
 }
 

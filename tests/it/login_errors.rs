@@ -14,16 +14,28 @@ async fn attempt(h: &Harness, options: &str) -> (u16, String, bool) {
     let (status, body) = h.login(&Harness::code(&user, options), None).await;
     let code = body["error"]["code"].as_str().unwrap_or("").to_owned();
     if status != 200 {
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
     }
     let openid = OpenId::parse(openid_for(APP_A, &user)).unwrap();
-    let written = h.store.session(&AppId::parse(APP_A).unwrap(), &openid).await.unwrap().is_some();
+    let written = h
+        .store
+        .session(&AppId::parse(APP_A).unwrap(), &openid)
+        .await
+        .unwrap()
+        .is_some();
     (status, code, written)
 }
 
 #[tokio::test]
 async fn wechat_errcodes_map_to_stable_codes() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else { return };
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
     let cases = [
         ("errcode=40029", 400, "invalid_code"),
         ("errcode=40163", 400, "code_used"),
@@ -46,52 +58,98 @@ async fn wechat_errcodes_map_to_stable_codes() {
 
 #[tokio::test]
 async fn a_reused_code_is_code_used() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else { return };
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
     let code = Harness::code("erin", "");
     assert_eq!(h.login(&code, None).await.0, 200);
     let (status, body) = h.login(&code, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("code_used")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("code_used"))
+    );
 }
 
 #[tokio::test]
 async fn busy_is_retried_with_backoff_then_succeeds_or_gives_up() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else { return };
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
     let before = h.simulator().calls("jscode2session");
     let (status, _, written) = attempt(&h, "errcode=-1;times=2").await;
-    assert_eq!(status, 200, "two busy answers, then success on the third attempt");
+    assert_eq!(
+        status, 200,
+        "two busy answers, then success on the third attempt"
+    );
     assert!(written);
     assert_eq!(h.simulator().calls("jscode2session") - before, 3);
 
     let before = h.simulator().calls("jscode2session");
     let (status, code, written) = attempt(&h, "errcode=-1").await;
-    assert_eq!((status, code.as_str(), written), (503, "wechat_busy", false));
-    assert_eq!(h.simulator().calls("jscode2session") - before, 3, "bounded: three attempts");
+    assert_eq!(
+        (status, code.as_str(), written),
+        (503, "wechat_busy", false)
+    );
+    assert_eq!(
+        h.simulator().calls("jscode2session") - before,
+        3,
+        "bounded: three attempts"
+    );
 }
 
 #[tokio::test]
 async fn no_answer_in_time_is_wechat_timeout() {
-    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("WECHAT_TIMEOUT_MS", "300")]).await else { return };
+    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("WECHAT_TIMEOUT_MS", "300")]).await
+    else {
+        return;
+    };
     let started = Instant::now();
     let (status, code, written) = attempt(&h, "delay_ms=3000").await;
-    assert_eq!((status, code.as_str(), written), (504, "wechat_timeout", false));
-    assert!(started.elapsed() < Duration::from_millis(2_000), "answered after {:?}", started.elapsed());
+    assert_eq!(
+        (status, code.as_str(), written),
+        (504, "wechat_timeout", false)
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(2_000),
+        "answered after {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn wrong_secret_and_unreachable_wechat_are_wechat_error() {
-    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("WECHAT_SECRET", "wrong-a,wrong-b")]).await else { return };
-    assert_eq!(attempt(&h, "").await, (502, "wechat_error".to_owned(), false));
+    let Some(h) =
+        Harness::start_with(StoreKind::Embedded, &[("WECHAT_SECRET", "wrong-a,wrong-b")]).await
+    else {
+        return;
+    };
+    assert_eq!(
+        attempt(&h, "").await,
+        (502, "wechat_error".to_owned(), false)
+    );
 
     // A port nothing listens on: bind one, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base = format!("http://127.0.0.1:{port}");
-    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("WECHAT_API_BASE", &base)]).await else { return };
-    assert_eq!(attempt(&h, "").await, (502, "wechat_error".to_owned(), false));
+    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("WECHAT_API_BASE", &base)]).await
+    else {
+        return;
+    };
+    assert_eq!(
+        attempt(&h, "").await,
+        (502, "wechat_error".to_owned(), false)
+    );
 }
 
 #[tokio::test]
 async fn malformed_requests_are_bad_request() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else { return };
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
     let long_code = format!("{{\"code\":\"{}\"}}", "x".repeat(300));
     let bodies = [
         "",
@@ -110,9 +168,21 @@ async fn malformed_requests_are_bad_request() {
     ];
     for body in bodies {
         let (status, answer) = h.post("/auth/login", body, None).await;
-        assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("bad_request")), "{body:?}");
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (400, Some("bad_request")),
+            "{body:?}"
+        );
     }
     let (status, answer) = h.call("POST", "/auth/login", None, None).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("bad_request")), "no body");
-    assert_eq!(h.simulator().calls("jscode2session"), 0, "refused before calling WeChat");
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "no body"
+    );
+    assert_eq!(
+        h.simulator().calls("jscode2session"),
+        0,
+        "refused before calling WeChat"
+    );
 }

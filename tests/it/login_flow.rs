@@ -5,8 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use wxauth_shared::tokens::{SigningKey, TokenIssuer, TokenSubject};
-use wxauth_tests::harness::{APP_A, APP_B, Harness, signing_key_pem};
 use wxauth_tests::StoreKind;
+use wxauth_tests::harness::{APP_A, APP_B, Harness, signing_key_pem};
 use wxauth_wechat_sim::{openid_for, unionid_for};
 
 fn token_part(token: &str, index: usize) -> Value {
@@ -16,7 +16,9 @@ fn token_part(token: &str, index: usize) -> Value {
 
 #[tokio::test]
 async fn new_user_then_returning_user() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else { return };
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
     let (status, first) = h.login(&Harness::code("alice", ""), None).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["tokenType"], "Bearer");
@@ -28,7 +30,10 @@ async fn new_user_then_returning_user() {
     let openid = openid_for(APP_A, "alice");
 
     // The session_key stays server-side: not in the answer, not in the token.
-    let session_key = h.simulator().current_session_key(APP_A, &openid).expect("simulator issued a key");
+    let session_key = h
+        .simulator()
+        .current_session_key(APP_A, &openid)
+        .expect("simulator issued a key");
     assert!(!first.to_string().contains(&session_key));
     let token = first["token"].as_str().unwrap();
     let header = token_part(token, 0);
@@ -40,7 +45,10 @@ async fn new_user_then_returning_user() {
     assert_eq!(claims["sub"], user_id.as_str());
     assert_eq!(claims["openid"], openid.as_str());
     assert_eq!(claims["appid"], APP_A);
-    assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 7200);
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        7200
+    );
     assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16));
 
     // The token's kid is in the JWKS, whose key verifies it (the protected route accepts it).
@@ -50,7 +58,10 @@ async fn new_user_then_returning_user() {
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
     assert_eq!(jwks["keys"][0]["alg"], "RS256");
     let (status, answer) = h.post("/auth/profile", "{}", Some(token)).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (501, Some("not_implemented")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (501, Some("not_implemented"))
+    );
 
     // A returning user keeps the userId; the stored session_key is the latest one.
     let (status, second) = h.login(&Harness::code("alice", ""), None).await;
@@ -59,90 +70,188 @@ async fn new_user_then_returning_user() {
     assert_eq!(second["userId"], user_id.as_str());
     let latest = h.simulator().current_session_key(APP_A, &openid).unwrap();
     let appid = wxauth_shared::domain::AppId::parse(APP_A).unwrap();
-    let stored = h.store.session(&appid, &wxauth_shared::domain::OpenId::parse(&openid).unwrap()).await.unwrap().unwrap();
+    let stored = h
+        .store
+        .session(
+            &appid,
+            &wxauth_shared::domain::OpenId::parse(&openid).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.session_key.expose_base64(), latest);
     assert_ne!(latest, session_key, "the simulator rotates keys per login");
 }
 
 #[tokio::test]
 async fn unionid_joins_apps_of_one_open_platform() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else { return };
-    let (status, a) = h.login(&Harness::code("bob", "unionid=acme-bob"), Some(APP_A)).await;
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
+    let (status, a) = h
+        .login(&Harness::code("bob", "unionid=acme-bob"), Some(APP_A))
+        .await;
     assert_eq!(status, 200, "{a}");
-    assert_eq!((a["isNewUser"].as_bool(), a["hasUnionId"].as_bool()), (Some(true), Some(true)));
-    let (status, b) = h.login(&Harness::code("bob", "unionid=acme-bob"), Some(APP_B)).await;
+    assert_eq!(
+        (a["isNewUser"].as_bool(), a["hasUnionId"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let (status, b) = h
+        .login(&Harness::code("bob", "unionid=acme-bob"), Some(APP_B))
+        .await;
     assert_eq!(status, 200, "{b}");
-    assert_eq!(b["isNewUser"], false, "the openid of app B joined the user of app A");
+    assert_eq!(
+        b["isNewUser"], false,
+        "the openid of app B joined the user of app A"
+    );
     assert_eq!(b["userId"], a["userId"]);
-    assert_eq!(token_part(b["token"].as_str().unwrap(), 1)["openid"], openid_for(APP_B, "bob").as_str());
+    assert_eq!(
+        token_part(b["token"].as_str().unwrap(), 1)["openid"],
+        openid_for(APP_B, "bob").as_str()
+    );
     assert_ne!(openid_for(APP_A, "bob"), openid_for(APP_B, "bob"));
     assert!(!unionid_for("acme-bob").is_empty());
 }
 
 #[tokio::test]
 async fn the_embedded_store_serves_the_same_flow() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else { return };
-    let (status, first) = h.login(&Harness::code("carol", "unionid=acme-carol"), None).await;
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
+    let (status, first) = h
+        .login(&Harness::code("carol", "unionid=acme-carol"), None)
+        .await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["isNewUser"], true);
-    let (_, again) = h.login(&Harness::code("carol", "unionid=acme-carol"), Some(APP_B)).await;
-    assert_eq!((again["isNewUser"].as_bool(), again["userId"].clone()), (Some(false), first["userId"].clone()));
+    let (_, again) = h
+        .login(&Harness::code("carol", "unionid=acme-carol"), Some(APP_B))
+        .await;
+    assert_eq!(
+        (again["isNewUser"].as_bool(), again["userId"].clone()),
+        (Some(false), first["userId"].clone())
+    );
 }
 
 #[tokio::test]
 async fn appid_must_be_a_configured_app() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else { return };
-    let (status, body) = h.login(&Harness::code("dave", ""), Some("wx0000000000000000")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("unknown_appid")));
-    let (status, body) = h.login(&Harness::code("dave", ""), Some("not an appid")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")));
-    assert_eq!(h.simulator().calls("jscode2session"), 0, "refused before calling WeChat");
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
+    let (status, body) = h
+        .login(&Harness::code("dave", ""), Some("wx0000000000000000"))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("unknown_appid"))
+    );
+    let (status, body) = h
+        .login(&Harness::code("dave", ""), Some("not an appid"))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+    assert_eq!(
+        h.simulator().calls("jscode2session"),
+        0,
+        "refused before calling WeChat"
+    );
 }
 
 #[tokio::test]
 async fn protected_routes_need_a_valid_token() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else { return };
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
     let key = || SigningKey::from_pem(signing_key_pem()).unwrap();
     let subject = TokenSubject {
         user_id: wxauth_shared::domain::UserId::parse("u-1").unwrap(),
         appid: wxauth_shared::domain::AppId::parse(APP_A).unwrap(),
         openid: wxauth_shared::domain::OpenId::parse("o-1").unwrap(),
     };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let expired = TokenIssuer::new(key(), "https://auth.example.com".into(), "wxauth-tests".into(), 60)
-        .issue(&subject, now - 3_600)
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .token;
-    let wrong_audience = TokenIssuer::new(key(), "https://auth.example.com".into(), "someone-else".into(), 600)
-        .issue(&subject, now)
-        .unwrap()
-        .token;
-    let stranger = TokenIssuer::new(SigningKey::generate().unwrap().0, "https://auth.example.com".into(), "wxauth-tests".into(), 600)
-        .issue(&subject, now)
-        .unwrap()
-        .token;
-    let valid = TokenIssuer::new(key(), "https://auth.example.com".into(), "wxauth-tests".into(), 600)
-        .issue(&subject, now)
-        .unwrap()
-        .token;
+        .as_secs();
+    let expired = TokenIssuer::new(
+        key(),
+        "https://auth.example.com".into(),
+        "wxauth-tests".into(),
+        60,
+    )
+    .issue(&subject, now - 3_600)
+    .unwrap()
+    .token;
+    let wrong_audience = TokenIssuer::new(
+        key(),
+        "https://auth.example.com".into(),
+        "someone-else".into(),
+        600,
+    )
+    .issue(&subject, now)
+    .unwrap()
+    .token;
+    let stranger = TokenIssuer::new(
+        SigningKey::generate().unwrap().0,
+        "https://auth.example.com".into(),
+        "wxauth-tests".into(),
+        600,
+    )
+    .issue(&subject, now)
+    .unwrap()
+    .token;
+    let valid = TokenIssuer::new(
+        key(),
+        "https://auth.example.com".into(),
+        "wxauth-tests".into(),
+        600,
+    )
+    .issue(&subject, now)
+    .unwrap()
+    .token;
     for path in ["/auth/profile", "/auth/phone"] {
-        for token in [None, Some("garbage"), Some(expired.as_str()), Some(wrong_audience.as_str()), Some(stranger.as_str())] {
+        for token in [
+            None,
+            Some("garbage"),
+            Some(expired.as_str()),
+            Some(wrong_audience.as_str()),
+            Some(stranger.as_str()),
+        ] {
             let (status, body) = h.post(path, "{}", token).await;
-            assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")), "{path} {token:?}");
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (401, Some("unauthorized")),
+                "{path} {token:?}"
+            );
         }
         let (status, body) = h.post(path, "{}", Some(&valid)).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (501, Some("not_implemented")), "{path}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (501, Some("not_implemented")),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn unknown_routes_methods_and_oversized_bodies() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else { return };
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
     let (status, body) = h.call("GET", "/auth/login", None, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
     let (status, body) = h.call("GET", "/nowhere", None, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
     let huge = format!("{{\"code\":\"{}\"}}", "x".repeat(70 * 1024));
     let (status, body) = h.post("/auth/login", &huge, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
 }

@@ -3,7 +3,7 @@
 
 mod concurrency;
 mod conformance;
+mod log_capture;
 mod login_errors;
 mod login_flow;
-mod log_capture;
 mod request_budget;

@@ -5,8 +5,13 @@ use wxauth_tests::harness::{APP_B, Harness};
 
 #[tokio::test]
 async fn returning_login_costs_one_request_and_a_new_user_two() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else { return };
-    let counter = h.dynamo_requests.clone().expect("DynamoDB harness counts requests");
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
+    let counter = h
+        .dynamo_requests
+        .clone()
+        .expect("DynamoDB harness counts requests");
     counter.take();
 
     let (status, _) = h.login(&Harness::code("frank", ""), None).await;
@@ -18,19 +23,34 @@ async fn returning_login_costs_one_request_and_a_new_user_two() {
     assert_eq!(status, 200);
     assert_eq!(counter.take(), 1, "a returning user's login is one request");
 
-    let (status, _) = h.login(&Harness::code("grace", "unionid=acme-grace"), None).await;
+    let (status, _) = h
+        .login(&Harness::code("grace", "unionid=acme-grace"), None)
+        .await;
     assert_eq!(status, 200);
     let with_union = counter.take();
-    assert!(with_union <= 2, "a new user with a unionid took {with_union} requests");
+    assert!(
+        with_union <= 2,
+        "a new user with a unionid took {with_union} requests"
+    );
 
-    let (status, _) = h.login(&Harness::code("grace", "unionid=acme-grace"), None).await;
+    let (status, _) = h
+        .login(&Harness::code("grace", "unionid=acme-grace"), None)
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(counter.take(), 1, "returning with a linked unionid is one request");
+    assert_eq!(
+        counter.take(),
+        1,
+        "returning with a linked unionid is one request"
+    );
 
     // A new openid joining an existing user through its unionid (another app).
-    let (status, body) = h.login(&Harness::code("grace", "unionid=acme-grace"), Some(APP_B)).await;
+    let (status, body) = h
+        .login(&Harness::code("grace", "unionid=acme-grace"), Some(APP_B))
+        .await;
     assert_eq!((status, body["isNewUser"].as_bool()), (200, Some(false)));
     let join = counter.take();
     assert!(join <= 4, "joining through a unionid took {join} requests");
-    println!("DynamoDB requests per login: new user {new_user}, new user with unionid {with_union}, returning 1, unionid join {join}");
+    println!(
+        "DynamoDB requests per login: new user {new_user}, new user with unionid {with_union}, returning 1, unionid join {join}"
+    );
 }

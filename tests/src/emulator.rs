@@ -12,9 +12,13 @@ use wxauth_shared::store::dynamo::{RequestCounter, create_table, sdk_config_from
 pub async fn client() -> Option<(Client, RequestCounter)> {
     if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
         if std::env::var("WXAUTH_REQUIRE_EMULATOR").is_ok_and(|v| v == "1") {
-            panic!("WXAUTH_REQUIRE_EMULATOR=1 but AWS_ENDPOINT_URL_DYNAMODB is not set: run scripts/test.sh");
+            panic!(
+                "WXAUTH_REQUIRE_EMULATOR=1 but AWS_ENDPOINT_URL_DYNAMODB is not set: run scripts/test.sh"
+            );
         }
-        eprintln!("skipped: no DynamoDB emulator (AWS_ENDPOINT_URL_DYNAMODB unset); scripts/test.sh runs one");
+        eprintln!(
+            "skipped: no DynamoDB emulator (AWS_ENDPOINT_URL_DYNAMODB unset); scripts/test.sh runs one"
+        );
         return None;
     }
     let counter = RequestCounter::default();
@@ -27,6 +31,8 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
 /// A new, empty table with the production key schema, unique to the caller.
 pub async fn fresh_table(client: &Client) -> String {
     let name = format!("wxauth-test-{}", uuid::Uuid::new_v4().simple());
-    create_table(client, &name).await.expect("create test table");
+    create_table(client, &name)
+        .await
+        .expect("create test table");
     name
 }

@@ -45,7 +45,8 @@ pub fn http_api_event(method: &str, path: &str, body: Option<&str>, token: Optio
 
 /// Parses an event the way lambda_http does for a function.
 pub fn request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("event parses as an API Gateway v2 request")
+    lambda_http::request::from_str(&event.to_string())
+        .expect("event parses as an API Gateway v2 request")
 }
 
 /// Status and JSON body of a function's answer.
@@ -56,6 +57,7 @@ pub fn status_and_json(response: Response<Body>) -> (u16, Value) {
         Body::Binary(bytes) => String::from_utf8(bytes.clone()).expect("utf-8 body"),
         _ => String::new(),
     };
-    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("answer is not JSON ({e}): {body:?}"));
+    let json = serde_json::from_str(&body)
+        .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {body:?}"));
     (status, json)
 }

@@ -42,7 +42,8 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new() -> Self {
-        let path = std::env::temp_dir().join(format!("wxauth-test-{}", uuid::Uuid::new_v4().simple()));
+        let path =
+            std::env::temp_dir().join(format!("wxauth-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&path).expect("create temp dir");
         Self(path)
     }
@@ -84,11 +85,19 @@ impl Harness {
                 let (client, counter) = emulator::client().await?;
                 let table = emulator::fresh_table(&client).await;
                 counter.take();
-                (Arc::new(DynamoStore::new(client, table)), Some(counter), None)
+                (
+                    Arc::new(DynamoStore::new(client, table)),
+                    Some(counter),
+                    None,
+                )
             }
             StoreKind::Embedded => {
                 let dir = TempDir::new();
-                (Arc::new(EmbeddedStore::open(&dir.0).expect("open embedded store")), None, Some(dir))
+                (
+                    Arc::new(EmbeddedStore::open(&dir.0).expect("open embedded store")),
+                    None,
+                    Some(dir),
+                )
             }
         };
         let sim = Simulator::new([(APP_A, SECRET_A), (APP_B, SECRET_B)])
@@ -114,9 +123,21 @@ impl Harness {
         let mut policy = wxauth_shared::wechat::CallPolicy::new(wechat_settings.call_timeout);
         // Same policy as production but a short backoff, to keep the suite fast.
         policy.first_backoff = Duration::from_millis(20);
-        let wechat = Arc::new(HttpWeChat::new(&wechat_settings).expect("http client").with_policy(policy));
-        let router = setup::all_routes(&env, store.clone(), wechat, keys, Arc::new(SystemClock)).expect("router");
-        Some(Self { sim, router, store, dynamo_requests, env, _data_dir: data_dir })
+        let wechat = Arc::new(
+            HttpWeChat::new(&wechat_settings)
+                .expect("http client")
+                .with_policy(policy),
+        );
+        let router = setup::all_routes(&env, store.clone(), wechat, keys, Arc::new(SystemClock))
+            .expect("router");
+        Some(Self {
+            sim,
+            router,
+            store,
+            dynamo_requests,
+            env,
+            _data_dir: data_dir,
+        })
     }
 
     pub fn simulator(&self) -> &Simulator {
@@ -124,7 +145,13 @@ impl Harness {
     }
 
     /// Sends one API Gateway v2 event through the Lambda adapter.
-    pub async fn call(&self, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> (u16, Value) {
         let event = events::http_api_event(method, path, body, token);
         let response = wxauth_shared::lambda::handle(&self.router, events::request(&event)).await;
         events::status_and_json(response)
@@ -146,6 +173,10 @@ impl Harness {
     /// A unique code for the simulated user `user`, with extra options.
     pub fn code(user: &str, options: &str) -> String {
         let nonce = uuid::Uuid::new_v4().simple();
-        if options.is_empty() { format!("{user};n={nonce}") } else { format!("{user};{options};n={nonce}") }
+        if options.is_empty() {
+            format!("{user};n={nonce}")
+        } else {
+            format!("{user};{options};n={nonce}")
+        }
     }
 }

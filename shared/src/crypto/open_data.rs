@@ -21,7 +21,7 @@ pub fn decrypt_open_data(
     iv: &[u8; 16],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, DecryptError> {
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(DecryptError::BadLength);
     }
     // A 16-byte key always makes a valid AES-128 key, so these cannot fail.

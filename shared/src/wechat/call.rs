@@ -140,8 +140,18 @@ mod tests {
                 Err(WeChatError::Busy { attempts: 1 })
             })
             .await;
-        assert!(matches!(result, Err(WeChatError::Busy { .. }) | Err(WeChatError::Timeout)), "{result:?}");
-        assert!(started.elapsed() <= Duration::from_millis(750), "took {:?}", started.elapsed());
+        assert!(
+            matches!(
+                result,
+                Err(WeChatError::Busy { .. }) | Err(WeChatError::Timeout)
+            ),
+            "{result:?}"
+        );
+        assert!(
+            started.elapsed() <= Duration::from_millis(750),
+            "took {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -6,10 +6,10 @@ mod credentials;
 mod errors;
 mod http;
 
+pub use call::CallPolicy;
 pub use code2session::Code2Session;
 pub use credentials::{AppCredentials, AppSecret};
 pub use errors::WeChatError;
-pub use call::CallPolicy;
 pub use http::HttpWeChat;
 
 /// What the domain needs from WeChat's servers.

@@ -1,0 +1,158 @@
+//! Runs the README's "Run it locally" commands as written: the local server
+//! (the binary `cargo run -p wxauth-dev` runs) and the curl login against it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+        .expect("README.md")
+}
+
+/// The `sh` code blocks of the README section `heading`, one string each.
+fn sh_blocks(readme: &str, heading: &str) -> Vec<String> {
+    let section = readme.split(heading).nth(1).expect("section exists");
+    let section = section.split("\n## ").next().unwrap();
+    section
+        .split("```sh\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().trim().to_owned())
+        .collect()
+}
+
+struct Server {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the local server as a fresh user would (no WeChat settings, no key),
+/// on a free port, and waits for its banner.
+fn start(data_dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wxauth-dev"))
+        .args(["--port", "0", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("WECHAT_APPID")
+        .env_remove("WECHAT_SECRET")
+        .env_remove("WECHAT_API_BASE")
+        .env_remove("TOKEN_SIGNING_KEY")
+        .env_remove("PORT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wxauth-dev");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut banner = String::new();
+    let base_url = loop {
+        let line = lines
+            .next()
+            .expect("server printed its banner")
+            .expect("read stderr");
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(url) = line.strip_prefix("wxauth-dev listening on ") {
+            break url.trim().to_owned();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base_url }
+}
+
+fn run_sh(command: &str) -> serde_json::Value {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .output()
+        .expect("run sh");
+    assert!(output.status.success(), "{command} failed: {output:?}");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{command}: not JSON ({e}): {output:?}"))
+}
+
+#[test]
+fn readme_local_run_serves_a_simulated_login_to_curl() {
+    let readme = readme();
+    let blocks = sh_blocks(&readme, "## Run it locally");
+    assert_eq!(
+        blocks[0], "cargo run -p wxauth-dev",
+        "the README's run command"
+    );
+    let curl = &blocks[1];
+    assert!(
+        curl.starts_with("curl ") && curl.contains("http://127.0.0.1:3000/auth/login"),
+        "{curl}"
+    );
+    // The Chinese quick start shows the same commands.
+    let quick = sh_blocks(&readme, "## 快速开始").join("\n");
+    assert!(
+        quick.contains("cargo run -p wxauth-dev")
+            && quick.contains(curl.as_str())
+            && quick.contains("scripts/test.sh")
+    );
+
+    let data_dir: PathBuf =
+        std::env::temp_dir().join(format!("wxauth-quickstart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let server = start(&data_dir);
+    let on = |base_url: &str, command: &str| command.replace("http://127.0.0.1:3000", base_url);
+
+    let first = run_sh(&on(&server.base_url, curl));
+    assert_eq!(first["tokenType"], "Bearer", "{first}");
+    assert_eq!(first["isNewUser"], true, "{first}");
+    let jwks = run_sh(&on(
+        &server.base_url,
+        "curl -s http://127.0.0.1:3000/.well-known/jwks.json",
+    ));
+    let kid = jwks["keys"][0]["kid"].clone();
+    assert!(kid.is_string());
+    drop(server);
+
+    // Restarted on the same data directory: same users, same signing key.
+    let server = start(&data_dir);
+    let again = run_sh(&on(&server.base_url, &curl.replace("n=1", "n=2")));
+    assert_eq!(again["isNewUser"], false, "{again}");
+    assert_eq!(again["userId"], first["userId"]);
+    let jwks = run_sh(&on(
+        &server.base_url,
+        "curl -s http://127.0.0.1:3000/.well-known/jwks.json",
+    ));
+    assert_eq!(jwks["keys"][0]["kid"], kid, "the generated key was kept");
+    let reused = run_sh(&on(&server.base_url, &curl.replace("n=1", "n=2")));
+    assert_eq!(
+        reused["error"]["code"], "code_used",
+        "codes are single-use: {reused}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
+fn bad_settings_stop_the_server_naming_them() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wxauth-dev"))
+        .args(["--port", "0", "--data-dir"])
+        .arg(std::env::temp_dir().join(format!("wxauth-badcfg-{}", std::process::id())))
+        .env("WECHAT_APPID", "wx1")
+        .env("WECHAT_SECRET", "s1")
+        .env("TOKEN_TTL_SECS", "forever")
+        .output()
+        .expect("run wxauth-dev");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("TOKEN_TTL_SECS"), "{stderr}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_wxauth-dev"))
+        .args(["--port", "nope"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("port"));
+}
