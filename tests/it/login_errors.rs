@@ -186,3 +186,78 @@ async fn malformed_requests_are_bad_request() {
         "refused before calling WeChat"
     );
 }
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, max: usize) -> Vec<u8> {
+        let len = (self.next() as usize) % max;
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() as usize) % items.len()]
+    }
+}
+
+#[tokio::test]
+async fn arbitrary_input_never_answers_a_server_error() {
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
+    let mut noise = Noise(0x5eed_cafe_f00d_beef);
+    let fragments = [
+        "{",
+        "}",
+        "\"code\"",
+        ":",
+        "\"",
+        "null",
+        "[",
+        "]",
+        ",",
+        "\"appid\"",
+        "1e999",
+        "\\u0000",
+        "\u{1F600}",
+        "true",
+    ];
+    for round in 0..400 {
+        let body = match round % 3 {
+            0 => String::from_utf8_lossy(&noise.bytes(300)).into_owned(),
+            1 => (0..(noise.next() % 12)).map(|_| noise.pick(&fragments)).collect(),
+            _ => serde_json::json!({ "code": String::from_utf8_lossy(&noise.bytes(40)), "appid": noise.pick(&["", APP_A, "wx", "x".repeat(80).as_str()]) }).to_string(),
+        };
+        let path = noise.pick(&[
+            "/auth/login",
+            "/auth/profile",
+            "/auth/phone",
+            "/.well-known/jwks.json",
+            "/",
+            "/auth/login/",
+        ]);
+        let method = noise.pick(&["POST", "GET", "PUT", "DELETE"]);
+        // Header values must be visible ASCII to reach a function at all.
+        let token: String = noise
+            .bytes(60)
+            .iter()
+            .map(|b| char::from(b % 94 + 33))
+            .collect();
+        let (status, answer) = h.call(method, path, Some(&body), Some(&token)).await;
+        assert!(
+            status < 500,
+            "{method} {path} {body:?} answered {status} {answer}"
+        );
+        if status >= 400 {
+            assert!(answer["error"]["code"].is_string(), "{answer}");
+        }
+    }
+}
