@@ -48,6 +48,20 @@ fn record(appid: &str, openid: &str, unionid: Option<&str>, key_byte: u8, now: u
     }
 }
 
+async fn session_of(
+    s: &Subject,
+    appid: &str,
+    openid: &str,
+) -> Option<wxauth_shared::store::Session> {
+    s.store
+        .session(
+            &AppId::parse(appid).unwrap(),
+            &OpenId::parse(openid).unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
 fn unique(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
@@ -62,15 +76,7 @@ async fn first_login_creates_a_user(s: Subject) {
     assert!(outcome.is_new_user);
     assert!(!outcome.has_phone);
     assert_eq!(outcome.union_id, None);
-    let session = s
-        .store
-        .session(
-            &AppId::parse("wxA").unwrap(),
-            &OpenId::parse(&openid).unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let session = session_of(&s, "wxA", &openid).await.unwrap();
     assert_eq!(session.user_id, outcome.user_id);
     assert_eq!(session.session_key, key(1));
     assert_eq!(session.updated_at, 100);
@@ -90,29 +96,13 @@ async fn returning_login_keeps_the_user_and_the_latest_key_wins(s: Subject) {
         .unwrap();
     assert!(!second.is_new_user);
     assert_eq!(second.user_id, first.user_id);
-    let session = s
-        .store
-        .session(
-            &AppId::parse("wxA").unwrap(),
-            &OpenId::parse(&openid).unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let session = session_of(&s, "wxA", &openid).await.unwrap();
     assert_eq!(session.session_key, key(2));
     assert_eq!(session.updated_at, 200);
 }
 
 async fn unknown_identity_has_no_session(s: Subject) {
-    let none = s
-        .store
-        .session(
-            &AppId::parse("wxA").unwrap(),
-            &OpenId::parse(unique("o")).unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(none, None);
+    assert_eq!(session_of(&s, "wxA", &unique("o")).await, None);
 }
 
 async fn same_openid_in_two_apps_is_two_identities(s: Subject) {
@@ -161,15 +151,7 @@ async fn unionid_joins_the_user_across_apps(s: Subject) {
         .unwrap();
     assert_eq!(again.user_id, a.user_id);
     assert!(!again.is_new_user);
-    let session = s
-        .store
-        .session(
-            &AppId::parse("wxB").unwrap(),
-            &OpenId::parse(&openid_b).unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let session = session_of(&s, "wxB", &openid_b).await.unwrap();
     assert_eq!(session.session_key, key(3));
 }
 
@@ -257,15 +239,7 @@ async fn concurrent_first_logins_create_one_user(s: Subject) {
         1,
         "created exactly once"
     );
-    let session = s
-        .store
-        .session(
-            &AppId::parse("wxA").unwrap(),
-            &OpenId::parse(&openid).unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let session = session_of(&s, "wxA", &openid).await.unwrap();
     assert!(
         session.session_key.expose_bytes()[0] < 30,
         "a session key of one of the logins is stored"

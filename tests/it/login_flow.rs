@@ -163,7 +163,6 @@ async fn protected_routes_need_a_valid_token() {
     let Some(h) = Harness::start(StoreKind::Embedded).await else {
         return;
     };
-    let key = || SigningKey::from_pem(signing_key_pem()).unwrap();
     let subject = TokenSubject {
         user_id: wxauth_shared::domain::UserId::parse("u-1").unwrap(),
         appid: wxauth_shared::domain::AppId::parse(APP_A).unwrap(),
@@ -173,42 +172,17 @@ async fn protected_routes_need_a_valid_token() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let expired = TokenIssuer::new(
-        key(),
-        "https://auth.example.com".into(),
-        "wxauth-tests".into(),
-        60,
-    )
-    .issue(&subject, now - 3_600)
-    .unwrap()
-    .token;
-    let wrong_audience = TokenIssuer::new(
-        key(),
-        "https://auth.example.com".into(),
-        "someone-else".into(),
-        600,
-    )
-    .issue(&subject, now)
-    .unwrap()
-    .token;
-    let stranger = TokenIssuer::new(
-        SigningKey::generate().unwrap().0,
-        "https://auth.example.com".into(),
-        "wxauth-tests".into(),
-        600,
-    )
-    .issue(&subject, now)
-    .unwrap()
-    .token;
-    let valid = TokenIssuer::new(
-        key(),
-        "https://auth.example.com".into(),
-        "wxauth-tests".into(),
-        600,
-    )
-    .issue(&subject, now)
-    .unwrap()
-    .token;
+    let ours = || SigningKey::from_pem(signing_key_pem()).unwrap();
+    let token = |key: SigningKey, audience: &str, ttl: u64, issued_at: u64| {
+        TokenIssuer::new(key, "https://auth.example.com".into(), audience.into(), ttl)
+            .issue(&subject, issued_at)
+            .unwrap()
+            .token
+    };
+    let expired = token(ours(), "wxauth-tests", 60, now - 3_600);
+    let wrong_audience = token(ours(), "someone-else", 600, now);
+    let stranger = token(SigningKey::generate().unwrap().0, "wxauth-tests", 600, now);
+    let valid = token(ours(), "wxauth-tests", 600, now);
     for path in ["/auth/profile", "/auth/phone"] {
         for token in [
             None,

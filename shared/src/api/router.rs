@@ -75,17 +75,19 @@ impl Router {
         );
         async move {
             let started = Instant::now();
-            let response = match self.dispatch(&request).await {
-                Ok(response) => response,
+            let (response, error_code) = match self.dispatch(&request).await {
+                Ok(response) => (response, None),
                 Err(error) => {
                     if error.status.is_server_error() {
                         tracing::warn!(code = error.code, "request failed");
                     }
-                    error.into_response()
+                    let code = error.code;
+                    (error.into_response(), Some(code))
                 }
             };
             tracing::info!(
                 status = response.status.as_u16(),
+                error_code,
                 latency_ms = started.elapsed().as_secs_f64() * 1e3,
                 "request done"
             );

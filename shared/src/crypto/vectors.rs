@@ -24,16 +24,17 @@ fn field<'a>(v: &'a Value, name: &str) -> &'a str {
     v[name].as_str().unwrap()
 }
 
+/// The official user-info vector's iv and ciphertext, decoded.
+fn userinfo_iv_and_data(v: &Value) -> ([u8; 16], Vec<u8>) {
+    let iv = STANDARD.decode(field(v, "iv")).unwrap().try_into().unwrap();
+    (iv, STANDARD.decode(field(v, "encrypted_data")).unwrap())
+}
+
 #[test]
 fn official_userinfo_decrypts_to_the_documented_plaintext() {
     let v = vector("userinfo");
     let key = SessionKey::parse(field(&v, "session_key")).unwrap();
-    let iv: [u8; 16] = STANDARD
-        .decode(field(&v, "iv"))
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let data = STANDARD.decode(field(&v, "encrypted_data")).unwrap();
+    let (iv, data) = userinfo_iv_and_data(&v);
     let plain = decrypt_open_data(&key, &iv, &data).unwrap();
     assert_eq!(std::str::from_utf8(&plain).unwrap(), field(&v, "plaintext"));
 }
@@ -42,12 +43,7 @@ fn official_userinfo_decrypts_to_the_documented_plaintext() {
 fn official_userinfo_with_another_key_fails_padding_or_json() {
     let v = vector("userinfo");
     let wrong = SessionKey::parse("HyVFkGl5F5OQWJZZaNzBBg==").unwrap();
-    let iv: [u8; 16] = STANDARD
-        .decode(field(&v, "iv"))
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let data = STANDARD.decode(field(&v, "encrypted_data")).unwrap();
+    let (iv, data) = userinfo_iv_and_data(&v);
     match decrypt_open_data(&wrong, &iv, &data) {
         Err(DecryptError::BadPadding) => {}
         // One key in 256 decrypts to valid-looking padding; the JSON never parses.
