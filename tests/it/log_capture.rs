@@ -3,7 +3,7 @@
 //! secret is in it: no session_key, no app secret, no signing key, no token.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use wxauth_shared::logging;
 use wxauth_tests::StoreKind;
 use wxauth_tests::harness::{APP_A, APP_B, Harness, SECRET_A, SECRET_B, signing_key_pem};
@@ -23,21 +23,39 @@ impl Write for Capture {
     }
 }
 
-/// The lines the scenario printed, with the secrets it saw.
-async fn scenario(kind: StoreKind) -> Option<(String, Vec<String>)> {
-    let h = Harness::start(kind).await?;
+/// The capture, installed once as the process-wide subscriber. A thread-local
+/// subscriber misses events: tracing caches each call site's interest across
+/// threads, and the other tests run without one. Lines of other tests running at
+/// the same time land here too, which only widens the check.
+fn capture() -> &'static Capture {
+    static CAPTURE: OnceLock<Capture> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = logging::json_subscriber(
+            move || writer.clone(),
+            logging::filter_from(None, Some("trace")),
+        );
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test binary");
+        capture
+    })
+}
+
+/// Runs logins that succeed and fail; returns the secrets they involved.
+async fn scenario(h: &Harness) -> Vec<String> {
     let mut secrets = vec![SECRET_A.to_owned(), SECRET_B.to_owned()];
-    for users in [("ivan", ""), ("judy", "unionid=acme-judy")] {
+    for (user, options) in [("ivan", ""), ("judy", "unionid=acme-judy")] {
         for appid in [APP_A, APP_B] {
             for _ in 0..2 {
-                let (status, body) = h.login(&Harness::code(users.0, users.1), Some(appid)).await;
+                let (status, body) = h.login(&Harness::code(user, options), Some(appid)).await;
                 assert_eq!(status, 200, "{body}");
                 secrets.push(body["token"].as_str().unwrap().to_owned());
-                let key = h
-                    .simulator()
-                    .current_session_key(appid, &openid_for(appid, users.0))
-                    .unwrap();
-                secrets.push(key);
+                secrets.push(
+                    h.simulator()
+                        .current_session_key(appid, &openid_for(appid, user))
+                        .unwrap(),
+                );
             }
         }
     }
@@ -53,21 +71,15 @@ async fn scenario(kind: StoreKind) -> Option<(String, Vec<String>)> {
     }
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
-    Some((String::new(), secrets))
+    secrets
 }
 
 async fn check(kind: StoreKind) {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = logging::json_subscriber(
-        move || writer.clone(),
-        logging::filter_from(None, Some("trace")),
-    );
-    let guard = tracing::subscriber::set_default(subscriber);
-    let Some((_, secrets)) = scenario(kind).await else {
+    let capture = capture();
+    let Some(h) = Harness::start(kind).await else {
         return;
     };
-    drop(guard);
+    let secrets = scenario(&h).await;
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
 
     assert!(
@@ -91,14 +103,13 @@ async fn check(kind: StoreKind) {
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect();
-    for secret in secrets.iter().map(String::as_str).chain(
-        pem_body
-            .as_bytes()
-            .chunks(40)
-            .map(|c| std::str::from_utf8(c).unwrap()),
-    ) {
+    let pem_chunks = pem_body
+        .as_bytes()
+        .chunks(40)
+        .map(|c| std::str::from_utf8(c).unwrap());
+    for secret in secrets.iter().map(String::as_str).chain(pem_chunks) {
         assert!(!logs.contains(secret), "a secret was logged: {secret}");
-        // JSON escaping turns `/` into `\/` in some encoders: look for that form too.
+        // Some encoders escape `/` as `\/`: look for that form too.
         assert!(
             !logs.contains(&secret.replace('/', "\\/")),
             "a secret was logged (escaped): {secret}"
@@ -106,12 +117,12 @@ async fn check(kind: StoreKind) {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn no_secret_in_logs_dynamodb() {
     check(StoreKind::Dynamo).await;
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn no_secret_in_logs_embedded() {
     check(StoreKind::Embedded).await;
 }
