@@ -19,6 +19,7 @@ pub mod domain;
 pub mod lambda;
 pub mod logging;
 pub mod login;
+pub mod open_data;
 pub mod setup;
 pub mod store;
 pub mod tokens;
