@@ -260,7 +260,7 @@ mod tests {
         assert_eq!(bad("%%%", iv).field, "encryptedData");
         assert_eq!(bad(data, "AAAA").field, "iv");
         assert_eq!(
-            bad(data, &iv.trim_end_matches('=')).field,
+            bad(data, iv.trim_end_matches('=')).field,
             "iv",
             "padding is required"
         );
