@@ -1,11 +1,13 @@
 //! The WeChat API port and its HTTP adapter.
 
+mod access_token;
 mod call;
 mod code2session;
 mod credentials;
 mod errors;
 mod http;
 
+pub use access_token::{AccessToken, AccessTokenCache};
 pub use call::CallPolicy;
 pub use code2session::Code2Session;
 pub use credentials::{AppCredentials, AppSecret};
