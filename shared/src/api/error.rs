@@ -94,13 +94,14 @@ impl From<WeChatError> for ApiError {
                 "wechat_timeout",
                 "WeChat did not answer in time; retry",
             ),
-            WeChatError::Api { .. } | WeChatError::Malformed(_) | WeChatError::Unreachable(_) => {
-                Self::new(
-                    S::BAD_GATEWAY,
-                    "wechat_error",
-                    "WeChat returned an error or an unexpected answer",
-                )
-            }
+            WeChatError::Api { .. }
+            | WeChatError::AccessTokenRejected { .. }
+            | WeChatError::Malformed(_)
+            | WeChatError::Unreachable(_) => Self::new(
+                S::BAD_GATEWAY,
+                "wechat_error",
+                "WeChat returned an error or an unexpected answer",
+            ),
         }
     }
 }

@@ -20,6 +20,10 @@ pub enum WeChatError {
     /// No answer within the call timeout or the overall deadline.
     #[error("WeChat did not answer in time")]
     Timeout,
+    /// 40001 or 42001: the access token is invalid, not the latest, or expired.
+    /// Retried once with a fresh token before it reaches a caller.
+    #[error("WeChat refused the access token ({errcode})")]
+    AccessTokenRejected { errcode: i64 },
     /// Any other errcode; `errmsg` is WeChat's own text (it holds no secrets).
     #[error("WeChat error {errcode}: {errmsg}")]
     Api { errcode: i64, errmsg: String },

@@ -1,19 +1,23 @@
 //! The WeChat API over HTTPS (or over HTTP to the simulator).
 
 use super::call::CallPolicy;
-use super::{AppCredentials, Code2Session, WeChatApi, WeChatError};
+use super::phone::{parse_phone_answer, parse_stable_token};
+use super::{AccessTokenCache, AppCredentials, Code2Session, PhoneInfo, WeChatApi, WeChatError};
 use crate::config::WeChatSettings;
+use crate::domain::OpenId;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// WeChat's answers are a few hundred bytes; anything far larger is not WeChat.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The production adapter. Build it once at start-up: it owns the connection pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpWeChat {
     client: reqwest::Client,
     api_base: String,
     policy: CallPolicy,
+    access_tokens: Arc<AccessTokenCache>,
 }
 
 impl HttpWeChat {
@@ -27,6 +31,7 @@ impl HttpWeChat {
             client,
             api_base: settings.api_base.clone(),
             policy: CallPolicy::new(settings.call_timeout),
+            access_tokens: Arc::default(),
         })
     }
 
@@ -34,6 +39,48 @@ impl HttpWeChat {
     pub fn with_policy(mut self, policy: CallPolicy) -> Self {
         self.policy = policy;
         self
+    }
+
+    /// POSTs a JSON body, with an optional access token in the query.
+    async fn post_json(
+        &self,
+        path: &str,
+        access_token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> Result<Vec<u8>, WeChatError> {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.api_base))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        if let Some(token) = access_token {
+            request = request.query(&[("access_token", token)]);
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        Self::read_body(response).await
+    }
+
+    /// `stable_token` in normal mode (never `force_refresh`).
+    async fn fetch_access_token(
+        &self,
+        app: &AppCredentials,
+    ) -> Result<super::AccessToken, WeChatError> {
+        let body = serde_json::json!({
+            "grant_type": "client_credential",
+            "appid": app.appid.as_str(),
+            "secret": app.secret.expose(),
+        });
+        self.policy
+            .run(|| async {
+                parse_stable_token(&self.post_json("/cgi-bin/stable_token", None, &body).await?)
+            })
+            .await
+    }
+
+    async fn access_token(&self, app: &AppCredentials) -> Result<String, WeChatError> {
+        self.access_tokens
+            .get(&app.appid, || self.fetch_access_token(app))
+            .await
     }
 
     async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, WeChatError> {
@@ -65,6 +112,26 @@ fn transport_error(error: reqwest::Error) -> WeChatError {
 
 #[async_trait::async_trait]
 impl WeChatApi for HttpWeChat {
+    async fn phone_number(
+        &self,
+        app: &AppCredentials,
+        code: &str,
+        openid: &OpenId,
+    ) -> Result<PhoneInfo, WeChatError> {
+        let token = self.access_token(app).await?;
+        match self.phone_number_with(&token, code, openid).await {
+            Err(WeChatError::AccessTokenRejected { errcode }) => {
+                // Invalid or expired (another process used force_refresh, or the
+                // token aged out early): fetch once more, retry once.
+                tracing::warn!(errcode, appid = %app.appid, "access token refused; refetching once");
+                self.access_tokens.invalidate(&app.appid, &token).await;
+                let token = self.access_token(app).await?;
+                self.phone_number_with(&token, code, openid).await
+            }
+            other => other,
+        }
+    }
+
     async fn code2session(
         &self,
         app: &AppCredentials,
@@ -93,6 +160,26 @@ impl WeChatApi for HttpWeChat {
                     }
                     other => other,
                 })
+            })
+            .await
+    }
+}
+
+impl HttpWeChat {
+    async fn phone_number_with(
+        &self,
+        token: &str,
+        code: &str,
+        openid: &OpenId,
+    ) -> Result<PhoneInfo, WeChatError> {
+        let body = serde_json::json!({ "code": code, "openid": openid.as_str() });
+        self.policy
+            .run(|| async {
+                parse_phone_answer(
+                    &self
+                        .post_json("/wxa/business/getuserphonenumber", Some(token), &body)
+                        .await?,
+                )
             })
             .await
     }

@@ -6,6 +6,7 @@ mod code2session;
 mod credentials;
 mod errors;
 mod http;
+mod phone;
 
 pub use access_token::{AccessToken, AccessTokenCache};
 pub use call::CallPolicy;
@@ -13,6 +14,7 @@ pub use code2session::Code2Session;
 pub use credentials::{AppCredentials, AppSecret};
 pub use errors::WeChatError;
 pub use http::HttpWeChat;
+pub use phone::{PhoneInfo, parse_phone_payload};
 
 /// What the domain needs from WeChat's servers.
 #[async_trait::async_trait]
@@ -24,4 +26,14 @@ pub trait WeChatApi: Send + Sync {
         app: &AppCredentials,
         code: &str,
     ) -> Result<Code2Session, WeChatError>;
+
+    /// `phonenumber.getPhoneNumber`: the number behind a phone `code` from
+    /// `<button open-type="getPhoneNumber">`, checked by WeChat against `openid`.
+    /// Needs an access token, which the adapter caches and refreshes.
+    async fn phone_number(
+        &self,
+        app: &AppCredentials,
+        code: &str,
+        openid: &crate::domain::OpenId,
+    ) -> Result<PhoneInfo, WeChatError>;
 }
