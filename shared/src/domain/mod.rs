@@ -2,8 +2,10 @@
 
 mod ids;
 mod phone;
+mod profile;
 mod session_key;
 
 pub use ids::{AppId, InvalidId, OpenId, UnionId, UserId};
 pub use phone::{InvalidPhone, PhoneNumber};
+pub use profile::{PLACEHOLDER_AVATAR_PATH, PLACEHOLDER_NICKNAME, Profile};
 pub use session_key::{InvalidSessionKey, SessionKey};
