@@ -246,6 +246,49 @@ async fn concurrent_first_logins_create_one_user(s: Subject) {
     );
 }
 
+async fn account_reads_the_session_and_its_user(s: Subject) {
+    let openid = unique("o");
+    let unionid = unique("u");
+    let outcome = s
+        .store
+        .record_login(&record("wxA", &openid, Some(&unionid), 7, 100))
+        .await
+        .unwrap();
+    let (appid, oid) = (
+        AppId::parse("wxA").unwrap(),
+        OpenId::parse(&openid).unwrap(),
+    );
+    let account = s
+        .store
+        .account(&outcome.user_id, &appid, &oid)
+        .await
+        .unwrap()
+        .expect("account");
+    assert_eq!(account.session.session_key, key(7));
+    assert_eq!(account.user.user_id, outcome.user_id);
+    assert_eq!(account.user.identities, vec![format!("wxA#{openid}")]);
+    assert_eq!(
+        account.user.union_id.as_ref().map(|u| u.as_str()),
+        Some(unionid.as_str())
+    );
+    assert_eq!(account.user.phone, None);
+    assert!(account.user.profile.is_empty());
+    let stranger = wxauth_shared::domain::UserId::generate();
+    assert_eq!(
+        s.store.account(&stranger, &appid, &oid).await.unwrap(),
+        None,
+        "the identity is not the stranger's"
+    );
+    let nobody = OpenId::parse(unique("o")).unwrap();
+    assert_eq!(
+        s.store
+            .account(&outcome.user_id, &appid, &nobody)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
 macro_rules! conformance_suite {
     ($($name:ident),* $(,)?) => {
         mod dynamodb {
@@ -278,4 +321,5 @@ conformance_suite!(
     unionid_arriving_later_is_linked,
     unionid_held_by_another_user_is_not_taken,
     concurrent_first_logins_create_one_user,
+    account_reads_the_session_and_its_user,
 );

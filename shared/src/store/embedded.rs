@@ -2,8 +2,8 @@
 //! redb serialises write transactions, so each use-case step is one transaction
 //! and races resolve by construction.
 
-use super::{LoginOutcome, LoginRecord, Session, StoreError, UserStore, keys};
-use crate::domain::{AppId, OpenId, SessionKey, UnionId, UserId};
+use super::{Account, LoginOutcome, LoginRecord, Session, StoreError, UserRecord, UserStore, keys};
+use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::path::Path;
@@ -27,7 +27,33 @@ struct UserItem {
     created_at: u64,
     identities: Vec<String>,
     union_id: Option<String>,
+    /// E.164, with its country code to split it again.
     phone: Option<String>,
+    #[serde(default)]
+    phone_country_code: Option<String>,
+    #[serde(default)]
+    profile: Profile,
+}
+
+impl UserItem {
+    fn record(&self, user_id: UserId) -> Result<UserRecord, StoreError> {
+        let phone = match (&self.phone, &self.phone_country_code) {
+            (Some(e164), Some(cc)) => Some(PhoneNumber::from_e164(e164, cc).map_err(corrupt)?),
+            _ => None,
+        };
+        Ok(UserRecord {
+            user_id,
+            identities: self.identities.clone(),
+            union_id: self
+                .union_id
+                .clone()
+                .map(UnionId::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            phone,
+            profile: self.profile.clone(),
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -135,6 +161,8 @@ fn record_login_in(db: &Database, login: &LoginRecord) -> Result<LoginOutcome, S
                             identities: vec![identity_ref],
                             union_id: login.unionid.as_ref().map(|u| u.as_str().to_owned()),
                             phone: None,
+                            phone_country_code: None,
+                            profile: Profile::default(),
                         };
                         write(&mut items, &keys::user(&user_id), &user)?;
                         if let Some(u) = &login.unionid {
@@ -227,18 +255,49 @@ impl UserStore for EmbeddedStore {
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(unavailable)?;
             let items = txn.open_table(ITEMS).map_err(unavailable)?;
-            let Some(identity) = read::<IdentityItem>(&items, &key)? else {
+            read::<IdentityItem>(&items, &key)?
+                .map(session_of)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn account(
+        &self,
+        user_id: &UserId,
+        appid: &AppId,
+        openid: &OpenId,
+    ) -> Result<Option<Account>, StoreError> {
+        let (identity_key, user_key, user_id) = (
+            keys::identity(appid, openid),
+            keys::user(user_id),
+            user_id.clone(),
+        );
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let items = txn.open_table(ITEMS).map_err(unavailable)?;
+            let identity = read::<IdentityItem>(&items, &identity_key)?
+                .filter(|i| i.user_id == user_id.as_str());
+            let (Some(identity), Some(user)) = (identity, read::<UserItem>(&items, &user_key)?)
+            else {
                 return Ok(None);
             };
-            let outcome = outcome_of(&identity, false)?;
-            Ok(Some(Session {
-                user_id: outcome.user_id,
-                session_key: SessionKey::parse(identity.session_key).map_err(corrupt)?,
-                union_id: outcome.union_id,
-                has_phone: identity.has_phone,
-                updated_at: identity.session_at,
+            Ok(Some(Account {
+                session: session_of(identity)?,
+                user: user.record(user_id)?,
             }))
         })
         .await
     }
+}
+
+fn session_of(identity: IdentityItem) -> Result<Session, StoreError> {
+    let outcome = outcome_of(&identity, false)?;
+    Ok(Session {
+        user_id: outcome.user_id,
+        session_key: SessionKey::parse(identity.session_key).map_err(corrupt)?,
+        union_id: outcome.union_id,
+        has_phone: identity.has_phone,
+        updated_at: identity.session_at,
+    })
 }

@@ -10,7 +10,7 @@
 pub mod dynamo;
 pub mod embedded;
 
-use crate::domain::{AppId, OpenId, SessionKey, UnionId, UserId};
+use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 
 /// A successful `jscode2session`, to be recorded.
 #[derive(Debug, Clone)]
@@ -44,6 +44,24 @@ pub struct Session {
     pub updated_at: u64,
 }
 
+/// A user as stored: what decrypt-profile and bind-phone decide on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub user_id: UserId,
+    /// `appid#openid` of every identity of the user.
+    pub identities: Vec<String>,
+    pub union_id: Option<UnionId>,
+    pub phone: Option<PhoneNumber>,
+    pub profile: Profile,
+}
+
+/// One identity's session together with its user, read in one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub session: Session,
+    pub user: UserRecord,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be reached or refused the request.
@@ -71,6 +89,15 @@ pub trait UserStore: Send + Sync {
 
     /// The stored session of (appid, openid), if that identity exists.
     async fn session(&self, appid: &AppId, openid: &OpenId) -> Result<Option<Session>, StoreError>;
+
+    /// The session of (appid, openid) and its user, provided the identity still
+    /// belongs to `user_id` (a token names both; after a merge it may not).
+    async fn account(
+        &self,
+        user_id: &UserId,
+        appid: &AppId,
+        openid: &OpenId,
+    ) -> Result<Option<Account>, StoreError>;
 }
 
 /// Storage keys. `#` cannot occur in ids (see `domain::ids`), so keys never collide.

@@ -1,7 +1,7 @@
 //! Reading our item shapes back from DynamoDB attribute maps.
 
-use super::super::{LoginOutcome, StoreError};
-use crate::domain::{UnionId, UserId};
+use super::super::{LoginOutcome, Session, StoreError, UserRecord};
+use crate::domain::{PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
@@ -55,4 +55,45 @@ pub(super) fn s(value: impl Into<String>) -> AttributeValue {
 
 pub(super) fn n(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
+}
+
+/// The session an identity item holds.
+pub(super) fn session(identity: &Item) -> Result<Session, StoreError> {
+    let outcome = outcome(identity, false)?;
+    Ok(Session {
+        user_id: outcome.user_id,
+        session_key: SessionKey::parse(string(identity, "sessionKey")?).map_err(corrupt)?,
+        union_id: outcome.union_id,
+        has_phone: outcome.has_phone,
+        updated_at: number(identity, "sessionAt")?,
+    })
+}
+
+/// A user item. The profile is kept as one JSON string attribute.
+pub(super) fn user_record(user: &Item, user_id: UserId) -> Result<UserRecord, StoreError> {
+    let identities = match user.get("identities") {
+        Some(AttributeValue::Ss(set)) => set.clone(),
+        _ => Vec::new(),
+    };
+    let phone = match (
+        optional_string(user, "phone"),
+        optional_string(user, "phoneCountryCode"),
+    ) {
+        (Some(e164), Some(cc)) => Some(PhoneNumber::from_e164(e164, cc).map_err(corrupt)?),
+        _ => None,
+    };
+    let profile = match optional_string(user, "profile") {
+        Some(json) => serde_json::from_str(json).map_err(corrupt)?,
+        None => Profile::default(),
+    };
+    Ok(UserRecord {
+        user_id,
+        identities,
+        union_id: optional_string(user, "unionId")
+            .map(UnionId::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        phone,
+        profile,
+    })
 }

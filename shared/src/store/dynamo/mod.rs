@@ -12,10 +12,11 @@ mod login;
 
 pub use client::{RequestCounter, create_table, sdk_config_from_env};
 
-use super::{LoginOutcome, LoginRecord, Session, StoreError, UserStore, keys};
-use crate::domain::{AppId, OpenId, SessionKey};
+use super::{Account, LoginOutcome, LoginRecord, Session, StoreError, UserStore, keys};
+use crate::domain::{AppId, OpenId, UserId};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use std::collections::HashMap;
 
 /// The DynamoDB adapter. Build it once at start-up; cheap to clone.
 #[derive(Debug, Clone)]
@@ -53,17 +54,62 @@ impl UserStore for DynamoStore {
             .send()
             .await
             .map_err(client::unavailable)?;
-        let Some(item) = output.item else {
+        output.item.as_ref().map(items::session).transpose()
+    }
+
+    async fn account(
+        &self,
+        user_id: &UserId,
+        appid: &AppId,
+        openid: &OpenId,
+    ) -> Result<Option<Account>, StoreError> {
+        let identity_key = keys::identity(appid, openid);
+        let user_key = keys::user(user_id);
+        let key = |pk: &str| HashMap::from([("pk".to_owned(), AttributeValue::S(pk.to_owned()))]);
+        let request = KeysAndAttributes::builder()
+            .keys(key(&identity_key))
+            .keys(key(&user_key))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut found: HashMap<String, items::Item> = HashMap::new();
+        let mut pending = Some(HashMap::from([(self.table.clone(), request)]));
+        // BatchGetItem may leave keys unprocessed under load: ask again for those.
+        for _ in 0..4 {
+            let Some(request_items) = pending.take().filter(|p| !p.is_empty()) else {
+                break;
+            };
+            let output = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(request_items))
+                .send()
+                .await
+                .map_err(client::unavailable)?;
+            for item in output
+                .responses
+                .unwrap_or_default()
+                .remove(&self.table)
+                .unwrap_or_default()
+            {
+                if let Some(pk) = items::optional_string(&item, "pk") {
+                    found.insert(pk.to_owned(), item);
+                }
+            }
+            pending = output.unprocessed_keys;
+        }
+        if pending.is_some_and(|p| !p.is_empty()) {
+            return Err(StoreError::Contention(4));
+        }
+        let (Some(identity), Some(user)) = (found.get(&identity_key), found.get(&user_key)) else {
             return Ok(None);
         };
-        let outcome = items::outcome(&item, false)?;
-        Ok(Some(Session {
-            user_id: outcome.user_id,
-            session_key: SessionKey::parse(items::string(&item, "sessionKey")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            union_id: outcome.union_id,
-            has_phone: outcome.has_phone,
-            updated_at: items::number(&item, "sessionAt")?,
+        if items::string(identity, "userId")? != user_id.as_str() {
+            return Ok(None);
+        }
+        Ok(Some(Account {
+            session: items::session(identity)?,
+            user: items::user_record(user, user_id.clone())?,
         }))
     }
 }
