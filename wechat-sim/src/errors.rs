@@ -4,19 +4,20 @@
 //! from real WeChat answers (including oddities such as the double spaces of
 //! 45011), each followed by a `, rid: <request id>` suffix as WeChat does.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde::Serialize;
 
-use crate::random;
+use crate::{clock, random};
 
 /// -1: WeChat is busy; the one error clients are expected to retry.
 pub(crate) const SYSTEM_ERROR: i64 = -1;
-/// 40002: `grant_type` is not `authorization_code`.
+/// 40001: the access token is unknown, or was replaced (`force_refresh`).
+pub(crate) const INVALID_CREDENTIAL: i64 = 40001;
+/// 40002: `grant_type` is not the one the endpoint wants.
 pub(crate) const INVALID_GRANT_TYPE: i64 = 40002;
 /// 40013: unknown `appid`.
 pub(crate) const INVALID_APPID: i64 = 40013;
-/// 40029: the login code is not valid (here: not a valid simulator code).
+/// 40029: the login or phone code is not valid (unknown, expired, used, or
+/// here: not a valid simulator code).
 pub(crate) const INVALID_CODE: i64 = 40029;
 /// 40125: `secret` does not belong to `appid`.
 pub(crate) const INVALID_APPSECRET: i64 = 40125;
@@ -24,14 +25,20 @@ pub(crate) const INVALID_APPSECRET: i64 = 40125;
 pub(crate) const CODE_BEEN_USED: i64 = 40163;
 /// 40226: WeChat's risk control blocked this user.
 pub(crate) const HIGH_RISK_USER: i64 = 40226;
+/// 41001: no `access_token` parameter.
+pub(crate) const ACCESS_TOKEN_MISSING: i64 = 41001;
 /// 41002: no `appid` parameter.
 pub(crate) const APPID_MISSING: i64 = 41002;
 /// 41004: no `secret` parameter.
 pub(crate) const APPSECRET_MISSING: i64 = 41004;
 /// 41008: no `js_code` parameter.
 pub(crate) const MISSING_CODE: i64 = 41008;
+/// 42001: the access token's 7200 seconds are over.
+pub(crate) const ACCESS_TOKEN_EXPIRED: i64 = 42001;
 /// 45011: the per-minute API quota is exhausted.
 pub(crate) const MINUTE_QUOTA_REACHED: i64 = 45011;
+/// 47001: the request body is not the JSON the endpoint wants.
+pub(crate) const DATA_FORMAT_ERROR: i64 = 47001;
 
 /// The message WeChat sends with `errcode`, without the rid suffix.
 ///
@@ -40,7 +47,7 @@ pub(crate) const MINUTE_QUOTA_REACHED: i64 = 45011;
 pub(crate) fn errmsg_for(errcode: i64) -> &'static str {
     match errcode {
         SYSTEM_ERROR => "system error",
-        40001 => "invalid credential, access_token is invalid or not latest",
+        INVALID_CREDENTIAL => "invalid credential, access_token is invalid or not latest",
         INVALID_GRANT_TYPE => "invalid grant_type",
         INVALID_APPID => "invalid appid",
         40014 => "invalid access_token",
@@ -48,13 +55,14 @@ pub(crate) fn errmsg_for(errcode: i64) -> &'static str {
         INVALID_APPSECRET => "invalid appsecret",
         CODE_BEEN_USED => "code been used",
         HIGH_RISK_USER => "high risk user",
-        41001 => "access_token missing",
+        ACCESS_TOKEN_MISSING => "access_token missing",
         APPID_MISSING => "appid missing",
         APPSECRET_MISSING => "appsecret missing",
         MISSING_CODE => "missing code",
-        42001 => "access_token expired",
+        ACCESS_TOKEN_EXPIRED => "access_token expired",
         45009 => "reach max api daily quota limit",
         MINUTE_QUOTA_REACHED => "api minute-quota reach limit  mustslower  retry next minute",
+        DATA_FORMAT_ERROR => "data format error",
         _ => "simulated error",
     }
 }
@@ -79,9 +87,7 @@ impl ErrorBody {
 /// A request id shaped like WeChat's, e.g. `6561a0b2-1c3d5e7f-2a4b6c8d`:
 /// the Unix time in hex, then two random 32-bit values in hex.
 fn new_rid() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
+    let now = clock::unix_now();
     // WeChat's first part is 8 hex digits; truncation only matters after 2106.
     let now = now as u32;
     format!("{now:08x}-{:08x}-{:08x}", random::u32(), random::u32())

@@ -1,4 +1,5 @@
-//! Simulated user identities: openids, unionids and session keys.
+//! Simulated identities and secrets: openids, unionids, session keys, access
+//! tokens and phone codes.
 //!
 //! Openids and unionids are derived deterministically from labels, so a test
 //! can compute the id it expects (`openid_for(appid, "alice")`) without asking
@@ -12,6 +13,11 @@ use crate::random;
 
 /// Length of a WeChat openid/unionid, e.g. `oGZUI0egBJY1zhBYw2KhdUfwVJJE`.
 const ID_LEN: usize = 28;
+/// Random bytes in an access token; 100 give 134 base64url characters.
+const ACCESS_TOKEN_BYTES: usize = 100;
+/// Prefix of simulated access tokens. Real ones start with a small number and
+/// `_` too (e.g. `86_...`); nothing may rely on it.
+const ACCESS_TOKEN_PREFIX: &str = "86_";
 
 /// The openid WeChat would give user `user` in mini-program `appid`.
 ///
@@ -45,6 +51,22 @@ fn derived_id(input: &str) -> String {
 /// base64 (24 characters, `==`-padded, may contain `+` and `/`).
 pub(crate) fn new_session_key() -> String {
     STANDARD.encode(random::bytes::<16>())
+}
+
+/// A fresh access token shaped like WeChat's: `86_` and 134 base64url
+/// characters (137 in all; WeChat asks for 512 characters of storage).
+pub(crate) fn new_access_token() -> String {
+    let random = URL_SAFE_NO_PAD.encode(random::bytes::<ACCESS_TOKEN_BYTES>());
+    format!("{ACCESS_TOKEN_PREFIX}{random}")
+}
+
+/// A fresh phone code (`<button open-type="getPhoneNumber">`) shaped like
+/// WeChat's: 32 random bytes as 64 lowercase hex digits.
+pub(crate) fn new_phone_code() -> String {
+    random::bytes::<32>()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -90,5 +112,30 @@ mod tests {
         assert_eq!(key.len(), 24);
         assert_eq!(STANDARD.decode(&key).unwrap().len(), 16);
         assert_ne!(key, new_session_key());
+    }
+
+    #[test]
+    fn access_tokens_look_like_wechat_ones() {
+        let token = new_access_token();
+        assert_eq!(token.len(), 137, "{token}");
+        assert!(token.starts_with("86_"), "{token}");
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{token}"
+        );
+        assert_ne!(token, new_access_token());
+    }
+
+    #[test]
+    fn phone_codes_are_64_hex_digits() {
+        let code = new_phone_code();
+        assert_eq!(code.len(), 64, "{code}");
+        assert!(
+            code.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+            "{code}"
+        );
+        assert_ne!(code, new_phone_code());
     }
 }

@@ -20,7 +20,6 @@ use crate::errors::{self, ErrorBody};
 use crate::identity::{new_session_key, openid_for, unionid_for};
 use crate::reply::{plain_text_json, wechat_json};
 use crate::simulator::Simulator;
-use crate::state::CredentialError;
 
 /// Route of the endpoint.
 pub(crate) const PATH: &str = "/sns/jscode2session";
@@ -70,7 +69,7 @@ pub(crate) async fn handle(
         return error(errors::APPSECRET_MISSING);
     };
     if let Err(refused) = sim.world().authenticate(appid, secret) {
-        return error(credential_errcode(refused));
+        return error(refused.errcode());
     }
     if param("grant_type") != Some(GRANT_TYPE) {
         return error(errors::INVALID_GRANT_TYPE);
@@ -104,7 +103,7 @@ fn present(sim: &Simulator, appid: &str, secret: &str, code: &str, spec: &CodeSp
     // Checked again because the world may have changed during the delay.
     let app = match world.authenticate(appid, secret) {
         Ok(app) => app,
-        Err(refused) => return Outcome::Error(credential_errcode(refused)),
+        Err(refused) => return Outcome::Error(refused.errcode()),
     };
     let code_use = app.codes.entry(code.to_owned()).or_default();
     if code_use.used {
@@ -132,14 +131,6 @@ fn present(sim: &Simulator, appid: &str, secret: &str, code: &str, spec: &CodeSp
             app.log_in(&openid, session_key, unionid);
             Outcome::LoggedIn(body)
         }
-    }
-}
-
-/// The errcode WeChat answers refused credentials with.
-fn credential_errcode(refused: CredentialError) -> i64 {
-    match refused {
-        CredentialError::UnknownAppid => errors::INVALID_APPID,
-        CredentialError::WrongSecret => errors::INVALID_APPSECRET,
     }
 }
 

@@ -7,18 +7,36 @@
 //!
 //! - `jscode2session` serves its JSON as `Content-Type: text/plain`, always with
 //!   HTTP 200, escapes `/` as `\/`, and leaves `errcode` out on success;
+//! - `stable_token` and `getuserphonenumber` serve
+//!   `application/json; encoding=utf-8`, also always with HTTP 200; a token
+//!   is `{"access_token","expires_in"}` without `errcode`, a phone number comes
+//!   with `"errcode":0,"errmsg":"ok"`;
 //! - errors carry WeChat's `errmsg` texts with a `, rid: <id>` suffix, e.g.
 //!   `{"errcode":40029,"errmsg":"invalid code, rid: 6561a0b2-1c3d5e7f-2a4b6c8d"}`;
-//! - login codes are single-use (`40163 code been used`).
+//! - login and phone codes are single-use (`40163 code been used`, `40029`).
 //!
-//! Tests steer the simulator through the login code itself (the little
-//! language is described on [`Simulator`]), so no side channel is needed: the
-//! same code text works whether it goes through a mini-program mock, a Lambda
-//! under test or the local dev server.
+//! Endpoints (details on [`Simulator`]):
+//!
+//! | endpoint                                              | counted as             |
+//! |-------------------------------------------------------|------------------------|
+//! | `GET /sns/jscode2session`                             | `"jscode2session"`     |
+//! | `POST /cgi-bin/stable_token`                          | `"stable_token"`       |
+//! | `POST /wxa/business/getuserphonenumber?access_token=` | `"getuserphonenumber"` |
+//!
+//! Tests steer logins through the login code itself (the little language is
+//! described on [`Simulator`]), so no side channel is needed: the same code
+//! text works whether it goes through a mini-program mock, a Lambda under test
+//! or the local dev server. What the mini-program gets from WeChat's buttons
+//! (phone codes, encrypted user info and phone data) is minted from Rust
+//! ([`Simulator::mint_phone_code`], [`Simulator::mint_open_data`]) or over HTTP
+//! through the simulator's own control routes (`POST /sim/mint/profile`,
+//! `/sim/mint/phone-code`, `/sim/mint/phone-data`). Access-token trouble is
+//! injected with [`Simulator::fail_next_access_token_use`] and
+//! [`Simulator::expire_access_tokens`].
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use wxauth_wechat_sim::{Simulator, openid_for};
+//! use wxauth_wechat_sim::{PhoneSpec, Simulator, openid_for, profile_payload};
 //!
 //! let sim = Simulator::new([("wx0123456789abcdef", "app-secret")]);
 //! let running = sim.start("127.0.0.1:0".parse().unwrap()).await?;
@@ -26,20 +44,35 @@
 //! // `https://api.weixin.qq.com`, then log in with e.g. the code `alice;n=1`:
 //! // the answer's openid is `openid_for("wx0123456789abcdef", "alice")`.
 //! # let _ = openid_for("wx0123456789abcdef", "alice");
+//! // Then hand the backend what alice's mini-program would send:
+//! let code = sim.mint_phone_code("wx0123456789abcdef", "alice", &PhoneSpec::china("13800138000"));
+//! let profile = profile_payload("wx0123456789abcdef", "alice", "Alice", "https://a/x.png", None);
+//! let data = sim.mint_open_data("wx0123456789abcdef", "alice", profile); // None before login
+//! # let _ = (code, data);
 //! # Ok(()) }
 //! ```
 
+mod access_token;
 mod broken;
+mod clock;
 mod code;
+mod control;
 mod errors;
+mod getuserphonenumber;
 mod identity;
 mod jscode2session;
+mod mint;
+mod open_data;
+mod phone;
 mod random;
 mod reply;
 mod server;
 mod simulator;
+mod stable_token;
 mod state;
 
 pub use identity::{openid_for, unionid_for};
+pub use open_data::{OpenData, profile_payload};
+pub use phone::{PhoneSpec, phone_payload};
 pub use server::RunningSimulator;
 pub use simulator::Simulator;

@@ -24,3 +24,9 @@ pub(crate) fn respond(status: StatusCode, content_type: &'static str, body: Stri
 pub(crate) fn plain_text_json(body: String) -> Response {
     respond(StatusCode::OK, "text/plain", body)
 }
+
+/// A `200` response carrying JSON as the newer endpoints (`stable_token`,
+/// `getuserphonenumber`) serve it: `application/json; encoding=utf-8`.
+pub(crate) fn utf8_json(body: String) -> Response {
+    respond(StatusCode::OK, "application/json; encoding=utf-8", body)
+}

@@ -5,10 +5,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
-use crate::jscode2session;
 use crate::state::World;
+use crate::{control, getuserphonenumber, jscode2session, stable_token};
 
 /// A simulated WeChat server for a fixed set of mini-programs.
 ///
@@ -26,6 +26,39 @@ use crate::state::World;
 ///   `times=<k>` only for the first `k` presentations of that code;
 ///   `delay_ms=<n>` delays the answer; `n=<x>` is an ignored nonce.
 ///   Anything else gets 40029. Codes are single-use (40163 once exchanged).
+/// - `POST /cgi-bin/stable_token` with
+///   `{"grant_type":"client_credential","appid","secret","force_refresh"?}`:
+///   `{"access_token":"86_...","expires_in":7200}`. Normal mode returns the
+///   same token while it has more than 5 minutes left (`expires_in` counting
+///   down), then a new one while the old one lives out its 7200 s;
+///   `force_refresh: true` invalidates the live tokens and mints a new one.
+///   Errors: 40013 unknown appid, 40125 wrong secret, 40002 bad `grant_type`,
+///   41002/41004 no appid/secret, 47001 body not JSON.
+/// - `POST /wxa/business/getuserphonenumber?access_token=` with
+///   `{"code","openid"?}`: `{"errcode":0,"errmsg":"ok","phone_info":{"phoneNumber",
+///   "purePhoneNumber","countryCode","watermark":{"timestamp","appid"}}}`.
+///   The code comes from [`mint_phone_code`](Self::mint_phone_code) (or
+///   `POST /sim/mint/phone-code`). `phoneNumber` is the bare number for
+///   `86` and `+<country code><number>` otherwise (`+85261234567`);
+///   `countryCode` is a string or a number as the [`PhoneSpec`](crate::PhoneSpec) says.
+///   Errors: 41001 no token, 40001 unknown or invalidated token, 42001
+///   expired token, 40029 unknown, used (single-use), expired (5 min), other
+///   app's or other user's (`openid` given) code, 47001 body not JSON or no
+///   `code`.
+///
+/// All WeChat endpoints answer status 200, with WeChat's error bodies
+/// `{"errcode":N,"errmsg":"<text>, rid: <id>"}`.
+///
+/// Control routes (the simulator's own, plain JSON), for driving a
+/// walk-through with curl; `appid` defaults to the first app given to
+/// [`new`](Self::new), `user` is a user label as in login codes, and a user
+/// who never logged in gets 404 `{"error":"..."}`:
+/// - `POST /sim/mint/profile` `{"appid"?,"user","nickName"?,"avatarUrl"?,"unionid"?}`
+///   → `{"encryptedData","iv","rawData","signature"}`;
+/// - `POST /sim/mint/phone-code` `{"appid"?,"user","phoneNumber"?,"countryCode"?}`
+///   → `{"code"}` (`phoneNumber` without country code, default `13800138000`;
+///   `countryCode` default `"86"`, a JSON number is answered as a number);
+/// - `POST /sim/mint/phone-data` (same body) → `{"encryptedData","iv"}`.
 #[derive(Clone)]
 pub struct Simulator {
     shared: Arc<Shared>,
@@ -56,12 +89,16 @@ impl Simulator {
         }
     }
 
-    /// All simulated endpoints, for serving them from a host server (the dev
-    /// server mounts them next to its own routes). There is no fallback route,
-    /// so the router merges into one that has its own.
+    /// All simulated endpoints and the `/sim/` control routes, for serving
+    /// them from a host server (the dev server mounts them next to its own
+    /// routes). There is no fallback route, so the router merges into one
+    /// that has its own.
     pub fn router(&self) -> Router {
         Router::new()
             .route(jscode2session::PATH, get(jscode2session::handle))
+            .route(stable_token::PATH, post(stable_token::handle))
+            .route(getuserphonenumber::PATH, post(getuserphonenumber::handle))
+            .merge(control::routes())
             .with_state(self.clone())
     }
 
@@ -72,8 +109,9 @@ impl Simulator {
         self.world().app(appid)?.user(openid)?.session_key.clone()
     }
 
-    /// How many requests reached `endpoint` (the last path segment, e.g.
-    /// `"jscode2session"`) so far, whatever their outcome.
+    /// How many requests reached `endpoint` (the last path segment:
+    /// `"jscode2session"`, `"stable_token"` or `"getuserphonenumber"`) so
+    /// far, whatever their outcome. Control routes are not counted.
     pub fn calls(&self, endpoint: &str) -> u64 {
         self.lock_calls().get(endpoint).copied().unwrap_or(0)
     }

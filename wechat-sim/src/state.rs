@@ -3,15 +3,19 @@
 //! All of it sits behind one mutex (see [`crate::Simulator`]) and is only
 //! touched in short synchronous sections, so each request sees and updates a
 //! consistent world (e.g. two racing exchanges of one code can't both win).
-//! Later endpoints add their state here: access tokens per app, phone numbers
-//! per user, ...
 
 use std::collections::HashMap;
+
+use crate::access_token::AccessTokens;
+use crate::errors;
+use crate::phone::PhoneCodes;
 
 /// The simulated WeChat: the known mini-programs by appid.
 #[derive(Debug, Default)]
 pub(crate) struct World {
     apps: HashMap<String, App>,
+    /// The appid given first, the default of the `/sim/` control routes.
+    first_appid: Option<String>,
 }
 
 /// One mini-program.
@@ -23,6 +27,10 @@ pub(crate) struct App {
     pub(crate) users: HashMap<String, User>,
     /// Login codes presented for this app, by code text.
     pub(crate) codes: HashMap<String, CodeUse>,
+    /// Access tokens handed out by `stable_token`.
+    pub(crate) tokens: AccessTokens,
+    /// Phone codes minted for this app's users.
+    pub(crate) phone_codes: PhoneCodes,
 }
 
 /// A user as seen by one app.
@@ -51,22 +59,33 @@ pub(crate) enum CredentialError {
     WrongSecret,
 }
 
+impl CredentialError {
+    /// The errcode WeChat answers refused credentials with.
+    pub(crate) fn errcode(self) -> i64 {
+        match self {
+            Self::UnknownAppid => errors::INVALID_APPID,
+            Self::WrongSecret => errors::INVALID_APPSECRET,
+        }
+    }
+}
+
 impl World {
     /// A world knowing the given `(appid, secret)` pairs; a repeated appid
     /// keeps its last secret.
     pub(crate) fn new(apps: impl IntoIterator<Item = (String, String)>) -> Self {
-        let apps = apps
-            .into_iter()
-            .map(|(appid, secret)| {
-                let app = App {
-                    secret,
-                    users: HashMap::new(),
-                    codes: HashMap::new(),
-                };
-                (appid, app)
-            })
-            .collect();
-        Self { apps }
+        let mut world = Self::default();
+        for (appid, secret) in apps {
+            world.first_appid.get_or_insert_with(|| appid.clone());
+            let app = App {
+                secret,
+                users: HashMap::new(),
+                codes: HashMap::new(),
+                tokens: AccessTokens::default(),
+                phone_codes: PhoneCodes::default(),
+            };
+            world.apps.insert(appid, app);
+        }
+        world
     }
 
     /// The app `appid` if `secret` is its secret.
@@ -88,6 +107,24 @@ impl World {
     /// The app `appid`, if known.
     pub(crate) fn app(&self, appid: &str) -> Option<&App> {
         self.apps.get(appid)
+    }
+
+    /// The app `appid`, if known, for changing it.
+    pub(crate) fn app_mut(&mut self, appid: &str) -> Option<&mut App> {
+        self.apps.get_mut(appid)
+    }
+
+    /// The app that was given access token `token`, with its appid.
+    pub(crate) fn token_owner(&mut self, token: &str) -> Option<(&str, &mut App)> {
+        self.apps
+            .iter_mut()
+            .find(|(_, app)| app.tokens.knows(token))
+            .map(|(appid, app)| (appid.as_str(), app))
+    }
+
+    /// The appid given first to [`World::new`], if any.
+    pub(crate) fn first_appid(&self) -> Option<&str> {
+        self.first_appid.as_deref()
     }
 
     /// The appids of all known apps, sorted.

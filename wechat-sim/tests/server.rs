@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use axum::Router;
-use common::{APP, SECRET, exchange, get, start};
+use common::{APP, SECRET, UTF8_JSON, exchange, get, post, start};
 use wxauth_wechat_sim::{Simulator, openid_for};
 
 #[tokio::test]
@@ -55,7 +55,33 @@ async fn router_can_be_mounted_in_a_host_server() {
     .await;
     answer.expect_session();
     assert_eq!(simulator.calls("jscode2session"), 1);
+
+    let token_request =
+        format!(r#"{{"grant_type":"client_credential","appid":"{APP}","secret":"{SECRET}"}}"#);
+    let answer = post(&url, "/cgi-bin/stable_token", token_request).await;
+    assert_eq!(answer.content_type, UTF8_JSON, "{answer:?}");
+    let token = answer.json()["access_token"].as_str().unwrap().to_owned();
+    let answer = post(&url, "/sim/mint/phone-code", r#"{"user":"alice"}"#).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let code = answer.json()["code"].as_str().unwrap().to_owned();
+    let path = format!("/wxa/business/getuserphonenumber?access_token={token}");
+    let answer = post(&url, &path, format!(r#"{{"code":"{code}"}}"#)).await;
+    assert_eq!(answer.json()["errcode"], 0, "{answer:?}");
+    assert_eq!(simulator.calls("stable_token"), 1);
+    assert_eq!(simulator.calls("getuserphonenumber"), 1);
     server.abort();
+}
+
+#[tokio::test]
+async fn control_routes_need_an_app() {
+    let no_apps: [(&str, &str); 0] = [];
+    let sim = Simulator::new(no_apps)
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let answer = post(sim.base_url(), "/sim/mint/profile", r#"{"user":"alice"}"#).await;
+    assert_eq!(answer.status, 404, "{answer:?}");
+    assert_eq!(answer.json()["error"], "the simulator knows no app");
 }
 
 #[tokio::test]

@@ -3,9 +3,15 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+use aws_lc_rs::cipher::{AES_128, DecryptionContext, PaddedBlockDecryptingKey, UnboundCipherKey};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use reqwest::header::CONTENT_TYPE;
-use serde_json::Value;
+use serde_json::{Value, json};
 use wxauth_wechat_sim::{RunningSimulator, Simulator};
+
+/// Content type of `stable_token` and `getuserphonenumber` answers.
+pub const UTF8_JSON: &str = "application/json; encoding=utf-8";
 
 pub const APP: &str = "wx00000000000000a1";
 pub const SECRET: &str = "secret-a1";
@@ -53,10 +59,21 @@ impl Answer {
     }
 
     /// Asserts this is WeChat's error answer `errcode` with message `errmsg`
-    /// (followed by WeChat's `, rid: ...` suffix).
+    /// (followed by WeChat's `, rid: ...` suffix), as `jscode2session` sends
+    /// it (`text/plain`).
     pub fn expect_error(&self, errcode: i64, errmsg: &str) {
+        self.expect_error_as("text/plain", errcode, errmsg);
+    }
+
+    /// Like [`Self::expect_error`], as the newer endpoints send it
+    /// ([`UTF8_JSON`]).
+    pub fn expect_json_error(&self, errcode: i64, errmsg: &str) {
+        self.expect_error_as(UTF8_JSON, errcode, errmsg);
+    }
+
+    fn expect_error_as(&self, content_type: &str, errcode: i64, errmsg: &str) {
         assert_eq!(self.status, 200, "{self:?}");
-        assert_eq!(self.content_type, "text/plain", "{self:?}");
+        assert_eq!(self.content_type, content_type, "{self:?}");
         let prefix = format!(r#"{{"errcode":{errcode},"errmsg":"{errmsg}, rid: "#);
         assert!(self.body.starts_with(&prefix), "want {prefix}...: {self:?}");
         let json = self.json();
@@ -67,12 +84,24 @@ impl Answer {
 
 /// `GET /sns/jscode2session` with exactly the given query parameters.
 pub async fn get(base_url: &str, params: &[(&str, &str)]) -> Answer {
-    let response = reqwest::Client::new()
+    let request = reqwest::Client::new()
         .get(format!("{base_url}/sns/jscode2session"))
-        .query(params)
-        .send()
-        .await
-        .expect("request reaches the simulator");
+        .query(params);
+    answer(request).await
+}
+
+/// `POST {base_url}{path}` with `body` as it is (no content type, as some
+/// clients send it; WeChat does not look at it).
+pub async fn post(base_url: &str, path: &str, body: impl Into<String>) -> Answer {
+    let request = reqwest::Client::new()
+        .post(format!("{base_url}{path}"))
+        .body(body.into());
+    answer(request).await
+}
+
+/// Sends `request` and keeps the raw answer.
+async fn answer(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("request reaches the simulator");
     let status = response.status().as_u16();
     let content_type = response
         .headers()
@@ -105,4 +134,67 @@ pub async fn exchange_for(sim: &RunningSimulator, appid: &str, secret: &str, cod
         ],
     )
     .await
+}
+
+/// `POST /cgi-bin/stable_token` for [`APP`]; returns the access token.
+pub async fn access_token(sim: &RunningSimulator) -> String {
+    let body = json!({"grant_type": "client_credential", "appid": APP, "secret": SECRET});
+    let answer = post(sim.base_url(), "/cgi-bin/stable_token", body.to_string()).await;
+    assert_eq!(answer.content_type, UTF8_JSON, "{answer:?}");
+    answer.json()["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {answer:?}"))
+        .to_owned()
+}
+
+/// `POST /wxa/business/getuserphonenumber?access_token=token` with `body`.
+pub async fn get_phone(sim: &RunningSimulator, token: &str, body: Value) -> Answer {
+    let path = format!("/wxa/business/getuserphonenumber?access_token={token}");
+    post(sim.base_url(), &path, body.to_string()).await
+}
+
+/// Logs `user` in to [`APP`]; returns the session key.
+pub async fn log_in(sim: &RunningSimulator, user: &str) -> String {
+    let (session_key, _, _) = exchange(sim, &format!("user={user};n={}", rand_nonce()))
+        .await
+        .expect_session();
+    session_key
+}
+
+/// A nonce making login codes unique.
+fn rand_nonce() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Decrypts open data as a WeChat backend does; `None` if it does not decrypt
+/// (bad padding, bad base64, not UTF-8).
+pub fn decrypt(session_key: &str, iv: &str, encrypted_data: &str) -> Option<String> {
+    let key = STANDARD.decode(session_key).ok()?;
+    let iv: [u8; 16] = STANDARD.decode(iv).ok()?.try_into().ok()?;
+    let mut data = STANDARD.decode(encrypted_data).ok()?;
+    let key = UnboundCipherKey::new(&AES_128, &key).ok()?;
+    let key = PaddedBlockDecryptingKey::cbc_pkcs7(key).ok()?;
+    let plain = key
+        .decrypt(&mut data, DecryptionContext::Iv128(iv.into()))
+        .ok()?;
+    String::from_utf8(plain.to_vec()).ok()
+}
+
+/// Lowercase hex sha1 of `text`.
+pub fn sha1_hex(text: &str) -> String {
+    let hash = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        text.as_bytes(),
+    );
+    hash.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
