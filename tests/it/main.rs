@@ -7,3 +7,4 @@ mod log_capture;
 mod login_errors;
 mod login_flow;
 mod request_budget;
+mod wechat_client;
