@@ -2,10 +2,10 @@
 //! DynamoDB (the emulator) and on the embedded store.
 
 use std::sync::Arc;
-use wxauth_shared::domain::{AppId, OpenId, SessionKey, UnionId};
+use wxauth_shared::domain::{AppId, OpenId, Profile, SessionKey, UnionId, UserId};
 use wxauth_shared::store::dynamo::DynamoStore;
 use wxauth_shared::store::embedded::EmbeddedStore;
-use wxauth_shared::store::{LoginRecord, UserStore};
+use wxauth_shared::store::{Account, LoginRecord, ProfileWrite, ProfileWritten, UserStore};
 use wxauth_tests::emulator;
 use wxauth_tests::harness::TempDir;
 
@@ -289,6 +289,180 @@ async fn account_reads_the_session_and_its_user(s: Subject) {
     );
 }
 
+fn nick(name: &str) -> Profile {
+    Profile {
+        nick_name: Some(name.to_owned()),
+        ..Profile::default()
+    }
+}
+
+async fn account(s: &Subject, user_id: &UserId, appid: &str, openid: &str) -> Option<Account> {
+    s.store
+        .account(
+            user_id,
+            &AppId::parse(appid).unwrap(),
+            &OpenId::parse(openid).unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+async fn write(
+    s: &Subject,
+    user: &Account,
+    appid: &str,
+    openid: &str,
+    profile: Profile,
+    union: Option<&str>,
+) -> ProfileWritten {
+    let write = ProfileWrite {
+        user: user.user.clone(),
+        appid: AppId::parse(appid).unwrap(),
+        openid: OpenId::parse(openid).unwrap(),
+        profile,
+        union_id: union.map(|u| UnionId::parse(u).unwrap()),
+        now: 500,
+    };
+    s.store.write_profile(&write).await.unwrap()
+}
+
+async fn profile_is_stored_and_placeholders_keep_it(s: Subject) {
+    let openid = unique("o");
+    let user = s
+        .store
+        .record_login(&record("wxA", &openid, None, 1, 100))
+        .await
+        .unwrap()
+        .user_id;
+    let before = account(&s, &user, "wxA", &openid).await.unwrap();
+    let written = write(&s, &before, "wxA", &openid, nick("Band"), None).await;
+    assert_eq!(
+        written,
+        ProfileWritten::Stored {
+            user_id: user.clone(),
+            union_id: None,
+            profile: nick("Band")
+        }
+    );
+    let after = account(&s, &user, "wxA", &openid).await.unwrap();
+    assert_eq!(after.user.profile, nick("Band"));
+    let written = write(&s, &after, "wxA", &openid, Profile::default(), None).await;
+    assert!(
+        matches!(written, ProfileWritten::Stored { ref profile, .. } if *profile == nick("Band")),
+        "{written:?}"
+    );
+}
+
+async fn a_new_unionid_is_linked_to_the_user(s: Subject) {
+    let (openid, unionid) = (unique("o"), unique("u"));
+    let user = s
+        .store
+        .record_login(&record("wxA", &openid, None, 1, 100))
+        .await
+        .unwrap()
+        .user_id;
+    let before = account(&s, &user, "wxA", &openid).await.unwrap();
+    let written = write(&s, &before, "wxA", &openid, nick("A"), Some(&unionid)).await;
+    assert!(
+        matches!(written, ProfileWritten::Stored { ref union_id, .. } if union_id.as_ref().map(|u| u.as_str()) == Some(unionid.as_str())),
+        "{written:?}"
+    );
+    assert_eq!(
+        session_of(&s, "wxA", &openid)
+            .await
+            .unwrap()
+            .union_id
+            .map(|u| u.as_str().to_owned()),
+        Some(unionid.clone())
+    );
+    let other_app = s
+        .store
+        .record_login(&record("wxB", &unique("o"), Some(&unionid), 2, 200))
+        .await
+        .unwrap();
+    assert_eq!(
+        other_app.user_id, user,
+        "the linked unionid now joins other apps' openids"
+    );
+}
+
+async fn an_empty_user_is_folded_into_the_unionid_owner(s: Subject) {
+    let unionid = unique("u");
+    let owner = s
+        .store
+        .record_login(&record("wxA", &unique("o"), Some(&unionid), 1, 100))
+        .await
+        .unwrap()
+        .user_id;
+    let openid = unique("o");
+    let newcomer = s
+        .store
+        .record_login(&record("wxB", &openid, None, 2, 100))
+        .await
+        .unwrap()
+        .user_id;
+    assert_ne!(newcomer, owner);
+    let before = account(&s, &newcomer, "wxB", &openid).await.unwrap();
+    let written = write(&s, &before, "wxB", &openid, nick("Folded"), Some(&unionid)).await;
+    assert_eq!(
+        written,
+        ProfileWritten::Folded {
+            owner: owner.clone(),
+            union_id: UnionId::parse(&unionid).unwrap(),
+            profile: nick("Folded")
+        }
+    );
+    assert_eq!(
+        account(&s, &newcomer, "wxB", &openid).await,
+        None,
+        "the identity left the empty user"
+    );
+    let moved = account(&s, &owner, "wxB", &openid)
+        .await
+        .expect("the identity belongs to the owner");
+    assert_eq!(moved.user.identities.len(), 2);
+    assert_eq!(moved.user.profile, nick("Folded"));
+    assert_eq!(
+        moved.session.session_key,
+        key(2),
+        "the session moved with the identity"
+    );
+    let again = s
+        .store
+        .record_login(&record("wxB", &openid, None, 3, 300))
+        .await
+        .unwrap();
+    assert_eq!((again.user_id, again.is_new_user), (owner, false));
+}
+
+async fn a_unionid_conflict_changes_nothing(s: Subject) {
+    let (u1, u2) = (unique("u"), unique("u"));
+    s.store
+        .record_login(&record("wxA", &unique("o"), Some(&u1), 1, 100))
+        .await
+        .unwrap();
+    // A user with its own, different unionid and two identities.
+    let openid = unique("o");
+    let holder = s
+        .store
+        .record_login(&record("wxB", &openid, Some(&u2), 2, 100))
+        .await
+        .unwrap()
+        .user_id;
+    s.store
+        .record_login(&record("wxC", &unique("o"), Some(&u2), 3, 100))
+        .await
+        .unwrap();
+    let before = account(&s, &holder, "wxB", &openid).await.unwrap();
+    assert_eq!(before.user.identities.len(), 2);
+    assert_eq!(
+        write(&s, &before, "wxB", &openid, nick("X"), Some(&u1)).await,
+        ProfileWritten::Conflict
+    );
+    let after = account(&s, &holder, "wxB", &openid).await.unwrap();
+    assert_eq!(after, before, "nothing changed");
+}
+
 macro_rules! conformance_suite {
     ($($name:ident),* $(,)?) => {
         mod dynamodb {
@@ -322,4 +496,8 @@ conformance_suite!(
     unionid_held_by_another_user_is_not_taken,
     concurrent_first_logins_create_one_user,
     account_reads_the_session_and_its_user,
+    profile_is_stored_and_placeholders_keep_it,
+    a_new_unionid_is_linked_to_the_user,
+    an_empty_user_is_folded_into_the_unionid_owner,
+    a_unionid_conflict_changes_nothing,
 );

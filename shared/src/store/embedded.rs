@@ -2,7 +2,10 @@
 //! redb serialises write transactions, so each use-case step is one transaction
 //! and races resolve by construction.
 
-use super::{Account, LoginOutcome, LoginRecord, Session, StoreError, UserRecord, UserStore, keys};
+use super::{
+    Account, LoginOutcome, LoginRecord, ProfileWrite, ProfileWritten, Session, StoreError,
+    UserRecord, UserStore, keys,
+};
 use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -82,7 +85,7 @@ fn read<T: DeserializeOwned>(
     }
 }
 
-fn write<T: Serialize>(
+fn write_item<T: Serialize>(
     table: &mut Table<&str, &[u8]>,
     key: &str,
     item: &T,
@@ -135,7 +138,7 @@ fn record_login_in(db: &Database, login: &LoginRecord) -> Result<LoginOutcome, S
                 if let (None, Some(unionid)) = (&identity.union_id, &login.unionid) {
                     link_union(&mut items, &mut identity, unionid, login.now)?;
                 }
-                write(&mut items, &identity_key, &identity)?;
+                write_item(&mut items, &identity_key, &identity)?;
                 outcome_of(&identity, false)?
             }
             None => {
@@ -151,7 +154,7 @@ fn record_login_in(db: &Database, login: &LoginRecord) -> Result<LoginOutcome, S
                             corrupt(format!("union points to missing user {owner}"))
                         })?;
                         user.identities.push(identity_ref);
-                        write(&mut items, &user_key, &user)?;
+                        write_item(&mut items, &user_key, &user)?;
                         (owner, false, user.phone.is_some())
                     }
                     None => {
@@ -164,13 +167,13 @@ fn record_login_in(db: &Database, login: &LoginRecord) -> Result<LoginOutcome, S
                             phone_country_code: None,
                             profile: Profile::default(),
                         };
-                        write(&mut items, &keys::user(&user_id), &user)?;
+                        write_item(&mut items, &keys::user(&user_id), &user)?;
                         if let Some(u) = &login.unionid {
                             let union = UnionItem {
                                 user_id: user_id.as_str().to_owned(),
                                 created_at: login.now,
                             };
-                            write(&mut items, &keys::union(u), &union)?;
+                            write_item(&mut items, &keys::union(u), &union)?;
                         }
                         (user_id.as_str().to_owned(), true, false)
                     }
@@ -183,7 +186,7 @@ fn record_login_in(db: &Database, login: &LoginRecord) -> Result<LoginOutcome, S
                     union_id: login.unionid.as_ref().map(|u| u.as_str().to_owned()),
                     has_phone,
                 };
-                write(&mut items, &identity_key, &identity)?;
+                write_item(&mut items, &identity_key, &identity)?;
                 outcome_of(&identity, is_new)?
             }
         }
@@ -206,7 +209,7 @@ fn link_union(
             return Ok(());
         }
     } else {
-        write(
+        write_item(
             items,
             &union_key,
             &UnionItem {
@@ -219,10 +222,103 @@ fn link_union(
     if let Some(mut user) = read::<UserItem>(items, &user_key)? {
         user.union_id
             .get_or_insert_with(|| unionid.as_str().to_owned());
-        write(items, &user_key, &user)?;
+        write_item(items, &user_key, &user)?;
     }
     identity.union_id = Some(unionid.as_str().to_owned());
     Ok(())
+}
+
+fn write_profile_in(db: &Database, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {
+    let txn = db.begin_write().map_err(unavailable)?;
+    let written = {
+        let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+        let me = write.user.user_id.as_str();
+        let user_key = keys::user(&write.user.user_id);
+        let mut user: UserItem =
+            read(&items, &user_key)?.ok_or_else(|| unavailable("user vanished"))?;
+        let owner = match &write.union_id {
+            Some(u) => read::<UnionItem>(&items, &keys::union(u))?.map(|item| item.user_id),
+            None => None,
+        };
+        match (&write.union_id, owner) {
+            // A different unionId than the user's own cannot be the same person.
+            (Some(u), _)
+                if user
+                    .union_id
+                    .as_deref()
+                    .is_some_and(|mine| mine != u.as_str()) =>
+            {
+                ProfileWritten::Conflict
+            }
+            (Some(u), Some(owner)) if owner != me => {
+                if !write.user.holds_nothing_else()
+                    || user.identities.len() > 1
+                    || user.phone.is_some()
+                {
+                    ProfileWritten::Conflict
+                } else {
+                    let owner_id = parse_user_id(&owner)?;
+                    let owner_key = keys::user(&owner_id);
+                    let mut owner_item: UserItem = read(&items, &owner_key)?
+                        .ok_or_else(|| corrupt("union points to a missing user"))?;
+                    let identity_key = keys::identity(&write.appid, &write.openid);
+                    let mut identity: IdentityItem = read(&items, &identity_key)?
+                        .ok_or_else(|| unavailable("identity vanished"))?;
+                    identity.user_id = owner.clone();
+                    identity.union_id = Some(u.as_str().to_owned());
+                    identity.has_phone = owner_item.phone.is_some();
+                    owner_item
+                        .identities
+                        .push(keys::identity_ref(&write.appid, &write.openid));
+                    owner_item.profile = write.profile.merged_over(&owner_item.profile);
+                    let profile = owner_item.profile.clone();
+                    write_item(&mut items, &identity_key, &identity)?;
+                    write_item(&mut items, &owner_key, &owner_item)?;
+                    items.remove(user_key.as_str()).map_err(unavailable)?;
+                    ProfileWritten::Folded {
+                        owner: owner_id,
+                        union_id: u.clone(),
+                        profile,
+                    }
+                }
+            }
+            (union_id, _) => {
+                if let Some(u) = union_id.as_ref().filter(|_| user.union_id.is_none()) {
+                    write_item(
+                        &mut items,
+                        &keys::union(u),
+                        &UnionItem {
+                            user_id: me.to_owned(),
+                            created_at: write.now,
+                        },
+                    )?;
+                    user.union_id = Some(u.as_str().to_owned());
+                    for identity_ref in &user.identities {
+                        let key = keys::identity_from_ref(identity_ref);
+                        if let Some(mut identity) = read::<IdentityItem>(&items, &key)? {
+                            identity.union_id = Some(u.as_str().to_owned());
+                            write_item(&mut items, &key, &identity)?;
+                        }
+                    }
+                }
+                user.profile = write.profile.merged_over(&user.profile);
+                write_item(&mut items, &user_key, &user)?;
+                let union_id = user
+                    .union_id
+                    .clone()
+                    .map(UnionId::parse)
+                    .transpose()
+                    .map_err(corrupt)?;
+                ProfileWritten::Stored {
+                    user_id: write.user.user_id.clone(),
+                    union_id,
+                    profile: user.profile,
+                }
+            }
+        }
+    };
+    txn.commit().map_err(unavailable)?;
+    Ok(written)
 }
 
 fn parse_user_id(text: &str) -> Result<UserId, StoreError> {
@@ -260,6 +356,11 @@ impl UserStore for EmbeddedStore {
                 .transpose()
         })
         .await
+    }
+
+    async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {
+        let write = write.clone();
+        self.blocking(move |db| write_profile_in(db, &write)).await
     }
 
     async fn account(

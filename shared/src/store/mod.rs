@@ -62,6 +62,50 @@ pub struct Account {
     pub user: UserRecord,
 }
 
+/// What decrypt-profile writes: the merged profile, and a unionId the user may
+/// not have yet.
+#[derive(Debug, Clone)]
+pub struct ProfileWrite {
+    /// The user as `account` read it.
+    pub user: UserRecord,
+    pub appid: AppId,
+    pub openid: OpenId,
+    /// New profile fields; the store lays them over what the target user has.
+    pub profile: Profile,
+    /// The payload's unionId, if any.
+    pub union_id: Option<UnionId>,
+    pub now: u64,
+}
+
+/// How a profile write ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileWritten {
+    /// Stored on the user; the unionId (if new) is linked to it.
+    Stored {
+        user_id: UserId,
+        union_id: Option<UnionId>,
+        profile: Profile,
+    },
+    /// The unionId belonged to another user and this user held nothing else (no
+    /// phone, no other openid): the identity moved to that user, the empty user
+    /// was deleted, and the profile went to the owner.
+    Folded {
+        owner: UserId,
+        union_id: UnionId,
+        profile: Profile,
+    },
+    /// The unionId belongs to another user and this user holds more: nothing
+    /// was changed.
+    Conflict,
+}
+
+impl UserRecord {
+    /// A user with nothing but this one identity can be folded into another.
+    pub fn holds_nothing_else(&self) -> bool {
+        self.identities.len() <= 1 && self.phone.is_none()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be reached or refused the request.
@@ -98,6 +142,10 @@ pub trait UserStore: Send + Sync {
         appid: &AppId,
         openid: &OpenId,
     ) -> Result<Option<Account>, StoreError>;
+
+    /// Stores a profile and links its unionId, folding an otherwise empty user
+    /// into the unionId's owner, atomically (see [`ProfileWritten`]).
+    async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError>;
 }
 
 /// Storage keys. `#` cannot occur in ids (see `domain::ids`), so keys never collide.
@@ -106,6 +154,11 @@ pub(crate) mod keys {
 
     pub fn identity(appid: &AppId, openid: &OpenId) -> String {
         format!("IDENT#{appid}#{openid}")
+    }
+
+    /// The identity key for an entry of a user's identity list.
+    pub fn identity_from_ref(identity_ref: &str) -> String {
+        format!("IDENT#{identity_ref}")
     }
 
     /// How a user item lists an identity.

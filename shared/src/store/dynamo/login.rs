@@ -16,7 +16,7 @@ use std::time::Duration;
 /// writer make progress, so a few rounds always suffice outside pathologies.
 const MAX_ROUNDS: u32 = 6;
 
-fn build_error(e: impl std::fmt::Display) -> StoreError {
+pub(super) fn build_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("building request: {e}"))
 }
 
@@ -36,7 +36,7 @@ fn reason_code(reasons: &[CancellationReason], index: usize) -> Option<&str> {
     reasons.get(index).and_then(|r| r.code())
 }
 
-fn is_condition_failure(reasons: &[CancellationReason], index: usize) -> bool {
+pub(super) fn is_condition_failure(reasons: &[CancellationReason], index: usize) -> bool {
     reason_code(reasons, index) == Some("ConditionalCheckFailed")
 }
 
@@ -144,7 +144,7 @@ fn in_table(table: &str, items: Vec<TransactWriteItem>) -> Vec<TransactWriteItem
 
 /// Outcome of a transaction: `Ok(None)` when it committed, the cancellation
 /// reasons when DynamoDB cancelled it.
-async fn transact(
+pub(super) async fn transact(
     store: &DynamoStore,
     items: Vec<TransactWriteItem>,
 ) -> Result<Option<Vec<CancellationReason>>, StoreError> {

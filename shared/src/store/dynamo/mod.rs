@@ -9,10 +9,14 @@
 mod client;
 mod items;
 mod login;
+mod profile;
 
 pub use client::{RequestCounter, create_table, sdk_config_from_env};
 
-use super::{Account, LoginOutcome, LoginRecord, Session, StoreError, UserStore, keys};
+use super::{
+    Account, LoginOutcome, LoginRecord, ProfileWrite, ProfileWritten, Session, StoreError,
+    UserStore, keys,
+};
 use crate::domain::{AppId, OpenId, UserId};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
@@ -55,6 +59,10 @@ impl UserStore for DynamoStore {
             .await
             .map_err(client::unavailable)?;
         output.item.as_ref().map(items::session).transpose()
+    }
+
+    async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {
+        profile::write(self, write).await
     }
 
     async fn account(
