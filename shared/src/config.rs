@@ -225,6 +225,11 @@ pub fn token_settings(
     })
 }
 
+/// How old a watermark may be, in seconds; 0 turns the check off.
+pub fn watermark_max_age_secs(env: &dyn Env) -> Result<u64, ConfigError> {
+    number(env, "WATERMARK_MAX_AGE_SECS", 600, 0..=86_400)
+}
+
 pub const TABLE_NAME: &str = "TABLE_NAME";
 
 /// The DynamoDB table (Lambda functions only; the local server uses its data directory).

@@ -20,6 +20,7 @@ pub mod lambda;
 pub mod logging;
 pub mod login;
 pub mod open_data;
+pub mod profile;
 pub mod setup;
 pub mod store;
 pub mod tokens;

@@ -2,10 +2,11 @@
 //! once, before the first request. Each Lambda function calls its own builder;
 //! the local server calls [`all_routes`]. Any bad setting fails here, naming it.
 
-use crate::api::{Authenticator, Router};
+use crate::api::{Authenticator, ProfileRoute, Router};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY};
 use crate::login::LoginService;
+use crate::profile::ProfileService;
 use crate::store::UserStore;
 use crate::store::dynamo::{DynamoStore, sdk_config_from_env};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier};
@@ -89,12 +90,26 @@ pub async fn login_function(env: &dyn Env) -> Result<Router, ConfigError> {
     Ok(Router::new().with_login(login).with_jwks(keys.jwks))
 }
 
+/// The decrypt-profile route over a store.
+pub fn profile_route(
+    env: &dyn Env,
+    store: Arc<dyn UserStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<ProfileRoute, ConfigError> {
+    let max_age = config::watermark_max_age_secs(env)?;
+    Ok(ProfileRoute {
+        auth: Authenticator::new(keys.verifier.clone(), clock.clone()),
+        service: ProfileService::new(store, keys.issuer.clone(), clock, max_age),
+    })
+}
+
 /// The `decrypt-profile` function: `POST /auth/profile`.
 pub async fn decrypt_profile_function(env: &dyn Env) -> Result<Router, ConfigError> {
     let keys = token_keys(env, None)?;
     config::app_ids(env)?;
-    config::table_name(env)?;
-    Ok(Router::new().with_profile(Authenticator::new(keys.verifier, Arc::new(SystemClock))))
+    let store = dynamo_store(env).await?;
+    Ok(Router::new().with_profile(profile_route(env, store, &keys, Arc::new(SystemClock))?))
 }
 
 /// The `bind-phone` function: `POST /auth/phone`.
@@ -115,11 +130,12 @@ pub fn all_routes(
     keys: TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
-    let login = login_service(env, wechat, store, &keys, clock.clone())?;
+    let login = login_service(env, wechat, store.clone(), &keys, clock.clone())?;
+    let profile = profile_route(env, store, &keys, clock.clone())?;
     let auth = Authenticator::new(keys.verifier, clock);
     Ok(Router::new()
         .with_login(login)
         .with_jwks(keys.jwks)
-        .with_profile(auth.clone())
+        .with_profile(profile)
         .with_phone(auth))
 }

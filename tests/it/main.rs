@@ -6,5 +6,6 @@ mod conformance;
 mod log_capture;
 mod login_errors;
 mod login_flow;
+mod profile_flow;
 mod request_budget;
 mod wechat_client;

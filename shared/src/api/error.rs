@@ -2,6 +2,8 @@
 
 use super::ApiResponse;
 use crate::login::LoginError;
+use crate::open_data::OpenDataError;
+use crate::profile::ProfileError;
 use crate::store::StoreError;
 use crate::tokens::TokenError;
 use crate::wechat::WeChatError;
@@ -140,6 +142,60 @@ impl From<LoginError> for ApiError {
             LoginError::WeChat(e) => e.into(),
             LoginError::Store(e) => e.into(),
             LoginError::Token(e) => e.into(),
+        }
+    }
+}
+
+impl From<OpenDataError> for ApiError {
+    fn from(error: OpenDataError) -> Self {
+        use StatusCode as S;
+        match error {
+            OpenDataError::SessionKeyStale => Self::new(
+                S::CONFLICT,
+                "session_key_stale",
+                "the data was encrypted with another session_key (wx.login ran again and rotated it): call wx.login, log in again, then fetch the data again and retry",
+            ),
+            OpenDataError::WatermarkMismatch => Self::new(
+                S::BAD_REQUEST,
+                "watermark_mismatch",
+                "the data's watermark names another appid",
+            ),
+            OpenDataError::WatermarkExpired => Self::new(
+                S::BAD_REQUEST,
+                "watermark_expired",
+                "the data is too old; fetch it again",
+            ),
+            OpenDataError::OpenIdMismatch => Self::new(
+                S::BAD_REQUEST,
+                "openid_mismatch",
+                "the data belongs to another user than the token's session",
+            ),
+            OpenDataError::SignatureMismatch => Self::new(
+                S::BAD_REQUEST,
+                "signature_mismatch",
+                "rawData does not match its signature",
+            ),
+        }
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::SessionGone => {
+                Self::unauthorized("no session for this token; log in again")
+            }
+            ProfileError::OpenData(e) => e.into(),
+            ProfileError::AccountConflict => Self::new(
+                StatusCode::CONFLICT,
+                "account_conflict",
+                "this WeChat account's unionId belongs to another user that holds other data; nothing was changed",
+            ),
+            ProfileError::BadPayload(field) => {
+                Self::bad_request(format!("decrypted data has a malformed {field}"))
+            }
+            ProfileError::Store(e) => e.into(),
+            ProfileError::Token(e) => e.into(),
         }
     }
 }

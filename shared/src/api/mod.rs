@@ -5,11 +5,13 @@
 mod auth;
 mod error;
 mod login;
+mod profile;
 mod response;
 mod router;
 
 pub use auth::Authenticator;
 pub use error::ApiError;
+pub use profile::ProfileRoute;
 pub use response::ApiResponse;
 pub use router::Router;
 

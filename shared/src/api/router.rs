@@ -1,6 +1,8 @@
 //! Routing: which routes this process serves, and the request span and access log.
 
-use super::{ApiError, ApiRequest, ApiResponse, Authenticator, MAX_BODY_BYTES, login};
+use super::{
+    ApiError, ApiRequest, ApiResponse, Authenticator, MAX_BODY_BYTES, ProfileRoute, login, profile,
+};
 use crate::login::LoginService;
 use crate::tokens::Jwks;
 use http::{Method, StatusCode};
@@ -13,7 +15,7 @@ use tracing::Instrument;
 pub struct Router {
     login: Option<LoginService>,
     jwks: Option<Jwks>,
-    profile: Option<Authenticator>,
+    profile: Option<ProfileRoute>,
     phone: Option<Authenticator>,
 }
 
@@ -53,9 +55,9 @@ impl Router {
         self
     }
 
-    /// `POST /auth/profile`: authenticates, then answers 501 until decrypt-profile lands.
-    pub fn with_profile(mut self, auth: Authenticator) -> Self {
-        self.profile = Some(auth);
+    /// `POST /auth/profile`.
+    pub fn with_profile(mut self, route: ProfileRoute) -> Self {
+        self.profile = Some(route);
         self
     }
 
@@ -142,13 +144,16 @@ impl Router {
                 }
                 None => Err(not_found()),
             },
-            Route::Profile | Route::Phone => {
-                let auth = if matches!(route, Route::Profile) {
-                    &self.profile
-                } else {
-                    &self.phone
-                };
-                let subject = auth.as_ref().ok_or_else(not_found)?.authenticate(request)?;
+            Route::Profile => match &self.profile {
+                Some(route) => profile::handle(route, request).await,
+                None => Err(not_found()),
+            },
+            Route::Phone => {
+                let subject = self
+                    .phone
+                    .as_ref()
+                    .ok_or_else(not_found)?
+                    .authenticate(request)?;
                 tracing::info!(user_id = %subject.user_id, "authenticated");
                 Err(ApiError::new(
                     StatusCode::NOT_IMPLEMENTED,

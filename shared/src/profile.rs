@@ -1,0 +1,161 @@
+//! The decrypt-profile use case: open the mini-program's encrypted user info
+//! with the session's key, check it, store the profile and link the unionId.
+
+use crate::clock::Clock;
+use crate::domain::{Profile, UnionId, UserId};
+use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
+use crate::store::{ProfileWrite, ProfileWritten, StoreError, UserStore};
+use crate::tokens::{IssuedToken, TokenError, TokenIssuer, TokenSubject};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// What the client sent, parsed at the edge.
+#[derive(Debug, Clone)]
+pub struct ProfileInput {
+    pub data: EncryptedOpenData,
+    /// `rawData` and `signature`, when both were given.
+    pub raw_data: Option<(String, String)>,
+}
+
+/// What the answer reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileResult {
+    pub user_id: UserId,
+    pub union_id: Option<UnionId>,
+    pub profile: Profile,
+    /// A new token when the user was folded into the unionId's owner.
+    pub token: Option<IssuedToken>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The token's identity no longer has a session with this user.
+    #[error("no session for this token")]
+    SessionGone,
+    #[error(transparent)]
+    OpenData(#[from] OpenDataError),
+    #[error("the unionId belongs to another account")]
+    AccountConflict,
+    #[error("decrypted payload is malformed: {0}")]
+    BadPayload(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+pub struct ProfileService {
+    store: Arc<dyn UserStore>,
+    tokens: Arc<TokenIssuer>,
+    clock: Arc<dyn Clock>,
+    watermark_max_age_secs: u64,
+}
+
+impl ProfileService {
+    pub fn new(
+        store: Arc<dyn UserStore>,
+        tokens: Arc<TokenIssuer>,
+        clock: Arc<dyn Clock>,
+        watermark_max_age_secs: u64,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            clock,
+            watermark_max_age_secs,
+        }
+    }
+
+    pub async fn decrypt(
+        &self,
+        subject: &TokenSubject,
+        input: &ProfileInput,
+    ) -> Result<ProfileResult, ProfileError> {
+        let now = self.clock.now_unix();
+        let account = self
+            .store
+            .account(&subject.user_id, &subject.appid, &subject.openid)
+            .await?
+            .ok_or(ProfileError::SessionGone)?;
+        let expect = Expectations {
+            appid: &subject.appid,
+            openid: &subject.openid,
+            now,
+            max_age_secs: self.watermark_max_age_secs,
+        };
+        let raw_data = input
+            .raw_data
+            .as_ref()
+            .map(|(raw, signature)| (raw.as_str(), signature.as_str()));
+        let payload =
+            open_data::open(&account.session.session_key, &input.data, raw_data, &expect)?;
+        let union_id = match payload.get("unionId") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(u)) if u.is_empty() => None,
+            Some(Value::String(u)) => {
+                Some(UnionId::parse(u.as_str()).map_err(|_| ProfileError::BadPayload("unionId"))?)
+            }
+            Some(_) => return Err(ProfileError::BadPayload("unionId")),
+        };
+        let profile = Profile::from_payload(&payload);
+        let nothing_new =
+            profile.is_empty() && (union_id.is_none() || union_id == account.user.union_id);
+        if nothing_new {
+            // Other open data of the same shape, or anonymous placeholders: no write.
+            return Ok(ProfileResult {
+                user_id: account.user.user_id,
+                union_id: account.user.union_id,
+                profile: account.user.profile,
+                token: None,
+            });
+        }
+        let write = ProfileWrite {
+            user: account.user,
+            appid: subject.appid.clone(),
+            openid: subject.openid.clone(),
+            profile,
+            union_id,
+            now,
+        };
+        match self.store.write_profile(&write).await? {
+            ProfileWritten::Stored {
+                user_id,
+                union_id,
+                profile,
+            } => {
+                tracing::info!(user_id = %user_id, linked_union = union_id.is_some(), "profile stored");
+                Ok(ProfileResult {
+                    user_id,
+                    union_id,
+                    profile,
+                    token: None,
+                })
+            }
+            ProfileWritten::Folded {
+                owner,
+                union_id,
+                profile,
+            } => {
+                tracing::info!(from = %subject.user_id, into = %owner, "user folded into the unionId's owner");
+                let token = self.tokens.issue(
+                    &TokenSubject {
+                        user_id: owner.clone(),
+                        appid: subject.appid.clone(),
+                        openid: subject.openid.clone(),
+                    },
+                    now,
+                )?;
+                Ok(ProfileResult {
+                    user_id: owner,
+                    union_id: Some(union_id),
+                    profile,
+                    token: Some(token),
+                })
+            }
+            ProfileWritten::Conflict => {
+                tracing::warn!(user_id = %subject.user_id, "unionId belongs to another account");
+                Err(ProfileError::AccountConflict)
+            }
+        }
+    }
+}
