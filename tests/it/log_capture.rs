@@ -1,6 +1,7 @@
 //! Captures every log line the backend prints, at its most verbose setting
 //! (`LOG_LEVEL=trace`), across successful and failing logins, and checks that no
-//! secret is in it: no session_key, no app secret, no signing key, no token.
+//! secret is in it: no session_key, no app secret, no signing key, no token
+//! (logins and profile decrypts).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -68,6 +69,32 @@ async fn scenario(h: &Harness) -> Vec<String> {
     ] {
         let (status, _) = h.login(&Harness::code("mallory", options), None).await;
         assert_ne!(status, 200);
+    }
+    for (appid, user) in [(APP_A, "judy"), (APP_B, "ivan")] {
+        let (_, body) = h.login(&Harness::code(user, ""), Some(appid)).await;
+        let token = body["token"].as_str().unwrap().to_owned();
+        secrets.push(token.clone());
+        secrets.push(
+            h.simulator()
+                .current_session_key(appid, &openid_for(appid, user))
+                .unwrap(),
+        );
+        let payload = wxauth_wechat_sim::profile_payload(
+            appid,
+            user,
+            "Judy",
+            "https://a/b.png",
+            Some("acme-judy"),
+        );
+        let data = h.simulator().mint_open_data(appid, user, payload).unwrap();
+        let request = serde_json::json!({"encryptedData": data.encrypted_data, "iv": data.iv, "rawData": data.raw_data, "signature": data.signature});
+        let (status, answer) = h
+            .post("/auth/profile", &request.to_string(), Some(&token))
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        if let Some(token) = answer["token"].as_str() {
+            secrets.push(token.to_owned());
+        }
     }
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);

@@ -54,3 +54,43 @@ async fn returning_login_costs_one_request_and_a_new_user_two() {
         "DynamoDB requests per login: new user {new_user}, new user with unionid {with_union}, returning 1, unionid join {join}"
     );
 }
+
+#[tokio::test]
+async fn a_profile_decrypt_costs_two_requests() {
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
+    let counter = h
+        .dynamo_requests
+        .clone()
+        .expect("DynamoDB harness counts requests");
+    let (_, body) = h.login(&Harness::code("heidi", ""), None).await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    for (nick, union) in [
+        ("Heidi", None),
+        ("Heidi", Some("acme-heidi")),
+        ("Heidi 2", None),
+    ] {
+        let payload = wxauth_wechat_sim::profile_payload(
+            wxauth_tests::harness::APP_A,
+            "heidi",
+            nick,
+            "https://a/b.png",
+            union,
+        );
+        let data = h
+            .simulator()
+            .mint_open_data(wxauth_tests::harness::APP_A, "heidi", payload)
+            .unwrap();
+        let request =
+            serde_json::json!({"encryptedData": data.encrypted_data, "iv": data.iv}).to_string();
+        counter.take();
+        let (status, answer) = h.post("/auth/profile", &request, Some(&token)).await;
+        assert_eq!(status, 200, "{answer}");
+        let used = counter.take();
+        assert!(
+            used <= 2,
+            "a profile decrypt ({nick}, {union:?}) took {used} requests"
+        );
+    }
+}
