@@ -2,7 +2,8 @@
 # The test command (README, and .ci/run). On a fresh machine it:
 #  1. installs the DynamoDB emulator (moto's server mode, from PyPI) into the
 #     project-local virtualenv .venv (git-ignored), once;
-#  2. starts it on 127.0.0.1 on a free port;
+#  2. starts it on 127.0.0.1 on a free port, one request at a time as DynamoDB
+#     makes each request atomic (scripts/dynamodb_emulator.py says why);
 #  3. runs cargo fmt --check, cargo clippy -D warnings and cargo test --workspace
 #     with every DynamoDB test pointed at it (and required: they fail, not skip);
 #  4. stops it, whatever happened.
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.venv
-if [ ! -x "$venv/bin/moto_server" ] || ! cmp -s scripts/requirements-test.txt "$venv/.requirements"; then
+if [ ! -x "$venv/bin/python" ] || ! cmp -s scripts/requirements-test.txt "$venv/.requirements"; then
   echo "==> installing the DynamoDB emulator (moto) into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
@@ -19,7 +20,7 @@ fi
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p target
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/dynamodb-emulator.log 2>&1 &
+"$venv/bin/python" scripts/dynamodb_emulator.py 127.0.0.1 "$port" > target/dynamodb-emulator.log 2>&1 &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true' EXIT
 

@@ -2,10 +2,12 @@
 //! DynamoDB (the emulator) and on the embedded store.
 
 use std::sync::Arc;
-use wxauth_shared::domain::{AppId, OpenId, Profile, SessionKey, UnionId, UserId};
+use wxauth_shared::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use wxauth_shared::store::dynamo::DynamoStore;
 use wxauth_shared::store::embedded::EmbeddedStore;
-use wxauth_shared::store::{Account, LoginRecord, ProfileWrite, ProfileWritten, UserStore};
+use wxauth_shared::store::{
+    Account, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten, UserStore,
+};
 use wxauth_tests::emulator;
 use wxauth_tests::harness::TempDir;
 
@@ -463,6 +465,164 @@ async fn a_unionid_conflict_changes_nothing(s: Subject) {
     assert_eq!(after, before, "nothing changed");
 }
 
+fn phone(pure: &str) -> PhoneNumber {
+    PhoneNumber::from_parts("86", pure).unwrap()
+}
+
+/// A fresh user with one identity; returns (user id, openid).
+async fn new_user(s: &Subject, appid: &str) -> (UserId, String) {
+    let openid = unique("o");
+    let user = s
+        .store
+        .record_login(&record(appid, &openid, None, 1, 100))
+        .await
+        .unwrap()
+        .user_id;
+    (user, openid)
+}
+
+async fn bind(
+    s: &Subject,
+    user: &UserId,
+    appid: &str,
+    openid: &str,
+    number: &PhoneNumber,
+) -> PhoneBound {
+    let account = account(s, user, appid, openid).await.unwrap();
+    s.store
+        .bind_phone(&PhoneBind {
+            user: account.user,
+            phone: number.clone(),
+            now: 100,
+        })
+        .await
+        .unwrap()
+}
+
+fn unique_number() -> String {
+    format!("139{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000)
+}
+
+async fn a_phone_binds_once_and_belongs_to_one_user(s: Subject) {
+    let number = phone(&unique_number());
+    let (alice, alice_openid) = new_user(&s, "wxA").await;
+    assert_eq!(
+        bind(&s, &alice, "wxA", &alice_openid, &number).await,
+        PhoneBound::Bound
+    );
+    let stored = account(&s, &alice, "wxA", &alice_openid).await.unwrap();
+    assert_eq!(stored.user.phone.as_ref(), Some(&number));
+    assert!(
+        stored.session.has_phone,
+        "the identity says hasPhone for the next login"
+    );
+    assert_eq!(
+        bind(&s, &alice, "wxA", &alice_openid, &number).await,
+        PhoneBound::AlreadyYours
+    );
+    let (bob, bob_openid) = new_user(&s, "wxA").await;
+    assert_eq!(
+        bind(&s, &bob, "wxA", &bob_openid, &number).await,
+        PhoneBound::Taken
+    );
+    assert_eq!(
+        account(&s, &bob, "wxA", &bob_openid)
+            .await
+            .unwrap()
+            .user
+            .phone,
+        None,
+        "nothing changed"
+    );
+    let login = s
+        .store
+        .record_login(&record("wxA", &alice_openid, None, 2, 200))
+        .await
+        .unwrap();
+    assert!(login.has_phone);
+}
+
+async fn changing_the_number_releases_the_old_one(s: Subject) {
+    let (old, new) = (phone(&unique_number()), phone(&unique_number()));
+    let (alice, alice_openid) = new_user(&s, "wxA").await;
+    assert_eq!(
+        bind(&s, &alice, "wxA", &alice_openid, &old).await,
+        PhoneBound::Bound
+    );
+    assert_eq!(
+        bind(&s, &alice, "wxA", &alice_openid, &new).await,
+        PhoneBound::Bound
+    );
+    assert_eq!(
+        account(&s, &alice, "wxA", &alice_openid)
+            .await
+            .unwrap()
+            .user
+            .phone,
+        Some(new.clone())
+    );
+    let (bob, bob_openid) = new_user(&s, "wxA").await;
+    assert_eq!(
+        bind(&s, &bob, "wxA", &bob_openid, &old).await,
+        PhoneBound::Bound,
+        "the old number was released"
+    );
+    assert_eq!(
+        bind(&s, &bob, "wxA", &bob_openid, &new).await,
+        PhoneBound::Taken
+    );
+}
+
+async fn fifty_users_racing_for_one_number_leave_one_owner(s: Subject) {
+    let number = phone(&unique_number());
+    let mut users = Vec::new();
+    for _ in 0..50 {
+        users.push(new_user(&s, "wxA").await);
+    }
+    let store = s.store.clone();
+    let mut tasks = Vec::new();
+    for (user, openid) in users.clone() {
+        let (store, number) = (store.clone(), number.clone());
+        tasks.push(tokio::spawn(async move {
+            let account = store
+                .account(
+                    &user,
+                    &AppId::parse("wxA").unwrap(),
+                    &OpenId::parse(&openid).unwrap(),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            store
+                .bind_phone(&PhoneBind {
+                    user: account.user,
+                    phone: number,
+                    now: 100,
+                })
+                .await
+                .unwrap()
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == PhoneBound::Bound).count(),
+        1
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == PhoneBound::Taken).count(),
+        49
+    );
+    let mut owners = 0;
+    for (user, openid) in &users {
+        let stored = account(&s, user, "wxA", openid).await.unwrap();
+        owners += usize::from(stored.user.phone.as_ref() == Some(&number));
+    }
+    assert_eq!(owners, 1, "exactly the winner holds the number");
+}
+
 macro_rules! conformance_suite {
     ($($name:ident),* $(,)?) => {
         mod dynamodb {
@@ -500,4 +660,7 @@ conformance_suite!(
     a_new_unionid_is_linked_to_the_user,
     an_empty_user_is_folded_into_the_unionid_owner,
     a_unionid_conflict_changes_nothing,
+    a_phone_binds_once_and_belongs_to_one_user,
+    changing_the_number_releases_the_old_one,
+    fifty_users_racing_for_one_number_leave_one_owner,
 );

@@ -3,8 +3,8 @@
 //! and races resolve by construction.
 
 use super::{
-    Account, LoginOutcome, LoginRecord, ProfileWrite, ProfileWritten, Session, StoreError,
-    UserRecord, UserStore, keys,
+    Account, LoginOutcome, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten,
+    Session, StoreError, UserRecord, UserStore, keys,
 };
 use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
@@ -321,6 +321,57 @@ fn write_profile_in(db: &Database, write: &ProfileWrite) -> Result<ProfileWritte
     Ok(written)
 }
 
+#[derive(Serialize, Deserialize)]
+struct PhoneItem {
+    user_id: String,
+    created_at: u64,
+}
+
+fn bind_phone_in(db: &Database, bind: &PhoneBind) -> Result<PhoneBound, StoreError> {
+    let txn = db.begin_write().map_err(unavailable)?;
+    let bound = {
+        let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+        let me = bind.user.user_id.as_str();
+        let user_key = keys::user(&bind.user.user_id);
+        let mut user: UserItem =
+            read(&items, &user_key)?.ok_or_else(|| unavailable("user vanished"))?;
+        let phone_key = keys::phone(&bind.phone);
+        match read::<PhoneItem>(&items, &phone_key)? {
+            Some(holder) if holder.user_id == me => PhoneBound::AlreadyYours,
+            Some(_) => PhoneBound::Taken,
+            None => {
+                if let (Some(old), Some(cc)) = (&user.phone, &user.phone_country_code) {
+                    let old = PhoneNumber::from_e164(old, cc).map_err(corrupt)?;
+                    items
+                        .remove(keys::phone(&old).as_str())
+                        .map_err(unavailable)?;
+                }
+                write_item(
+                    &mut items,
+                    &phone_key,
+                    &PhoneItem {
+                        user_id: me.to_owned(),
+                        created_at: bind.now,
+                    },
+                )?;
+                user.phone = Some(bind.phone.e164().to_owned());
+                user.phone_country_code = Some(bind.phone.country_code().to_owned());
+                write_item(&mut items, &user_key, &user)?;
+                for identity_ref in &user.identities {
+                    let key = keys::identity_from_ref(identity_ref);
+                    if let Some(mut identity) = read::<IdentityItem>(&items, &key)? {
+                        identity.has_phone = true;
+                        write_item(&mut items, &key, &identity)?;
+                    }
+                }
+                PhoneBound::Bound
+            }
+        }
+    };
+    txn.commit().map_err(unavailable)?;
+    Ok(bound)
+}
+
 fn parse_user_id(text: &str) -> Result<UserId, StoreError> {
     UserId::parse(text).map_err(corrupt)
 }
@@ -361,6 +412,11 @@ impl UserStore for EmbeddedStore {
     async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {
         let write = write.clone();
         self.blocking(move |db| write_profile_in(db, &write)).await
+    }
+
+    async fn bind_phone(&self, bind: &PhoneBind) -> Result<PhoneBound, StoreError> {
+        let bind = bind.clone();
+        self.blocking(move |db| bind_phone_in(db, &bind)).await
     }
 
     async fn account(

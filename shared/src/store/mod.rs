@@ -99,6 +99,26 @@ pub enum ProfileWritten {
     Conflict,
 }
 
+/// What bind-phone writes.
+#[derive(Debug, Clone)]
+pub struct PhoneBind {
+    /// The user as `account` read it (its current phone and identities).
+    pub user: UserRecord,
+    pub phone: PhoneNumber,
+    pub now: u64,
+}
+
+/// How a phone bind ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneBound {
+    /// The number is now this user's (a previous number was released).
+    Bound,
+    /// It already was: nothing was written.
+    AlreadyYours,
+    /// Another user holds it: nothing was changed.
+    Taken,
+}
+
 impl UserRecord {
     /// A user with nothing but this one identity can be folded into another.
     pub fn holds_nothing_else(&self) -> bool {
@@ -146,6 +166,11 @@ pub trait UserStore: Send + Sync {
     /// Stores a profile and links its unionId, folding an otherwise empty user
     /// into the unionId's owner, atomically (see [`ProfileWritten`]).
     async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError>;
+
+    /// Binds a phone number to the user. A number belongs to at most one user:
+    /// a uniqueness item guarded by a condition is written in the same
+    /// transaction as the user, and a previous number is released in it too.
+    async fn bind_phone(&self, bind: &PhoneBind) -> Result<PhoneBound, StoreError>;
 }
 
 /// Storage keys. `#` cannot occur in ids (see `domain::ids`), so keys never collide.
@@ -172,5 +197,9 @@ pub(crate) mod keys {
 
     pub fn union(unionid: &UnionId) -> String {
         format!("UNION#{unionid}")
+    }
+
+    pub fn phone(phone: &crate::domain::PhoneNumber) -> String {
+        format!("PHONE#{}", phone.e164())
     }
 }

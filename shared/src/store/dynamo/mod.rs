@@ -9,13 +9,14 @@
 mod client;
 mod items;
 mod login;
+mod phone;
 mod profile;
 
 pub use client::{RequestCounter, create_table, sdk_config_from_env};
 
 use super::{
-    Account, LoginOutcome, LoginRecord, ProfileWrite, ProfileWritten, Session, StoreError,
-    UserStore, keys,
+    Account, LoginOutcome, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten,
+    Session, StoreError, UserStore, keys,
 };
 use crate::domain::{AppId, OpenId, UserId};
 use aws_sdk_dynamodb::Client;
@@ -63,6 +64,10 @@ impl UserStore for DynamoStore {
 
     async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {
         profile::write(self, write).await
+    }
+
+    async fn bind_phone(&self, bind: &PhoneBind) -> Result<PhoneBound, StoreError> {
+        phone::bind(self, bind).await
     }
 
     async fn account(
