@@ -20,6 +20,7 @@ pub mod lambda;
 pub mod logging;
 pub mod login;
 pub mod open_data;
+pub mod phone;
 pub mod profile;
 pub mod setup;
 pub mod store;

@@ -2,10 +2,11 @@
 //! once, before the first request. Each Lambda function calls its own builder;
 //! the local server calls [`all_routes`]. Any bad setting fails here, naming it.
 
-use crate::api::{Authenticator, ProfileRoute, Router};
+use crate::api::{Authenticator, PhoneRoute, ProfileRoute, Router};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY};
 use crate::login::LoginService;
+use crate::phone::PhoneService;
 use crate::profile::ProfileService;
 use crate::store::UserStore;
 use crate::store::dynamo::{DynamoStore, sdk_config_from_env};
@@ -112,13 +113,34 @@ pub async fn decrypt_profile_function(env: &dyn Env) -> Result<Router, ConfigErr
     Ok(Router::new().with_profile(profile_route(env, store, &keys, Arc::new(SystemClock))?))
 }
 
+/// The bind-phone route over a store and a WeChat client.
+pub fn phone_route(
+    env: &dyn Env,
+    wechat: Arc<dyn WeChatApi>,
+    store: Arc<dyn UserStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<PhoneRoute, ConfigError> {
+    let apps = config::app_credentials(env)?;
+    let max_age = config::watermark_max_age_secs(env)?;
+    Ok(PhoneRoute {
+        auth: Authenticator::new(keys.verifier.clone(), clock.clone()),
+        service: PhoneService::new(apps, wechat, store, clock, max_age),
+    })
+}
+
 /// The `bind-phone` function: `POST /auth/phone`.
 pub async fn bind_phone_function(env: &dyn Env) -> Result<Router, ConfigError> {
     let keys = token_keys(env, None)?;
-    config::app_credentials(env)?;
-    config::wechat_settings(env)?;
-    config::table_name(env)?;
-    Ok(Router::new().with_phone(Authenticator::new(keys.verifier, Arc::new(SystemClock))))
+    let wechat = wechat_client(env)?;
+    let store = dynamo_store(env).await?;
+    Ok(Router::new().with_phone(phone_route(
+        env,
+        wechat,
+        store,
+        &keys,
+        Arc::new(SystemClock),
+    )?))
 }
 
 /// Every route in one router, over the given store and WeChat client: the local
@@ -130,12 +152,12 @@ pub fn all_routes(
     keys: TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
-    let login = login_service(env, wechat, store.clone(), &keys, clock.clone())?;
-    let profile = profile_route(env, store, &keys, clock.clone())?;
-    let auth = Authenticator::new(keys.verifier, clock);
+    let login = login_service(env, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let profile = profile_route(env, store.clone(), &keys, clock.clone())?;
+    let phone = phone_route(env, wechat, store, &keys, clock)?;
     Ok(Router::new()
         .with_login(login)
         .with_jwks(keys.jwks)
         .with_profile(profile)
-        .with_phone(auth))
+        .with_phone(phone))
 }

@@ -199,12 +199,8 @@ async fn protected_routes_need_a_valid_token() {
                 "{path} {token:?}"
             );
         }
-        // Past authentication: decrypt-profile refuses the empty body, bind-phone is not there yet.
-        let expected = if path == "/auth/profile" {
-            (400, Some("bad_request"))
-        } else {
-            (501, Some("not_implemented"))
-        };
+        // Past authentication, the empty body is refused.
+        let expected = (400, Some("bad_request"));
         let (status, body) = h.post(path, "{}", Some(&valid)).await;
         assert_eq!((status, body["error"]["code"].as_str()), expected, "{path}");
     }

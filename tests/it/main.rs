@@ -6,6 +6,7 @@ mod conformance;
 mod log_capture;
 mod login_errors;
 mod login_flow;
+mod phone_flow;
 mod profile_flow;
 mod request_budget;
 mod wechat_client;

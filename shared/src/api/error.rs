@@ -3,6 +3,7 @@
 use super::ApiResponse;
 use crate::login::LoginError;
 use crate::open_data::OpenDataError;
+use crate::phone::PhoneError;
 use crate::profile::ProfileError;
 use crate::store::StoreError;
 use crate::tokens::TokenError;
@@ -196,6 +197,30 @@ impl From<ProfileError> for ApiError {
             }
             ProfileError::Store(e) => e.into(),
             ProfileError::Token(e) => e.into(),
+        }
+    }
+}
+
+impl From<PhoneError> for ApiError {
+    fn from(error: PhoneError) -> Self {
+        match error {
+            PhoneError::SessionGone => {
+                Self::unauthorized("no session for this token; log in again")
+            }
+            PhoneError::UnknownApp => Self::new(
+                StatusCode::BAD_REQUEST,
+                "unknown_appid",
+                "the token's appid is not served by this backend",
+            ),
+            PhoneError::OpenData(e) => e.into(),
+            PhoneError::WeChat(e) => e.into(),
+            PhoneError::BadPayload => Self::bad_request("decrypted data is not a phone number"),
+            PhoneError::Taken => Self::new(
+                StatusCode::CONFLICT,
+                "phone_taken",
+                "this phone number is bound to another account; nothing was changed",
+            ),
+            PhoneError::Store(e) => e.into(),
         }
     }
 }

@@ -5,12 +5,14 @@
 mod auth;
 mod error;
 mod login;
+mod phone;
 mod profile;
 mod response;
 mod router;
 
 pub use auth::Authenticator;
 pub use error::ApiError;
+pub use phone::PhoneRoute;
 pub use profile::ProfileRoute;
 pub use response::ApiResponse;
 pub use router::Router;

@@ -1,7 +1,8 @@
 //! Routing: which routes this process serves, and the request span and access log.
 
 use super::{
-    ApiError, ApiRequest, ApiResponse, Authenticator, MAX_BODY_BYTES, ProfileRoute, login, profile,
+    ApiError, ApiRequest, ApiResponse, MAX_BODY_BYTES, PhoneRoute, ProfileRoute, login, phone,
+    profile,
 };
 use crate::login::LoginService;
 use crate::tokens::Jwks;
@@ -16,7 +17,7 @@ pub struct Router {
     login: Option<LoginService>,
     jwks: Option<Jwks>,
     profile: Option<ProfileRoute>,
-    phone: Option<Authenticator>,
+    phone: Option<PhoneRoute>,
 }
 
 enum Route {
@@ -61,9 +62,9 @@ impl Router {
         self
     }
 
-    /// `POST /auth/phone`: authenticates, then answers 501 until bind-phone lands.
-    pub fn with_phone(mut self, auth: Authenticator) -> Self {
-        self.phone = Some(auth);
+    /// `POST /auth/phone`.
+    pub fn with_phone(mut self, route: PhoneRoute) -> Self {
+        self.phone = Some(route);
         self
     }
 
@@ -148,19 +149,10 @@ impl Router {
                 Some(route) => profile::handle(route, request).await,
                 None => Err(not_found()),
             },
-            Route::Phone => {
-                let subject = self
-                    .phone
-                    .as_ref()
-                    .ok_or_else(not_found)?
-                    .authenticate(request)?;
-                tracing::info!(user_id = %subject.user_id, "authenticated");
-                Err(ApiError::new(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "not_implemented",
-                    format!("{} is not implemented yet", request.path),
-                ))
-            }
+            Route::Phone => match &self.phone {
+                Some(route) => phone::handle(route, request).await,
+                None => Err(not_found()),
+            },
         }
     }
 }
