@@ -1,7 +1,7 @@
 //! Captures every log line the backend prints, at its most verbose setting
 //! (`LOG_LEVEL=trace`), across successful and failing logins, and checks that no
-//! secret is in it: no session_key, no app secret, no signing key, no token
-//! (logins and profile decrypts).
+//! secret is in it: no session_key, no app secret, no signing key, no token, no
+//! phone code, and phone numbers only masked (logins, profile decrypts, phone binds).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -96,6 +96,27 @@ async fn scenario(h: &Harness) -> Vec<String> {
             secrets.push(token.to_owned());
         }
     }
+    // Phone binds: the numbers may appear in logs only masked.
+    let (_, body) = h.login(&Harness::code("kate", ""), Some(APP_A)).await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    secrets.push(token.clone());
+    for number in ["13912345678", "13987654321"] {
+        let code = h.simulator().mint_phone_code(
+            APP_A,
+            "kate",
+            &wxauth_wechat_sim::PhoneSpec::china(number),
+        );
+        let (status, answer) = h
+            .post(
+                "/auth/phone",
+                &serde_json::json!({ "code": code }).to_string(),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        secrets.push(number.to_owned());
+        secrets.push(code);
+    }
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
     secrets
@@ -126,6 +147,10 @@ async fn check(kind: StoreKind) {
         "request lines carry a request id"
     );
     assert!(logs.contains("login succeeded"));
+    assert!(
+        logs.contains("139****5678"),
+        "phone numbers are logged, masked"
+    );
     let pem_body: String = signing_key_pem()
         .lines()
         .filter(|l| !l.starts_with("-----"))

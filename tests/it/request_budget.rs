@@ -94,3 +94,31 @@ async fn a_profile_decrypt_costs_two_requests() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_phone_bind_costs_two_requests() {
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
+    let counter = h
+        .dynamo_requests
+        .clone()
+        .expect("DynamoDB harness counts requests");
+    let (_, body) = h.login(&Harness::code("ivy", ""), None).await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    let first = format!("136{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000);
+    let second = format!("135{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000);
+    // A first number, a change of number, and the same number again.
+    for number in [&first, &second, &second] {
+        let spec = wxauth_wechat_sim::PhoneSpec::china(number.as_str());
+        let code = h
+            .simulator()
+            .mint_phone_code(wxauth_tests::harness::APP_A, "ivy", &spec);
+        counter.take();
+        let request = serde_json::json!({ "code": code }).to_string();
+        let (status, answer) = h.post("/auth/phone", &request, Some(&token)).await;
+        assert_eq!(status, 200, "{answer}");
+        let used = counter.take();
+        assert!(used <= 2, "a phone bind took {used} requests");
+    }
+}
