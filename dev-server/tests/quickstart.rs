@@ -156,3 +156,43 @@ fn bad_settings_stop_the_server_naming_them() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("port"));
 }
+
+#[test]
+fn readme_walk_through_runs_as_written() {
+    let readme = readme();
+    let blocks = sh_blocks(&readme, "## Walk-through: login, profile, phone");
+    assert_eq!(blocks.len(), 1);
+    let data_dir: PathBuf =
+        std::env::temp_dir().join(format!("wxauth-walk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let server = start(&data_dir);
+    let script = format!(
+        "set -e\n{}",
+        blocks[0].replace("http://127.0.0.1:3000", &server.base_url)
+    );
+    // Run where a user would: profile.json lands in the working directory.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&data_dir)
+        .output()
+        .expect("run sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "walk-through failed: {output:?}");
+    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("JSON answers");
+    assert_eq!(answers.len(), 2, "{stdout}");
+    assert_eq!(answers[0]["profile"]["nickName"], "Alice", "{stdout}");
+    assert!(answers[0]["unionId"].is_string(), "{stdout}");
+    assert!(
+        answers[0]["profile"].get("avatarUrl").is_none(),
+        "the grey placeholder is not stored"
+    );
+    assert_eq!(answers[1]["phoneNumber"], "+8613800138000", "{stdout}");
+    assert_eq!(answers[1]["userId"], answers[0]["userId"]);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
