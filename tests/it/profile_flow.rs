@@ -337,3 +337,46 @@ async fn a_unionid_of_another_account_is_a_conflict_and_changes_nothing() {
         "the conflict stored nothing, this one did"
     );
 }
+
+#[tokio::test]
+async fn a_user_holding_a_phone_is_not_folded_but_in_conflict() {
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
+    let (_, owner) = login(&h, "frank", "unionid=acme-frank", APP_A).await;
+    // Frank in app B, a separate user there, who has bound a phone number.
+    let (token, other) = login(&h, "frank", "", APP_B).await;
+    assert_ne!(owner, other);
+    let number = format!("133{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000);
+    let code = h.simulator().mint_phone_code(
+        APP_B,
+        "frank",
+        &wxauth_wechat_sim::PhoneSpec::china(number.as_str()),
+    );
+    let (status, answer) = h
+        .post(
+            "/auth/phone",
+            &json!({ "code": code }).to_string(),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let data = mint(&h, APP_B, "frank", "Frank", Some("acme-frank"));
+    let (status, answer) = h
+        .post("/auth/profile", &body(&data, true), Some(&token))
+        .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (409, Some("account_conflict"))
+    );
+    // Nothing changed: the token still works for the same user.
+    let plain = mint(&h, APP_B, "frank", "Frank", None);
+    let (status, answer) = h
+        .post("/auth/profile", &body(&plain, true), Some(&token))
+        .await;
+    assert_eq!(
+        (status, answer["userId"].as_str()),
+        (200, Some(other.as_str()))
+    );
+    assert!(answer.get("unionId").is_none());
+}
