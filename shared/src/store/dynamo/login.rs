@@ -226,7 +226,10 @@ async fn create_user(store: &DynamoStore, login: &LoginRecord) -> Result<Created
         {
             Some(owner) => Some(owner.to_owned()),
             // Not every DynamoDB-compatible server returns the old item: read it.
-            None => union_owner(store, login.unionid.as_ref()).await?,
+            None => match &login.unionid {
+                Some(unionid) => union_owner(store, unionid).await?,
+                None => None,
+            },
         };
         if let Some(owner) = owner {
             return Ok(Created::UnionHeldBy(
@@ -237,13 +240,12 @@ async fn create_user(store: &DynamoStore, login: &LoginRecord) -> Result<Created
     Ok(Created::Conflict)
 }
 
-async fn union_owner(
+/// Who holds a unionid, read consistently (for servers that do not return the
+/// old item with a cancelled transaction).
+pub(super) async fn union_owner(
     store: &DynamoStore,
-    unionid: Option<&UnionId>,
+    unionid: &UnionId,
 ) -> Result<Option<String>, StoreError> {
-    let Some(unionid) = unionid else {
-        return Ok(None);
-    };
     let output = store
         .client
         .get_item()

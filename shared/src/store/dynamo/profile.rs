@@ -3,7 +3,7 @@
 
 use super::client::unavailable;
 use super::items::{self, n, s};
-use super::login::{build_error, is_condition_failure, transact};
+use super::login::{build_error, is_condition_failure, transact, union_owner};
 use super::{DynamoStore, keys};
 use crate::domain::{Profile, UnionId, UserId};
 use crate::store::{ProfileWrite, ProfileWritten, StoreError};
@@ -161,26 +161,6 @@ async fn link_and_store(
         }
     }
     Ok(Linked::Raced)
-}
-
-async fn union_owner(
-    store: &DynamoStore,
-    union_id: &UnionId,
-) -> Result<Option<String>, StoreError> {
-    let output = store
-        .client
-        .get_item()
-        .table_name(&store.table)
-        .key("pk", s(keys::union(union_id)))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(unavailable)?;
-    Ok(output
-        .item
-        .as_ref()
-        .and_then(|item| items::optional_string(item, "userId"))
-        .map(str::to_owned))
 }
 
 /// Moves the user's only identity to the unionId's owner and deletes the now
