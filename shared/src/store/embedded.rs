@@ -251,10 +251,8 @@ fn write_profile_in(db: &Database, write: &ProfileWrite) -> Result<ProfileWritte
                 ProfileWritten::Conflict
             }
             (Some(u), Some(owner)) if owner != me => {
-                if !write.user.holds_nothing_else()
-                    || user.identities.len() > 1
-                    || user.phone.is_some()
-                {
+                // Judged on the item as this transaction reads it, not the caller's copy.
+                if user.identities.len() > 1 || user.phone.is_some() {
                     ProfileWritten::Conflict
                 } else {
                     let owner_id = parse_user_id(&owner)?;

@@ -246,17 +246,8 @@ pub(super) async fn union_owner(
     store: &DynamoStore,
     unionid: &UnionId,
 ) -> Result<Option<String>, StoreError> {
-    let output = store
-        .client
-        .get_item()
-        .table_name(&store.table)
-        .key("pk", s(keys::union(unionid)))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(unavailable)?;
-    Ok(output
-        .item
+    let union = store.get(keys::union(unionid)).await?;
+    Ok(union
         .as_ref()
         .and_then(|item| items::optional_string(item, "userId"))
         .map(str::to_owned))
@@ -269,16 +260,7 @@ async fn join_user(
     login: &LoginRecord,
     owner: &UserId,
 ) -> Result<Created, StoreError> {
-    let user = store
-        .client
-        .get_item()
-        .table_name(&store.table)
-        .key("pk", s(keys::user(owner)))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(unavailable)?;
-    let Some(user) = user.item else {
+    let Some(user) = store.get(keys::user(owner)).await? else {
         return Ok(Created::Conflict);
     };
     let has_phone = items::optional_string(&user, "phone").is_some();

@@ -41,6 +41,20 @@ impl DynamoStore {
     pub fn table(&self) -> &str {
         &self.table
     }
+
+    /// One item by key, read consistently: every read here decides a write.
+    async fn get(&self, pk: String) -> Result<Option<items::Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(client::unavailable)?;
+        Ok(output.item)
+    }
 }
 
 #[async_trait::async_trait]
@@ -50,16 +64,8 @@ impl UserStore for DynamoStore {
     }
 
     async fn session(&self, appid: &AppId, openid: &OpenId) -> Result<Option<Session>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(keys::identity(appid, openid)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(client::unavailable)?;
-        output.item.as_ref().map(items::session).transpose()
+        let identity = self.get(keys::identity(appid, openid)).await?;
+        identity.as_ref().map(items::session).transpose()
     }
 
     async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {

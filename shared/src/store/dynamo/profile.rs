@@ -171,17 +171,7 @@ async fn fold(
     union_id: &UnionId,
     owner: &UserId,
 ) -> Result<Option<ProfileWritten>, StoreError> {
-    let owner_item = store
-        .client
-        .get_item()
-        .table_name(&store.table)
-        .key("pk", s(keys::user(owner)))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(unavailable)?
-        .item;
-    let Some(owner_item) = owner_item else {
+    let Some(owner_item) = store.get(keys::user(owner)).await? else {
         return Ok(None);
     };
     let owner_record = items::user_record(&owner_item, owner.clone())?;
