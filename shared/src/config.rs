@@ -180,6 +180,9 @@ pub struct TokenSettings {
     pub ttl_secs: u64,
     /// RSA private key, PEM (PKCS#8 or PKCS#1).
     pub signing_key_pem: String,
+    /// `TOKEN_VERIFY_KEYS`: public keys (PEM) also accepted and published, for
+    /// the overlap of a key rotation. Often empty.
+    pub verify_keys_pem: String,
 }
 
 impl fmt::Debug for TokenSettings {
@@ -193,7 +196,48 @@ impl fmt::Debug for TokenSettings {
     }
 }
 
+/// Where and as whom the functions reach DynamoDB: what Lambda puts in every
+/// function's environment (region, the execution role's credentials), plus the
+/// standard endpoint override the tests point at the emulator.
+#[derive(Clone)]
+pub struct AwsSettings {
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`.
+    pub endpoint_url: Option<String>,
+}
+
+impl fmt::Debug for AwsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsSettings")
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("endpoint_url", &self.endpoint_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the AWS settings from the standard variables. Only the environment is
+/// read (no profile files, no instance metadata): on Lambda that is where the
+/// credentials are, and reading nothing else keeps start-up fast.
+pub fn aws_settings(env: &dyn Env) -> Result<AwsSettings, ConfigError> {
+    let region = get(env, "AWS_REGION")
+        .or_else(|| get(env, "AWS_DEFAULT_REGION"))
+        .ok_or_else(|| ConfigError::new("AWS_REGION", "is not set"))?;
+    Ok(AwsSettings {
+        region,
+        access_key_id: required(env, "AWS_ACCESS_KEY_ID")?,
+        secret_access_key: required(env, "AWS_SECRET_ACCESS_KEY")?,
+        session_token: get(env, "AWS_SESSION_TOKEN"),
+        endpoint_url: get(env, "AWS_ENDPOINT_URL_DYNAMODB")
+            .or_else(|| get(env, "AWS_ENDPOINT_URL")),
+    })
+}
+
 pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";
+pub const TOKEN_VERIFY_KEYS: &str = "TOKEN_VERIFY_KEYS";
 pub const DEFAULT_TOKEN_ISSUER: &str = "wxauth";
 pub const DEFAULT_TOKEN_AUDIENCE: &str = "wxauth-miniprogram";
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7_200;
@@ -217,11 +261,15 @@ pub fn token_settings(
         // Consoles and .env files often flatten a PEM onto one line with literal `\n`.
         None => required(env, TOKEN_SIGNING_KEY)?.replace("\\n", "\n"),
     };
+    let verify_keys_pem = get(env, TOKEN_VERIFY_KEYS)
+        .unwrap_or_default()
+        .replace("\\n", "\n");
     Ok(TokenSettings {
         issuer,
         audience,
         ttl_secs,
         signing_key_pem,
+        verify_keys_pem,
     })
 }
 
@@ -322,5 +370,29 @@ mod tests {
         let t = token_settings(&env(&[("TOKEN_SIGNING_KEY", "a\\nb")]), None).unwrap();
         assert_eq!(t.signing_key_pem, "a\nb");
         assert!(!format!("{t:?}").contains("a\nb"));
+    }
+
+    #[test]
+    fn aws_settings_come_from_the_standard_variables_only() {
+        let e = aws_settings(&env(&[])).unwrap_err();
+        assert_eq!(e.var, "AWS_REGION");
+        let e = aws_settings(&env(&[("AWS_DEFAULT_REGION", "cn-north-1")])).unwrap_err();
+        assert_eq!(e.var, "AWS_ACCESS_KEY_ID");
+        let full = [
+            ("AWS_REGION", "cn-northwest-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret-access-key-value"),
+            ("AWS_SESSION_TOKEN", "session-token-value"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
+        ];
+        let a = aws_settings(&env(&full)).unwrap();
+        assert_eq!(a.region, "cn-northwest-1");
+        assert_eq!(a.session_token.as_deref(), Some("session-token-value"));
+        assert_eq!(a.endpoint_url.as_deref(), Some("http://127.0.0.1:2"));
+        let shown = format!("{a:?}");
+        assert!(
+            !shown.contains("secret-access-key-value") && !shown.contains("session-token-value")
+        );
     }
 }

@@ -1,10 +1,14 @@
 //! The lambda_http adapter: API Gateway HTTP API events in, the shared router,
-//! API Gateway answers out. The only module that knows about Lambda.
+//! API Gateway answers out; and the authorizer's events. The only module that
+//! knows about Lambda.
 
 use crate::api::{ApiRequest, Router};
+use crate::authorizer::{AuthorizerRequest, TokenAuthorizer};
 use crate::config::ConfigError;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
+use lambda_http::{LambdaEvent, lambda_runtime};
+use tracing::Instrument;
 
 /// Turns a lambda_http request into the edge's request type.
 fn to_api_request(request: Request) -> ApiRequest {
@@ -55,6 +59,34 @@ pub async fn serve(router: Router) -> Result<(), lambda_http::Error> {
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, lambda_http::Error>(handle(router, request).await)
     }))
+    .await
+}
+
+/// Serves the Lambda authorizer until the process is stopped, or logs why the
+/// configuration is unusable and exits.
+pub async fn run_authorizer(
+    authorizer: Result<TokenAuthorizer, ConfigError>,
+) -> Result<(), lambda_http::Error> {
+    let authorizer: &'static TokenAuthorizer = match authorizer {
+        Ok(authorizer) => Box::leak(Box::new(authorizer)),
+        Err(error) => {
+            tracing::error!(error = %error, "start-up failed");
+            return Err(error.into());
+        }
+    };
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: LambdaEvent<AuthorizerRequest>| async move {
+            let span = tracing::info_span!("authorize", request_id = %event.context.request_id);
+            authorizer
+                .decide(&event.payload)
+                .instrument(span)
+                .await
+                .map_err(|error| {
+                    tracing::warn!(error = %error, "authorizer failed");
+                    lambda_http::Error::from(error)
+                })
+        },
+    ))
     .await
 }
 

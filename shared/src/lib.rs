@@ -1,4 +1,4 @@
-//! wxauth's common library. Everything the three Lambda functions and the local
+//! wxauth's common library. Everything the Lambda functions and the local
 //! server share lives here, organised as ports and adapters:
 //!
 //! - [`domain`]: the types that carry meaning (ids, session keys) and the use cases
@@ -6,12 +6,14 @@
 //! - ports: [`store::UserStore`], [`wechat::WeChatApi`], [`clock::Clock`].
 //! - adapters: [`store::dynamo`] (production), [`store::embedded`] (local runs),
 //!   [`wechat::HttpWeChat`] (the real WeChat API or the simulator).
-//! - [`tokens`]: our own RS256 JWTs and the JWKS document.
+//! - [`tokens`]: our own RS256 JWTs and the JWKS document; [`authorizer`], the
+//!   Lambda authorizer that verifies them for a team's own routes.
 //! - [`crypto`]: WeChat's open-data decryption and signatures.
 //! - the edge: [`api`] (framework-free HTTP routing and error mapping), [`lambda`]
 //!   (the lambda_http adapter), [`config`], [`logging`], [`setup`] (start-up wiring).
 
 pub mod api;
+pub mod authorizer;
 pub mod clock;
 pub mod config;
 pub mod crypto;

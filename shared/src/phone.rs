@@ -5,7 +5,7 @@ use crate::clock::Clock;
 use crate::domain::{PhoneNumber, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
 use crate::store::{PhoneBind, PhoneBound, StoreError, UserStore};
-use crate::tokens::TokenSubject;
+use crate::tokens::Caller;
 use crate::wechat::{AppCredentials, WeChatApi, WeChatError, parse_phone_payload};
 use serde_json::Value;
 use std::sync::Arc;
@@ -70,14 +70,20 @@ impl PhoneService {
 
     pub async fn bind(
         &self,
-        subject: &TokenSubject,
+        caller: &Caller,
         input: &PhoneInput,
     ) -> Result<PhoneResult, PhoneError> {
+        let subject = &caller.subject;
         let now = self.clock.now_unix();
         // Read first: a phone code is single-use and paid, never spend it for a gone session.
         let account = self
             .store
-            .account(&subject.user_id, &subject.appid, &subject.openid)
+            .account(
+                &subject.user_id,
+                &subject.appid,
+                &subject.openid,
+                &caller.token_id,
+            )
             .await?
             .ok_or(PhoneError::SessionGone)?;
         let phone = match input {

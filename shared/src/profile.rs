@@ -5,7 +5,7 @@ use crate::clock::Clock;
 use crate::domain::{Profile, UnionId, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
 use crate::store::{ProfileWrite, ProfileWritten, StoreError, UserStore};
-use crate::tokens::{IssuedToken, TokenError, TokenIssuer, TokenSubject};
+use crate::tokens::{Caller, IssuedToken, TokenError, TokenIssuer, TokenSubject};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -68,13 +68,19 @@ impl ProfileService {
 
     pub async fn decrypt(
         &self,
-        subject: &TokenSubject,
+        caller: &Caller,
         input: &ProfileInput,
     ) -> Result<ProfileResult, ProfileError> {
+        let subject = &caller.subject;
         let now = self.clock.now_unix();
         let account = self
             .store
-            .account(&subject.user_id, &subject.appid, &subject.openid)
+            .account(
+                &subject.user_id,
+                &subject.appid,
+                &subject.openid,
+                &caller.token_id,
+            )
             .await?
             .ok_or(ProfileError::SessionGone)?;
         let expect = Expectations {

@@ -2,19 +2,21 @@
 //! once, before the first request. Each Lambda function calls its own builder;
 //! the local server calls [`all_routes`]. Any bad setting fails here, naming it.
 
-use crate::api::{Authenticator, PhoneRoute, ProfileRoute, Router};
+use crate::api::{Authenticator, LogoutRoute, PhoneRoute, ProfileRoute, Router};
+use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY};
+use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS};
 use crate::login::LoginService;
 use crate::phone::PhoneService;
 use crate::profile::ProfileService;
 use crate::store::UserStore;
-use crate::store::dynamo::{DynamoStore, sdk_config_from_env};
-use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier};
+use crate::store::dynamo::{DynamoStore, client_config};
+use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
 use crate::wechat::{HttpWeChat, WeChatApi};
 use std::sync::Arc;
 
-/// Signing and verification from one key setting.
+/// Signing (with `TOKEN_SIGNING_KEY`) and verification (with it and the
+/// `TOKEN_VERIFY_KEYS` of a rotation overlap).
 pub struct TokenKeys {
     pub issuer: Arc<TokenIssuer>,
     pub verifier: Arc<TokenVerifier>,
@@ -31,13 +33,19 @@ pub fn token_keys(
         var: TOKEN_SIGNING_KEY,
         problem: format!("is not a usable RSA private key: {e}"),
     })?;
-    let public = key.public().clone();
-    let jwks = Jwks::new([&public]);
-    let verifier = TokenVerifier::new(
-        vec![public],
-        settings.issuer.clone(),
-        settings.audience.clone(),
-    );
+    let extra = public_keys_from_pem(&settings.verify_keys_pem).map_err(|e| ConfigError {
+        var: TOKEN_VERIFY_KEYS,
+        problem: format!("holds no usable RSA public keys: {e}"),
+    })?;
+    // The signing key first; a key listed twice is published once.
+    let mut public = vec![key.public().clone()];
+    for jwk in extra {
+        if !public.iter().any(|k| k.kid == jwk.kid) {
+            public.push(jwk);
+        }
+    }
+    let jwks = Jwks::new(&public);
+    let verifier = TokenVerifier::new(public, settings.issuer.clone(), settings.audience.clone());
     let issuer = TokenIssuer::new(key, settings.issuer, settings.audience, settings.ttl_secs);
     Ok(TokenKeys {
         issuer: Arc::new(issuer),
@@ -58,9 +66,10 @@ pub fn wechat_client(env: &dyn Env) -> Result<Arc<dyn WeChatApi>, ConfigError> {
 
 /// The DynamoDB store for `TABLE_NAME`, with the SDK configured from the standard
 /// AWS variables.
-pub async fn dynamo_store(env: &dyn Env) -> Result<Arc<dyn UserStore>, ConfigError> {
+pub fn dynamo_store(env: &dyn Env) -> Result<Arc<dyn UserStore>, ConfigError> {
     let table = config::table_name(env)?;
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config_from_env().await);
+    let aws = config::aws_settings(env)?;
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config(&aws).build());
     Ok(Arc::new(DynamoStore::new(client, table)))
 }
 
@@ -82,13 +91,30 @@ pub fn login_service(
     ))
 }
 
-/// The `login` function: `POST /auth/login` and the JWKS.
+/// The logout route over a store.
+pub fn logout_route(
+    store: Arc<dyn UserStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> LogoutRoute {
+    LogoutRoute {
+        auth: Authenticator::new(keys.verifier.clone(), clock),
+        store,
+    }
+}
+
+/// The `login` function: `POST /auth/login`, `POST /auth/logout` and the JWKS.
 pub async fn login_function(env: &dyn Env) -> Result<Router, ConfigError> {
     let keys = token_keys(env, None)?;
     let wechat = wechat_client(env)?;
-    let store = dynamo_store(env).await?;
-    let login = login_service(env, wechat, store, &keys, Arc::new(SystemClock))?;
-    Ok(Router::new().with_login(login).with_jwks(keys.jwks))
+    let store = dynamo_store(env)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let login = login_service(env, wechat, store.clone(), &keys, clock.clone())?;
+    let logout = logout_route(store, &keys, clock);
+    Ok(Router::new()
+        .with_login(login)
+        .with_logout(logout)
+        .with_jwks(keys.jwks))
 }
 
 /// The decrypt-profile route over a store.
@@ -109,7 +135,7 @@ pub fn profile_route(
 pub async fn decrypt_profile_function(env: &dyn Env) -> Result<Router, ConfigError> {
     let keys = token_keys(env, None)?;
     config::app_ids(env)?;
-    let store = dynamo_store(env).await?;
+    let store = dynamo_store(env)?;
     Ok(Router::new().with_profile(profile_route(env, store, &keys, Arc::new(SystemClock))?))
 }
 
@@ -133,7 +159,7 @@ pub fn phone_route(
 pub async fn bind_phone_function(env: &dyn Env) -> Result<Router, ConfigError> {
     let keys = token_keys(env, None)?;
     let wechat = wechat_client(env)?;
-    let store = dynamo_store(env).await?;
+    let store = dynamo_store(env)?;
     Ok(Router::new().with_phone(phone_route(
         env,
         wechat,
@@ -141,6 +167,17 @@ pub async fn bind_phone_function(env: &dyn Env) -> Result<Router, ConfigError> {
         &keys,
         Arc::new(SystemClock),
     )?))
+}
+
+/// The `authorizer` function: verifies our tokens for a team's own routes.
+pub fn authorizer_function(env: &dyn Env) -> Result<TokenAuthorizer, ConfigError> {
+    let keys = token_keys(env, None)?;
+    let store = dynamo_store(env)?;
+    Ok(TokenAuthorizer::new(
+        keys.verifier,
+        store,
+        Arc::new(SystemClock),
+    ))
 }
 
 /// Every route in one router, over the given store and WeChat client: the local
@@ -153,10 +190,12 @@ pub fn all_routes(
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
     let login = login_service(env, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let logout = logout_route(store.clone(), &keys, clock.clone());
     let profile = profile_route(env, store.clone(), &keys, clock.clone())?;
     let phone = phone_route(env, wechat, store, &keys, clock)?;
     Ok(Router::new()
         .with_login(login)
+        .with_logout(logout)
         .with_jwks(keys.jwks)
         .with_profile(profile)
         .with_phone(phone))

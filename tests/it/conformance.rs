@@ -6,7 +6,8 @@ use wxauth_shared::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, Uni
 use wxauth_shared::store::dynamo::DynamoStore;
 use wxauth_shared::store::embedded::EmbeddedStore;
 use wxauth_shared::store::{
-    Account, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten, UserStore,
+    Account, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten, Revocation,
+    UserStore,
 };
 use wxauth_tests::emulator;
 use wxauth_tests::harness::TempDir;
@@ -34,6 +35,9 @@ async fn embedded() -> Option<Subject> {
         _guard: Some(dir),
     })
 }
+
+/// A token id nobody revoked.
+const LIVE_TOKEN: &str = "live0token0id";
 
 fn key(byte: u8) -> SessionKey {
     use base64::Engine;
@@ -262,7 +266,7 @@ async fn account_reads_the_session_and_its_user(s: Subject) {
     );
     let account = s
         .store
-        .account(&outcome.user_id, &appid, &oid)
+        .account(&outcome.user_id, &appid, &oid, LIVE_TOKEN)
         .await
         .unwrap()
         .expect("account");
@@ -277,14 +281,17 @@ async fn account_reads_the_session_and_its_user(s: Subject) {
     assert!(account.user.profile.is_empty());
     let stranger = wxauth_shared::domain::UserId::generate();
     assert_eq!(
-        s.store.account(&stranger, &appid, &oid).await.unwrap(),
+        s.store
+            .account(&stranger, &appid, &oid, LIVE_TOKEN)
+            .await
+            .unwrap(),
         None,
         "the identity is not the stranger's"
     );
     let nobody = OpenId::parse(unique("o")).unwrap();
     assert_eq!(
         s.store
-            .account(&outcome.user_id, &appid, &nobody)
+            .account(&outcome.user_id, &appid, &nobody, LIVE_TOKEN)
             .await
             .unwrap(),
         None
@@ -304,6 +311,7 @@ async fn account(s: &Subject, user_id: &UserId, appid: &str, openid: &str) -> Op
             user_id,
             &AppId::parse(appid).unwrap(),
             &OpenId::parse(openid).unwrap(),
+            LIVE_TOKEN,
         )
         .await
         .unwrap()
@@ -589,6 +597,7 @@ async fn fifty_users_racing_for_one_number_leave_one_owner(s: Subject) {
                     &user,
                     &AppId::parse("wxA").unwrap(),
                     &OpenId::parse(&openid).unwrap(),
+                    LIVE_TOKEN,
                 )
                 .await
                 .unwrap()
@@ -621,6 +630,39 @@ async fn fifty_users_racing_for_one_number_leave_one_owner(s: Subject) {
         owners += usize::from(stored.user.phone.as_ref() == Some(&number));
     }
     assert_eq!(owners, 1, "exactly the winner holds the number");
+}
+
+async fn a_revoked_token_reads_no_account(s: Subject) {
+    let openid = unique("o");
+    let outcome = s
+        .store
+        .record_login(&record("wxA", &openid, None, 3, 100))
+        .await
+        .unwrap();
+    let user = outcome.user_id;
+    let token = unique("t").replace('#', "");
+    assert!(account(&s, &user, "wxA", &openid).await.is_some());
+    assert!(!s.store.is_revoked(&token).await.unwrap());
+    let revocation = Revocation {
+        token_id: token.clone(),
+        user_id: user.clone(),
+        expires_at: 4_000_000_000,
+    };
+    s.store.revoke(&revocation).await.unwrap();
+    // Idempotent.
+    s.store.revoke(&revocation).await.unwrap();
+    assert!(s.store.is_revoked(&token).await.unwrap());
+    let (appid, oid) = (
+        AppId::parse("wxA").unwrap(),
+        OpenId::parse(&openid).unwrap(),
+    );
+    assert_eq!(
+        s.store.account(&user, &appid, &oid, &token).await.unwrap(),
+        None
+    );
+    // Other tokens of the same session are untouched.
+    assert!(account(&s, &user, "wxA", &openid).await.is_some());
+    assert!(s.store.session(&appid, &oid).await.unwrap().is_some());
 }
 
 macro_rules! conformance_suite {
@@ -663,4 +705,5 @@ conformance_suite!(
     a_phone_binds_once_and_belongs_to_one_user,
     changing_the_number_releases_the_old_one,
     fifty_users_racing_for_one_number_leave_one_owner,
+    a_revoked_token_reads_no_account,
 );

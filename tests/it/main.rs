@@ -3,9 +3,12 @@
 
 mod concurrency;
 mod conformance;
+mod key_rotation;
+mod lambda_invoke;
 mod log_capture;
 mod login_errors;
 mod login_flow;
+mod logout_flow;
 mod phone_flow;
 mod profile_flow;
 mod request_budget;

@@ -305,7 +305,13 @@ async fn an_empty_user_is_folded_into_the_unionid_owner_and_gets_a_new_token() {
     let gone = UserId::parse(newcomer.as_str()).unwrap();
     let appid = AppId::parse(APP_B).unwrap();
     let openid = OpenId::parse(wxauth_wechat_sim::openid_for(APP_B, "carol")).unwrap();
-    assert_eq!(h.store.account(&gone, &appid, &openid).await.unwrap(), None);
+    assert_eq!(
+        h.store
+            .account(&gone, &appid, &openid, "live")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]

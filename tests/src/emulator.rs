@@ -5,7 +5,8 @@
 //! `cargo test` without one skips those tests with a message instead.
 
 use aws_sdk_dynamodb::Client;
-use wxauth_shared::store::dynamo::{RequestCounter, create_table, sdk_config_from_env};
+use wxauth_shared::config::{ProcessEnv, aws_settings};
+use wxauth_shared::store::dynamo::{RequestCounter, client_config, create_table};
 
 /// A client for the emulator, counting its requests, or `None` (skip) when no
 /// emulator is configured and none is required.
@@ -22,7 +23,8 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
         return None;
     }
     let counter = RequestCounter::default();
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config_from_env().await)
+    let settings = aws_settings(&ProcessEnv).expect("AWS settings for the emulator");
+    let config = client_config(&settings)
         .interceptor(counter.clone())
         .build();
     Some((Client::from_conf(config), counter))

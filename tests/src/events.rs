@@ -61,3 +61,65 @@ pub fn status_and_json(response: Response<Body>) -> (u16, Value) {
         .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {body:?}"));
     (status, json)
 }
+
+/// The event fixture `events/<name>` (e.g. `login/success.json`), as committed.
+pub fn fixture(name: &str) -> Value {
+    let path = crate::cargo_lambda::workspace_root()
+        .join("events")
+        .join(name);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
+}
+
+/// Every `{{name}}` placeholder left in `event` (its JSON body included).
+pub fn placeholders(event: &Value) -> Vec<String> {
+    let text = event.to_string().replace("\\\"", "\"");
+    let mut found = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        found.push(rest[start + 2..start + len].to_owned());
+        rest = &rest[start + len + 2..];
+    }
+    found
+}
+
+/// `event` with its `{{name}}` placeholders replaced by `values`. A JSON `body`
+/// is parsed, filled and serialized again, so values are escaped correctly.
+pub fn fill(event: &Value, values: &[(&str, &str)]) -> Value {
+    fn fill_value(value: &Value, values: &[(&str, &str)], parse_body: bool) -> Value {
+        match value {
+            Value::String(text) => Value::String(values.iter().fold(text.clone(), |t, (k, v)| {
+                t.replace(&format!("{{{{{k}}}}}"), v)
+            })),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| fill_value(v, values, false)).collect())
+            }
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let filled = match (parse_body && k == "body", v.as_str()) {
+                            (true, Some(body)) => match serde_json::from_str::<Value>(body) {
+                                Ok(json) => {
+                                    Value::String(fill_value(&json, values, false).to_string())
+                                }
+                                Err(_) => fill_value(v, values, false),
+                            },
+                            _ => fill_value(v, values, false),
+                        };
+                        (k.clone(), filled)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let filled = fill_value(event, values, true);
+    let left = placeholders(&filled);
+    assert!(left.is_empty(), "placeholders left unfilled: {left:?}");
+    filled
+}

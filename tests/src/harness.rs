@@ -118,18 +118,7 @@ impl Harness {
         for (k, v) in settings {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
-        let keys: TokenKeys = setup::token_keys(&env, None).expect("token settings");
-        let wechat_settings = config::wechat_settings(&env).expect("wechat settings");
-        let mut policy = wxauth_shared::wechat::CallPolicy::new(wechat_settings.call_timeout);
-        // Same policy as production but a short backoff, to keep the suite fast.
-        policy.first_backoff = Duration::from_millis(20);
-        let wechat = Arc::new(
-            HttpWeChat::new(&wechat_settings)
-                .expect("http client")
-                .with_policy(policy),
-        );
-        let router = setup::all_routes(&env, store.clone(), wechat, keys, Arc::new(SystemClock))
-            .expect("router");
+        let router = build_router(&env, store.clone());
         Some(Self {
             sim,
             router,
@@ -138,6 +127,16 @@ impl Harness {
             env,
             _data_dir: data_dir,
         })
+    }
+
+    /// Another router over the same store and simulator, with some settings
+    /// changed (a key rotation, say).
+    pub fn router_with(&self, settings: &[(&str, &str)]) -> Router {
+        let mut env = self.env.clone();
+        for (k, v) in settings {
+            env.insert((*k).to_owned(), (*v).to_owned());
+        }
+        build_router(&env, self.store.clone())
     }
 
     pub fn simulator(&self) -> &Simulator {
@@ -152,9 +151,7 @@ impl Harness {
         body: Option<&str>,
         token: Option<&str>,
     ) -> (u16, Value) {
-        let event = events::http_api_event(method, path, body, token);
-        let response = wxauth_shared::lambda::handle(&self.router, events::request(&event)).await;
-        events::status_and_json(response)
+        call_router(&self.router, method, path, body, token).await
     }
 
     pub async fn post(&self, path: &str, body: &str, token: Option<&str>) -> (u16, Value) {
@@ -179,4 +176,32 @@ impl Harness {
             format!("{user};{options};n={nonce}")
         }
     }
+}
+
+/// Every route over `store`, configured by `env`, as the functions build them.
+fn build_router(env: &HashMap<String, String>, store: Arc<dyn UserStore>) -> Router {
+    let keys: TokenKeys = setup::token_keys(env, None).expect("token settings");
+    let wechat_settings = config::wechat_settings(env).expect("wechat settings");
+    let mut policy = wxauth_shared::wechat::CallPolicy::new(wechat_settings.call_timeout);
+    // Same policy as production but a short backoff, to keep the suite fast.
+    policy.first_backoff = Duration::from_millis(20);
+    let wechat = Arc::new(
+        HttpWeChat::new(&wechat_settings)
+            .expect("http client")
+            .with_policy(policy),
+    );
+    setup::all_routes(env, store, wechat, keys, Arc::new(SystemClock)).expect("router")
+}
+
+/// Sends one API Gateway v2 event to `router` through the Lambda adapter.
+pub async fn call_router(
+    router: &Router,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> (u16, Value) {
+    let event = events::http_api_event(method, path, body, token);
+    let response = wxauth_shared::lambda::handle(router, events::request(&event)).await;
+    events::status_and_json(response)
 }

@@ -2,6 +2,7 @@
 //! surface driven with API Gateway HTTP API (v2) events, exactly as Lambda
 //! delivers them.
 
+pub mod cargo_lambda;
 pub mod emulator;
 pub mod events;
 pub mod harness;

@@ -2,7 +2,7 @@
 
 use super::{ApiError, ApiRequest};
 use crate::clock::Clock;
-use crate::tokens::{TokenSubject, TokenVerifier};
+use crate::tokens::{Caller, TokenVerifier};
 use std::sync::Arc;
 
 /// Checks `Authorization: Bearer <token>` and yields who the token is about.
@@ -17,7 +17,7 @@ impl Authenticator {
         Self { verifier, clock }
     }
 
-    pub fn authenticate(&self, request: &ApiRequest) -> Result<TokenSubject, ApiError> {
+    pub fn authenticate(&self, request: &ApiRequest) -> Result<Caller, ApiError> {
         let header = request
             .headers
             .get(http::header::AUTHORIZATION)
@@ -39,7 +39,7 @@ impl Authenticator {
             })?;
         let claims = self.verifier.verify(token, self.clock.now_unix())?;
         claims
-            .subject()
+            .caller()
             .ok_or_else(|| ApiError::unauthorized("token claims are malformed; log in again"))
     }
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod error;
 mod login;
+mod logout;
 mod phone;
 mod profile;
 mod response;
@@ -12,6 +13,7 @@ mod router;
 
 pub use auth::Authenticator;
 pub use error::ApiError;
+pub use logout::LogoutRoute;
 pub use phone::PhoneRoute;
 pub use profile::ProfileRoute;
 pub use response::ApiResponse;

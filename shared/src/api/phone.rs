@@ -63,9 +63,9 @@ pub(super) async fn handle(
     route: &PhoneRoute,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let subject = route.auth.authenticate(request)?;
+    let caller = route.auth.authenticate(request)?;
     let input = parse(&request.body)?;
-    let result = route.service.bind(&subject, &input).await?;
+    let result = route.service.bind(&caller, &input).await?;
     let body = json!({
         "userId": result.user_id.as_str(),
         "phoneNumber": result.phone.e164(),

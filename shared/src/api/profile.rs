@@ -60,9 +60,9 @@ pub(super) async fn handle(
     route: &ProfileRoute,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let subject = route.auth.authenticate(request)?;
+    let caller = route.auth.authenticate(request)?;
     let input = parse(&request.body)?;
-    let result = route.service.decrypt(&subject, &input).await?;
+    let result = route.service.decrypt(&caller, &input).await?;
     let mut body = json!({ "userId": result.user_id.as_str(), "profile": result.profile });
     if let Some(union_id) = &result.union_id {
         body["unionId"] = json!(union_id.as_str());

@@ -1,8 +1,8 @@
 //! Routing: which routes this process serves, and the request span and access log.
 
 use super::{
-    ApiError, ApiRequest, ApiResponse, MAX_BODY_BYTES, PhoneRoute, ProfileRoute, login, phone,
-    profile,
+    ApiError, ApiRequest, ApiResponse, LogoutRoute, MAX_BODY_BYTES, PhoneRoute, ProfileRoute,
+    login, logout, phone, profile,
 };
 use crate::login::LoginService;
 use crate::tokens::Jwks;
@@ -18,10 +18,12 @@ pub struct Router {
     jwks: Option<Jwks>,
     profile: Option<ProfileRoute>,
     phone: Option<PhoneRoute>,
+    logout: Option<LogoutRoute>,
 }
 
 enum Route {
     Login,
+    Logout,
     Jwks,
     Profile,
     Phone,
@@ -31,6 +33,7 @@ impl Route {
     fn find(path: &str) -> Option<(Self, Method)> {
         match path {
             "/auth/login" => Some((Self::Login, Method::POST)),
+            "/auth/logout" => Some((Self::Logout, Method::POST)),
             "/.well-known/jwks.json" => Some((Self::Jwks, Method::GET)),
             "/auth/profile" => Some((Self::Profile, Method::POST)),
             "/auth/phone" => Some((Self::Phone, Method::POST)),
@@ -47,6 +50,12 @@ impl Router {
     /// `POST /auth/login`.
     pub fn with_login(mut self, service: LoginService) -> Self {
         self.login = Some(service);
+        self
+    }
+
+    /// `POST /auth/logout`.
+    pub fn with_logout(mut self, route: LogoutRoute) -> Self {
+        self.logout = Some(route);
         self
     }
 
@@ -111,6 +120,7 @@ impl Router {
         let (route, method) = Route::find(&request.path).ok_or_else(not_found)?;
         let enabled = match route {
             Route::Login => self.login.is_some(),
+            Route::Logout => self.logout.is_some(),
             Route::Jwks => self.jwks.is_some(),
             Route::Profile => self.profile.is_some(),
             Route::Phone => self.phone.is_some(),
@@ -135,6 +145,10 @@ impl Router {
         match route {
             Route::Login => match &self.login {
                 Some(service) => login::handle(service, request).await,
+                None => Err(not_found()),
+            },
+            Route::Logout => match &self.logout {
+                Some(route) => logout::handle(route, request).await,
                 None => Err(not_found()),
             },
             Route::Jwks => match &self.jwks {

@@ -4,7 +4,7 @@
 
 use super::{
     Account, LoginOutcome, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten,
-    Session, StoreError, UserRecord, UserStore, keys,
+    Revocation, Session, StoreError, UserRecord, UserStore, keys,
 };
 use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
@@ -23,6 +23,14 @@ struct IdentityItem {
     created_at: u64,
     union_id: Option<String>,
     has_phone: bool,
+}
+
+/// A revoked token. Expired ones are never read (the token is refused anyway)
+/// and are swept at the next revocation.
+#[derive(Serialize, Deserialize)]
+struct RevokedItem {
+    user_id: String,
+    expires_at: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -422,12 +430,14 @@ impl UserStore for EmbeddedStore {
         user_id: &UserId,
         appid: &AppId,
         openid: &OpenId,
+        token_id: &str,
     ) -> Result<Option<Account>, StoreError> {
         let (identity_key, user_key, user_id) = (
             keys::identity(appid, openid),
             keys::user(user_id),
             user_id.clone(),
         );
+        let revoked_key = keys::revoked(token_id);
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(unavailable)?;
             let items = txn.open_table(ITEMS).map_err(unavailable)?;
@@ -437,10 +447,54 @@ impl UserStore for EmbeddedStore {
             else {
                 return Ok(None);
             };
+            if read::<RevokedItem>(&items, &revoked_key)?.is_some() {
+                return Ok(None);
+            }
             Ok(Some(Account {
                 session: session_of(identity)?,
                 user: user.record(user_id)?,
             }))
+        })
+        .await
+    }
+
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        let revocation = revocation.clone();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(unavailable)?;
+            {
+                let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+                // Sweep what has expired (DynamoDB's TTL does this there).
+                let now = crate::clock::Clock::now_unix(&crate::clock::SystemClock);
+                let mut expired = Vec::new();
+                for entry in items.range("REVOKED#".."REVOKED$").map_err(unavailable)? {
+                    let (key, value) = entry.map_err(unavailable)?;
+                    let item: RevokedItem =
+                        serde_json::from_slice(value.value()).map_err(corrupt)?;
+                    if item.expires_at < now {
+                        expired.push(key.value().to_owned());
+                    }
+                }
+                for key in expired {
+                    items.remove(key.as_str()).map_err(unavailable)?;
+                }
+                let item = RevokedItem {
+                    user_id: revocation.user_id.to_string(),
+                    expires_at: revocation.expires_at,
+                };
+                write_item(&mut items, &keys::revoked(&revocation.token_id), &item)?;
+            }
+            txn.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn is_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
+        let key = keys::revoked(token_id);
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let items = txn.open_table(ITEMS).map_err(unavailable)?;
+            Ok(read::<RevokedItem>(&items, &key)?.is_some())
         })
         .await
     }

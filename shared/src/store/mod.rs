@@ -99,6 +99,16 @@ pub enum ProfileWritten {
     Conflict,
 }
 
+/// A token withdrawn before it expires (logout). Kept until `expires_at`, when
+/// the token would be refused anyway; DynamoDB's TTL then deletes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub token_id: String,
+    pub user_id: UserId,
+    /// Unix seconds: the token's `exp`.
+    pub expires_at: u64,
+}
+
 /// What bind-phone writes.
 #[derive(Debug, Clone)]
 pub struct PhoneBind {
@@ -155,13 +165,21 @@ pub trait UserStore: Send + Sync {
     async fn session(&self, appid: &AppId, openid: &OpenId) -> Result<Option<Session>, StoreError>;
 
     /// The session of (appid, openid) and its user, provided the identity still
-    /// belongs to `user_id` (a token names both; after a merge it may not).
+    /// belongs to `user_id` (a token names both; after a merge it may not) and
+    /// the token `token_id` was not revoked. One read request.
     async fn account(
         &self,
         user_id: &UserId,
         appid: &AppId,
         openid: &OpenId,
+        token_id: &str,
     ) -> Result<Option<Account>, StoreError>;
+
+    /// Revokes a token until it expires (idempotent).
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError>;
+
+    /// Whether the token `token_id` was revoked.
+    async fn is_revoked(&self, token_id: &str) -> Result<bool, StoreError>;
 
     /// Stores a profile and links its unionId, folding an otherwise empty user
     /// into the unionId's owner, atomically (see [`ProfileWritten`]).
@@ -193,6 +211,11 @@ pub(crate) mod keys {
 
     pub fn user(user_id: &UserId) -> String {
         format!("USER#{user_id}")
+    }
+
+    /// A revoked token, by its `jti` (checked free of `#` by `Claims::caller`).
+    pub fn revoked(token_id: &str) -> String {
+        format!("REVOKED#{token_id}")
     }
 
     pub fn union(unionid: &UnionId) -> String {

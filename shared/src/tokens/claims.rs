@@ -10,6 +10,17 @@ pub struct TokenSubject {
     pub openid: OpenId,
 }
 
+/// Who presented a verified token: its subject, and the token's own id and
+/// expiry (what a logout revokes, and until when).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub subject: TokenSubject,
+    /// The `jti` claim.
+    pub token_id: String,
+    /// The `exp` claim, Unix seconds.
+    pub expires_at: u64,
+}
+
 /// The claims we put in a token and read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -31,6 +42,22 @@ impl Claims {
             user_id: UserId::parse(self.sub.clone()).ok()?,
             appid: AppId::parse(self.appid.clone()).ok()?,
             openid: OpenId::parse(self.openid.clone()).ok()?,
+        })
+    }
+
+    /// The caller, if the claims are well formed (`jti` included: it becomes a
+    /// storage key, so it must be short and free of `#`).
+    pub fn caller(&self) -> Option<Caller> {
+        let id_ok = !self.jti.is_empty()
+            && self.jti.len() <= 64
+            && self
+                .jti
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        Some(Caller {
+            subject: self.subject()?,
+            token_id: id_ok.then(|| self.jti.clone())?,
+            expires_at: self.exp,
         })
     }
 }

@@ -15,6 +15,8 @@ pub enum KeyError {
     NotPem,
     #[error("PEM holds a {0:?}, expected \"PRIVATE KEY\" (PKCS#8) or \"RSA PRIVATE KEY\" (PKCS#1)")]
     WrongPemTag(String),
+    #[error("PEM holds a {0:?}, expected \"PUBLIC KEY\" or \"RSA PUBLIC KEY\"")]
+    NotAPublicKey(String),
     #[error("not a usable RSA private key (2048 to 8192 bits): {0}")]
     Rejected(String),
     #[error("could not generate a key")]
@@ -42,7 +44,7 @@ impl fmt::Debug for PublicJwk {
 }
 
 impl PublicJwk {
-    fn from_components(modulus: &[u8], exponent: &[u8]) -> Self {
+    pub(crate) fn from_components(modulus: &[u8], exponent: &[u8]) -> Self {
         let n = URL_SAFE_NO_PAD.encode(modulus);
         let e = URL_SAFE_NO_PAD.encode(exponent);
         // RFC 7638: members in lexicographic order, no white space.
@@ -105,6 +107,18 @@ impl SigningKey {
 
     pub fn public(&self) -> &PublicJwk {
         &self.public
+    }
+
+    /// The public key as a SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`), as
+    /// `openssl rsa -pubout` prints it: what `TOKEN_VERIFY_KEYS` takes.
+    pub fn public_pem(&self) -> String {
+        let der = self
+            .pair
+            .public_key()
+            .as_der()
+            .map(|der| der.as_ref().to_vec())
+            .unwrap_or_default();
+        pem::encode(&pem::Pem::new("PUBLIC KEY", der))
     }
 
     /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256). Fails only on a wrongly sized

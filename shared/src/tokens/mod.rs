@@ -7,8 +7,10 @@ mod claims;
 mod jwks;
 mod jwt;
 mod keys;
+mod public_pem;
 
-pub use claims::{Claims, TokenSubject};
+pub use claims::{Caller, Claims, TokenSubject};
 pub use jwks::Jwks;
 pub use jwt::{IssuedToken, TokenError, TokenIssuer, TokenVerifier};
 pub use keys::{KeyError, PublicJwk, SigningKey};
+pub use public_pem::public_keys_from_pem;

@@ -1,9 +1,13 @@
 //! Building the SDK client, creating the table, and counting requests.
 
 use super::StoreError;
+use crate::config::AwsSettings;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
+};
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -12,19 +16,33 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// The SDK configuration from the standard AWS variables (region, credentials,
-/// `AWS_ENDPOINT_URL_DYNAMODB`), with timeouts so a stuck connection cannot hold a
-/// request past the Lambda timeout.
-pub async fn sdk_config_from_env() -> aws_config::SdkConfig {
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+/// The DynamoDB client configuration for `settings`, with timeouts so a stuck
+/// connection cannot hold a request past the Lambda timeout. Built directly
+/// rather than through `aws-config`: its credential chain (profiles, SSO, STS,
+/// instance metadata) costs start-up time and binary size, and on Lambda the
+/// credentials are in the environment anyway.
+pub fn client_config(settings: &AwsSettings) -> aws_sdk_dynamodb::config::Builder {
+    let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(8))
         .build();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .load()
-        .await
+    let credentials = Credentials::new(
+        &settings.access_key_id,
+        &settings.secret_access_key,
+        settings.session_token.clone(),
+        None,
+        "environment",
+    );
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(settings.region.clone()))
+        .credentials_provider(credentials)
+        .timeout_config(timeouts);
+    if let Some(url) = &settings.endpoint_url {
+        builder = builder.endpoint_url(url);
+    }
+    builder
 }
 
 pub(crate) fn unavailable<E, R>(error: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError

@@ -7,6 +7,10 @@ use std::collections::HashMap;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
+/// The table's TTL attribute (template.yaml): Unix seconds after which DynamoDB
+/// deletes the item. Only revocations carry it.
+pub(super) const EXPIRES_AT: &str = "expiresAt";
+
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }

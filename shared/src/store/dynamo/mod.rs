@@ -12,11 +12,11 @@ mod login;
 mod phone;
 mod profile;
 
-pub use client::{RequestCounter, create_table, sdk_config_from_env};
+pub use client::{RequestCounter, client_config, create_table};
 
 use super::{
     Account, LoginOutcome, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten,
-    Session, StoreError, UserStore, keys,
+    Revocation, Session, StoreError, UserStore, keys,
 };
 use crate::domain::{AppId, OpenId, UserId};
 use aws_sdk_dynamodb::Client;
@@ -81,13 +81,16 @@ impl UserStore for DynamoStore {
         user_id: &UserId,
         appid: &AppId,
         openid: &OpenId,
+        token_id: &str,
     ) -> Result<Option<Account>, StoreError> {
         let identity_key = keys::identity(appid, openid);
         let user_key = keys::user(user_id);
+        let revoked_key = keys::revoked(token_id);
         let key = |pk: &str| HashMap::from([("pk".to_owned(), AttributeValue::S(pk.to_owned()))]);
         let request = KeysAndAttributes::builder()
             .keys(key(&identity_key))
             .keys(key(&user_key))
+            .keys(key(&revoked_key))
             .consistent_read(true)
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -123,6 +126,9 @@ impl UserStore for DynamoStore {
         let (Some(identity), Some(user)) = (found.get(&identity_key), found.get(&user_key)) else {
             return Ok(None);
         };
+        if found.contains_key(&revoked_key) {
+            return Ok(None);
+        }
         if items::string(identity, "userId")? != user_id.as_str() {
             return Ok(None);
         }
@@ -130,5 +136,25 @@ impl UserStore for DynamoStore {
             session: items::session(identity)?,
             user: items::user_record(user, user_id.clone())?,
         }))
+    }
+
+    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(keys::revoked(&revocation.token_id)))
+            .item("userId", AttributeValue::S(revocation.user_id.to_string()))
+            .item(
+                items::EXPIRES_AT,
+                AttributeValue::N(revocation.expires_at.to_string()),
+            )
+            .send()
+            .await
+            .map_err(client::unavailable)?;
+        Ok(())
+    }
+
+    async fn is_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
+        Ok(self.get(keys::revoked(token_id)).await?.is_some())
     }
 }

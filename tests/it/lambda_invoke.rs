@@ -1,0 +1,306 @@
+//! The real function binaries, speaking the real Lambda Runtime API under
+//! `cargo lambda watch`, driven with `cargo lambda invoke --data-file` over the
+//! committed `events/` fixtures (tokens, codes and open data filled in at run
+//! time), against the WeChat simulator and the DynamoDB emulator.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use wxauth_tests::cargo_lambda::{self, Watch, status_and_body};
+use wxauth_tests::emulator;
+use wxauth_tests::events::{self, fill, fixture, placeholders};
+use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+use wxauth_wechat_sim::{PhoneSpec, Simulator, phone_payload, profile_payload};
+
+/// Every fixture, with the function that serves its route.
+const FIXTURES: &[(&str, &str)] = &[
+    ("login", "login/success.json"),
+    ("login", "login/invalid-code.json"),
+    ("login", "login/bad-request.json"),
+    ("login", "login/jwks.json"),
+    ("login", "login/logout.json"),
+    ("decrypt-profile", "decrypt-profile/success.json"),
+    ("decrypt-profile", "decrypt-profile/bad-request.json"),
+    ("decrypt-profile", "decrypt-profile/unauthorized.json"),
+    ("bind-phone", "bind-phone/success-code.json"),
+    ("bind-phone", "bind-phone/success-encrypted.json"),
+    ("bind-phone", "bind-phone/bad-request.json"),
+    ("bind-phone", "bind-phone/unauthorized.json"),
+    ("authorizer", "authorizer/allowed.json"),
+    ("authorizer", "authorizer/denied.json"),
+    ("example-me", "example-me/success.json"),
+    ("example-me", "example-me/unauthorized.json"),
+];
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
+
+#[test]
+fn every_fixture_is_listed_and_is_an_http_api_event() {
+    let dir = cargo_lambda::workspace_root().join("events");
+    let mut on_disk = Vec::new();
+    for function in std::fs::read_dir(&dir).expect("events/") {
+        let function = function.unwrap().path();
+        for file in std::fs::read_dir(&function).unwrap() {
+            let file = file.unwrap().path();
+            let name = file
+                .strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            on_disk.push(name);
+        }
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = FIXTURES.iter().map(|(_, f)| (*f).to_owned()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "events/ and FIXTURES differ");
+
+    for (function, name) in FIXTURES {
+        assert!(name.starts_with(&format!("{function}/")));
+        let event = fixture(name);
+        assert_eq!(event["version"], "2.0", "{name}");
+        if *function == "authorizer" {
+            // API Gateway's authorizer payload 2.0, not a route request.
+            assert_eq!(event["type"], "REQUEST", "{name}");
+            let request: wxauth_shared::authorizer::AuthorizerRequest =
+                serde_json::from_value(event.clone()).expect(name);
+            assert!(
+                request.identity_source.is_some_and(|s| s.len() == 1),
+                "{name}"
+            );
+            continue;
+        }
+        let values: Vec<(String, String)> = placeholders(&event)
+            .into_iter()
+            .map(|p| (p, "x".to_owned()))
+            .collect();
+        let values: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // lambda_http parses it as the function would.
+        let request = events::request(&fill(&event, &values));
+        assert_eq!(
+            format!("{} {}", request.method(), request.uri().path()),
+            event["routeKey"].as_str().unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_answers_its_events_under_cargo_lambda() {
+    if cargo_lambda::available().is_none() {
+        return;
+    }
+    let Some((client, _)) = emulator::client().await else {
+        return;
+    };
+    let table = emulator::fresh_table(&client).await;
+    let simulator = Simulator::new([(APP_A, SECRET_A)]);
+    let running = simulator
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("start simulator");
+    let env: HashMap<String, String> = [
+        ("TABLE_NAME", table.as_str()),
+        ("WECHAT_APPID", APP_A),
+        ("WECHAT_SECRET", SECRET_A),
+        ("WECHAT_API_BASE", running.base_url()),
+        ("TOKEN_SIGNING_KEY", signing_key_pem()),
+        ("LOG_LEVEL", "info"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+
+    // The blocking part: processes and their answers. The simulator keeps
+    // serving on the runtime's worker threads meanwhile.
+    tokio::task::spawn_blocking(move || drive_every_fixture(&Watch::start(&env), &simulator))
+        .await
+        .expect("the invocations");
+    drop(running);
+}
+
+fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
+    let invoke = |function: &str, name: &str, values: &[(&str, &str)]| {
+        let answer = watch.invoke(function, &fill(&fixture(name), values));
+        let (status, body) = status_and_body(&answer);
+        // No function ever answers an error without a stable code.
+        if status >= 400 {
+            assert!(!error_code(&body).is_empty(), "{name}: {body}");
+        }
+        (status, body)
+    };
+
+    // login
+    let (status, jwks) = invoke("login", "login/jwks.json", &[]);
+    assert_eq!(status, 200, "{jwks}");
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+
+    let (status, body) = invoke("login", "login/bad-request.json", &[]);
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+
+    let invalid = format!(
+        "lambda-user;errcode=40029;n={}",
+        uuid::Uuid::new_v4().simple()
+    );
+    let (status, body) = invoke(
+        "login",
+        "login/invalid-code.json",
+        &[("invalid_code", &invalid)],
+    );
+    assert_eq!((status, error_code(&body)), (400, "invalid_code"), "{body}");
+
+    let code = format!("lambda-user;n={}", uuid::Uuid::new_v4().simple());
+    let (status, login) = invoke("login", "login/success.json", &[("code", &code)]);
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(login["isNewUser"], true);
+    assert_eq!(login["hasPhone"], false);
+    let token = login["token"].as_str().expect("a token").to_owned();
+    let user_id = login["userId"].as_str().expect("a userId").to_owned();
+    assert!(
+        jwks["keys"][0]["kid"]
+            .as_str()
+            .is_some_and(|kid| !kid.is_empty()),
+        "{jwks}"
+    );
+
+    // The same code again: WeChat codes are single-use.
+    let (status, body) = invoke("login", "login/success.json", &[("code", &code)]);
+    assert_eq!((status, error_code(&body)), (400, "code_used"), "{body}");
+
+    // decrypt-profile
+    let (status, body) = invoke("decrypt-profile", "decrypt-profile/unauthorized.json", &[]);
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
+
+    let (status, body) = invoke(
+        "decrypt-profile",
+        "decrypt-profile/bad-request.json",
+        &[("token", &token)],
+    );
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+
+    let payload = profile_payload(
+        APP_A,
+        "lambda-user",
+        "小程序用户",
+        "https://wx.qlogo.cn/mmopen/vi_32/lambda/132",
+        None,
+    );
+    let data = simulator
+        .mint_open_data(APP_A, "lambda-user", payload)
+        .expect("the user logged in");
+    let (status, body) = invoke(
+        "decrypt-profile",
+        "decrypt-profile/success.json",
+        &[
+            ("token", &token),
+            ("encrypted_data", &data.encrypted_data),
+            ("iv", &data.iv),
+            ("raw_data", data.raw_data.as_deref().unwrap()),
+            ("signature", data.signature.as_deref().unwrap()),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["userId"], user_id.as_str());
+    assert_eq!(body["profile"]["nickName"], "小程序用户");
+
+    // bind-phone
+    let (status, body) = invoke("bind-phone", "bind-phone/unauthorized.json", &[]);
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
+
+    let (status, body) = invoke(
+        "bind-phone",
+        "bind-phone/bad-request.json",
+        &[("token", &token)],
+    );
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+
+    let phone_code =
+        simulator.mint_phone_code(APP_A, "lambda-user", &PhoneSpec::china("13912345678"));
+    let (status, body) = invoke(
+        "bind-phone",
+        "bind-phone/success-code.json",
+        &[("token", &token), ("phone_code", &phone_code)],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["phoneNumber"], "+8613912345678", "{body}");
+
+    let data = simulator
+        .mint_open_data(
+            APP_A,
+            "lambda-user",
+            phone_payload(&PhoneSpec::new("852", "61234567")),
+        )
+        .expect("the user logged in");
+    let (status, body) = invoke(
+        "bind-phone",
+        "bind-phone/success-encrypted.json",
+        &[
+            ("token", &token),
+            ("encrypted_data", &data.encrypted_data),
+            ("iv", &data.iv),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["phoneNumber"], "+85261234567", "{body}");
+
+    // The authorizer, for a team's own routes, and the example route behind it.
+    let answer = watch.invoke(
+        "authorizer",
+        &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
+    );
+    assert_eq!(answer["isAuthorized"], true, "{answer}");
+    assert_eq!(answer["context"]["userId"], user_id.as_str(), "{answer}");
+    let context = answer["context"].clone();
+    let answer = watch.invoke("authorizer", &fixture("authorizer/denied.json"));
+    assert_eq!(
+        answer,
+        serde_json::json!({"isAuthorized": false, "context": {}})
+    );
+
+    let (status, body) = invoke(
+        "example-me",
+        "example-me/success.json",
+        &[
+            ("token", &token),
+            ("user_id", context["userId"].as_str().unwrap()),
+            ("appid", context["appid"].as_str().unwrap()),
+            ("openid", context["openid"].as_str().unwrap()),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["userId"], user_id.as_str());
+    assert_eq!(body["appid"], APP_A);
+    let (status, body) = invoke("example-me", "example-me/unauthorized.json", &[]);
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
+
+    // The returning user now has a phone, as the login function reads it.
+    let code = format!("lambda-user;n={}", uuid::Uuid::new_v4().simple());
+    let (status, login) = invoke("login", "login/success.json", &[("code", &code)]);
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(
+        (login["isNewUser"].as_bool(), login["hasPhone"].as_bool()),
+        (Some(false), Some(true))
+    );
+
+    // Logout: the first token is revoked, for our routes and for the authorizer.
+    let (status, body) = invoke("login", "login/logout.json", &[("token", &token)]);
+    assert_eq!(
+        (status, body),
+        (200, serde_json::json!({"loggedOut": true}))
+    );
+    let answer = watch.invoke(
+        "authorizer",
+        &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
+    );
+    assert_eq!(answer["isAuthorized"], false, "{answer}");
+    let (status, body) = invoke(
+        "bind-phone",
+        "bind-phone/success-code.json",
+        &[("token", &token), ("phone_code", "any")],
+    );
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
+}

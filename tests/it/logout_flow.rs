@@ -1,0 +1,75 @@
+//! `POST /auth/logout`: the presented token is revoked until it expires, on
+//! both stores; other tokens of the same user keep working.
+
+use serde_json::json;
+use wxauth_tests::StoreKind;
+use wxauth_tests::harness::{APP_A, Harness};
+
+async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
+    let Some(h) = Harness::start(kind).await else {
+        return;
+    };
+    let token = |body: &serde_json::Value| body["token"].as_str().unwrap().to_owned();
+    let (status, first) = h.login(&Harness::code("leaving", ""), Some(APP_A)).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, second) = h.login(&Harness::code("leaving", ""), Some(APP_A)).await;
+    assert_eq!(status, 200, "{second}");
+    let (first, second) = (token(&first), token(&second));
+
+    let (status, answer) = h.post("/auth/logout", "", None).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+
+    let (status, answer) = h.post("/auth/logout", "", Some(&first)).await;
+    assert_eq!((status, answer), (200, json!({ "loggedOut": true })));
+    // Again: still fine, nothing more to do.
+    let (status, _) = h.post("/auth/logout", "", Some(&first)).await;
+    assert_eq!(status, 200);
+
+    // The revoked token no longer reaches the session...
+    let code = json!({ "code": "whatever" }).to_string();
+    for path in ["/auth/profile", "/auth/phone"] {
+        let body = if path == "/auth/phone" {
+            code.clone()
+        } else {
+            json!({ "encryptedData": "AAAAAAAAAAAAAAAAAAAAAA==", "iv": "AAAAAAAAAAAAAAAAAAAAAA==" })
+                .to_string()
+        };
+        let (status, answer) = h.post(path, &body, Some(&first)).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (401, Some("unauthorized")),
+            "{path}: {answer}"
+        );
+    }
+    // ...while the same user's other token still does.
+    let data = h
+        .simulator()
+        .mint_open_data(
+            APP_A,
+            "leaving",
+            wxauth_wechat_sim::profile_payload(
+                APP_A,
+                "leaving",
+                "还在",
+                "https://wx.qlogo.cn/l/132",
+                None,
+            ),
+        )
+        .unwrap();
+    let body = json!({ "encryptedData": data.encrypted_data, "iv": data.iv }).to_string();
+    let (status, answer) = h.post("/auth/profile", &body, Some(&second)).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
+async fn logout_on_dynamodb() {
+    logout_revokes_only_the_presented_token(StoreKind::Dynamo).await;
+}
+
+#[tokio::test]
+async fn logout_on_the_embedded_store() {
+    logout_revokes_only_the_presented_token(StoreKind::Embedded).await;
+}

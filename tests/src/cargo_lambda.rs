@@ -1,0 +1,174 @@
+//! The real function binaries under cargo-lambda's Lambda emulator.
+//!
+//! `cargo lambda watch` serves the Lambda Runtime API on 127.0.0.1 and runs each
+//! function's `bootstrap` (here, the workspace binary of the same name) when it is
+//! first invoked; `cargo lambda invoke --data-file` sends it an event. The test
+//! command installs cargo-lambda into `.venv` and sets `WXAUTH_REQUIRE_LAMBDA_TOOLS=1`,
+//! so a missing cargo-lambda fails there; a plain `cargo test` skips instead.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// An invocation that has not answered by then is a failure (a function that
+/// dies at start-up leaves `cargo lambda invoke` waiting forever).
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// Whether `cargo lambda` can run here; `None` means skip.
+pub fn available() -> Option<()> {
+    let works = Command::new("cargo")
+        .args(["lambda", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if works {
+        return Some(());
+    }
+    if std::env::var("WXAUTH_REQUIRE_LAMBDA_TOOLS").is_ok_and(|v| v == "1") {
+        panic!(
+            "WXAUTH_REQUIRE_LAMBDA_TOOLS=1 but `cargo lambda` does not run: run scripts/test.sh"
+        );
+    }
+    eprintln!("skipped: cargo-lambda is not installed; scripts/test.sh installs it into .venv");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A running `cargo lambda watch`, killed (with its functions) when dropped.
+pub struct Watch {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Watch {
+    /// Starts `cargo lambda watch -A 127.0.0.1 -P <port>` with `env` added to
+    /// this process's environment, and waits for its Runtime API.
+    pub fn start(env: &HashMap<String, String>) -> Watch {
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("wxauth-cargo-lambda-watch-{port}.log"));
+        let log_file = std::fs::File::create(&log).expect("create watch log");
+        let child = Command::new("cargo")
+            .args(["lambda", "watch", "--ignore-changes", "--locked"])
+            .args(["-A", "127.0.0.1", "-P", &port.to_string()])
+            .current_dir(workspace_root())
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("log handle"))
+            .stderr(log_file)
+            // Its own process group, so that dropping it also stops the functions.
+            .process_group(0)
+            .spawn()
+            .expect("spawn cargo lambda watch");
+        let watch = Watch { child, port, log };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen on {port}:\n{}",
+                watch.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        watch
+    }
+
+    /// What the emulator and the functions printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `cargo lambda invoke <function> --data-file <event>`: the function's
+    /// answer (an API Gateway v2 response) as JSON.
+    pub fn invoke(&self, function: &str, event: &Value) -> Value {
+        let file = std::env::temp_dir().join(format!(
+            "wxauth-event-{}.json",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::write(&file, event.to_string()).expect("write event file");
+        let output = run_with_timeout(
+            Command::new("cargo")
+                .args(["lambda", "invoke", "-A", "127.0.0.1", "-P"])
+                .arg(self.port.to_string())
+                .arg(function)
+                .arg("--data-file")
+                .arg(&file),
+        );
+        let _ = std::fs::remove_file(&file);
+        let Some(output) = output else {
+            panic!(
+                "cargo lambda invoke {function} did not answer in {INVOKE_TIMEOUT:?}:\n{}",
+                self.log()
+            );
+        };
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "cargo lambda invoke {function} failed: {}\n{stdout}\n{}\n--- watch log ---\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr),
+            self.log()
+        );
+        serde_json::from_str(stdout.trim())
+            .unwrap_or_else(|e| panic!("invoke printed no JSON ({e}): {stdout}"))
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+fn run_with_timeout(command: &mut Command) -> Option<Output> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cargo lambda invoke");
+    let deadline = Instant::now() + INVOKE_TIMEOUT;
+    loop {
+        if child.try_wait().expect("wait for invoke").is_some() {
+            return Some(child.wait_with_output().expect("invoke output"));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Status and JSON body of an API Gateway v2 response printed by `invoke`.
+pub fn status_and_body(response: &Value) -> (u16, Value) {
+    let status = response["statusCode"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no statusCode in {response}")) as u16;
+    let body = response["body"].as_str().unwrap_or_default();
+    let json =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body:?}"));
+    (status, json)
+}
