@@ -6,7 +6,7 @@
 
 use crate::clock::Clock;
 use crate::store::{StoreError, UserStore};
-use crate::tokens::TokenVerifier;
+use crate::tokens::{TokenVerifier, bearer_token};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -67,7 +67,7 @@ impl TokenAuthorizer {
         &self,
         request: &AuthorizerRequest,
     ) -> Result<AuthorizerResponse, StoreError> {
-        let Some(token) = bearer_token(request) else {
+        let Some(token) = request_token(request) else {
             tracing::info!(reason = "no bearer token", "denied");
             return Ok(AuthorizerResponse::deny());
         };
@@ -102,7 +102,7 @@ impl TokenAuthorizer {
 
 /// The token of `Authorization: Bearer <token>`, from the identity source or,
 /// failing that, the headers.
-fn bearer_token(request: &AuthorizerRequest) -> Option<&str> {
+fn request_token(request: &AuthorizerRequest) -> Option<&str> {
     let header = request
         .identity_source
         .as_ref()
@@ -115,11 +115,7 @@ fn bearer_token(request: &AuthorizerRequest) -> Option<&str> {
                     .map(|(_, value)| value)
             })
         })?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))?
-        .trim();
-    (!token.is_empty()).then_some(token)
+    bearer_token(header)
 }
 
 #[cfg(test)]
@@ -136,16 +132,16 @@ mod tests {
     #[test]
     fn the_bearer_token_comes_from_the_identity_source_or_the_header() {
         assert_eq!(
-            bearer_token(&request(Some("Bearer abc"), None)),
+            request_token(&request(Some("Bearer abc"), None)),
             Some("abc")
         );
         assert_eq!(
-            bearer_token(&request(None, Some(("Authorization", "bearer xyz")))),
+            request_token(&request(None, Some(("Authorization", "bearer xyz")))),
             Some("xyz")
         );
-        assert_eq!(bearer_token(&request(Some("Basic abc"), None)), None);
-        assert_eq!(bearer_token(&request(Some("Bearer  "), None)), None);
-        assert_eq!(bearer_token(&request(None, None)), None);
+        assert_eq!(request_token(&request(Some("Basic abc"), None)), None);
+        assert_eq!(request_token(&request(Some("Bearer  "), None)), None);
+        assert_eq!(request_token(&request(None, None)), None);
     }
 
     #[test]

@@ -69,10 +69,7 @@ pub async fn run_authorizer(
 ) -> Result<(), lambda_http::Error> {
     let authorizer: &'static TokenAuthorizer = match authorizer {
         Ok(authorizer) => Box::leak(Box::new(authorizer)),
-        Err(error) => {
-            tracing::error!(error = %error, "start-up failed");
-            return Err(error.into());
-        }
+        Err(error) => return Err(start_up_failed(error)),
     };
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<AuthorizerRequest>| async move {
@@ -95,9 +92,13 @@ pub async fn run_authorizer(
 pub async fn run(router: Result<Router, ConfigError>) -> Result<(), lambda_http::Error> {
     match router {
         Ok(router) => serve(router).await,
-        Err(error) => {
-            tracing::error!(error = %error, "start-up failed");
-            Err(error.into())
-        }
+        Err(error) => Err(start_up_failed(error)),
     }
+}
+
+/// Logs why the configuration is unusable; the error then ends the process
+/// (Lambda reports it as an init error).
+fn start_up_failed(error: ConfigError) -> lambda_http::Error {
+    tracing::error!(error = %error, "start-up failed");
+    error.into()
 }

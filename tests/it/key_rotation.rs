@@ -120,3 +120,39 @@ fn a_broken_verify_key_stops_start_up_naming_the_variable() {
     assert_eq!(error.var, "TOKEN_VERIFY_KEYS");
     assert!(error.to_string().contains("PUBLIC KEY"), "{error}");
 }
+
+/// The README's rotation commands, as written: a key from `openssl genpkey` and
+/// the old key's public half from `openssl pkey -pubout` are what the settings take.
+#[test]
+fn the_readme_openssl_commands_make_usable_keys() {
+    let dir = wxauth_tests::harness::TempDir::new();
+    let run = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&dir.0)
+            .status()
+            .expect("openssl runs");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    for key in ["old.pem", "key.pem"] {
+        run(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            key,
+        ]);
+    }
+    run(&["pkey", "-in", "old.pem", "-pubout", "-out", "old.pub.pem"]);
+    let read = |name: &str| std::fs::read_to_string(dir.0.join(name)).unwrap();
+    let old = SigningKey::from_pem(&read("old.pem")).unwrap();
+    let mut env = std::collections::HashMap::new();
+    env.insert("TOKEN_SIGNING_KEY".to_owned(), read("key.pem"));
+    env.insert("TOKEN_VERIFY_KEYS".to_owned(), read("old.pub.pem"));
+    let keys = wxauth_shared::setup::token_keys(&env, None).expect("usable keys");
+    let jwks: Value = serde_json::from_str(keys.jwks.body()).unwrap();
+    assert_eq!(kids(&jwks).len(), 2);
+    assert_eq!(kids(&jwks)[1], old.public().kid);
+}

@@ -2,7 +2,7 @@
 
 use super::{ApiError, ApiRequest};
 use crate::clock::Clock;
-use crate::tokens::{Caller, TokenVerifier};
+use crate::tokens::{Caller, TokenVerifier, bearer_token};
 use std::sync::Arc;
 
 /// Checks `Authorization: Bearer <token>` and yields who the token is about.
@@ -26,17 +26,9 @@ impl Authenticator {
                     "missing Authorization header; send \"Bearer <token>\" from /auth/login",
                 )
             })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or_else(|| {
-                ApiError::unauthorized("Authorization header must be \"Bearer <token>\"")
-            })?;
+        let token = header.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+            ApiError::unauthorized("Authorization header must be \"Bearer <token>\"")
+        })?;
         let claims = self.verifier.verify(token, self.clock.now_unix())?;
         claims
             .caller()

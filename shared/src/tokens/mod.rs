@@ -14,3 +14,13 @@ pub use jwks::Jwks;
 pub use jwt::{IssuedToken, TokenError, TokenIssuer, TokenVerifier};
 pub use keys::{KeyError, PublicJwk, SigningKey};
 pub use public_pem::public_keys_from_pem;
+
+/// The token of an `Authorization: Bearer <token>` header value, if it is one.
+/// Our routes and the authorizer read the header the same way.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))?
+        .trim();
+    (!token.is_empty()).then_some(token)
+}
