@@ -12,19 +12,14 @@
 #     function binaries under `cargo lambda watch` with the events/ fixtures;
 #  5. builds the release zips with `cargo lambda build --release --arm64` and
 #     fails if one exceeds 4 MB;
-#  6. stops the emulator, whatever happened.
+#  6. runs the benchmark command's smoke pass (scripts/bench.sh --smoke: debug
+#     builds, a few runs of every measurement, the report in target/bench/);
+#  7. stops the emulator, whatever happened.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=.venv
-if [ ! -x "$venv/bin/python" ] || ! cmp -s scripts/requirements-test.txt "$venv/.requirements"; then
-  echo "==> installing moto, cargo-lambda, cfn-lint and the SAM CLI into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
-  cp scripts/requirements-test.txt "$venv/.requirements"
-fi
-
-export PATH="$PWD/$venv/bin:$PATH"
+source scripts/lib.sh
+ensure_venv
 
 echo "==> cfn-lint and sam validate --lint"
 export AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0
@@ -33,26 +28,7 @@ cfn-lint template.yaml
 cfn-lint --regions cn-north-1 cn-northwest-1 -- template.yaml
 sam validate --lint --template-file template.yaml
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p target
-"$venv/bin/python" scripts/dynamodb_emulator.py 127.0.0.1 "$port" > target/dynamodb-emulator.log 2>&1 &
-emulator_pid=$!
-trap 'kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true' EXIT
-
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  if ! kill -0 "$emulator_pid" 2>/dev/null; then
-    cat target/dynamodb-emulator.log >&2
-    echo "the DynamoDB emulator failed to start" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-echo "==> DynamoDB emulator on 127.0.0.1:$port"
-
-export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-export AWS_EC2_METADATA_DISABLED=true
+start_emulator
 export WXAUTH_REQUIRE_EMULATOR=1 WXAUTH_REQUIRE_LAMBDA_TOOLS=1
 
 echo "==> cargo fmt --check"
@@ -63,8 +39,7 @@ echo "==> cargo test"
 cargo test --workspace --locked
 
 echo "==> release zips (arm64)"
-functions=()
-for dir in functions/*/; do functions+=(-p "$(basename "$dir")"); done
+mapfile -t functions < <(function_packages)
 cargo lambda build --release --arm64 --output-format zip --locked "${functions[@]}"
 limit=$((4 * 1000 * 1000))
 status=0
@@ -78,4 +53,7 @@ for dir in functions/*/; do
     status=1
   fi
 done
-exit "$status"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+
+echo "==> benchmark smoke pass (scripts/bench.sh --smoke)"
+scripts/bench.sh --smoke

@@ -123,7 +123,7 @@ impl SigningKey {
 
     /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256). Fails only on a wrongly sized
     /// buffer, which `public_modulus_len` rules out; still reported, not panicked.
-    pub(crate) fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+    pub fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
         let mut signature = vec![0; self.pair.public_modulus_len()];
         let rng = aws_lc_rs::rand::SystemRandom::new();
         self.pair

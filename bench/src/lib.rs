@@ -1,0 +1,18 @@
+//! The benchmark suite behind `docs/benchmarks.md`. `scripts/bench.sh` builds
+//! the release binaries, runs the criterion benchmarks (`benches/cpu.rs`) and
+//! then the `wxauth-bench` binary, which measures the rest and writes the report.
+
+pub mod artifacts;
+pub mod chart;
+pub mod criterion_results;
+pub mod dynamo_proxy;
+pub mod fixtures;
+pub mod machine;
+pub mod measure;
+pub mod process;
+pub mod python;
+pub mod report;
+pub mod runtime_api;
+pub mod stage;
+pub mod stats;
+pub mod throughput;

@@ -1,0 +1,158 @@
+//! `wxauth-bench`: runs every measurement of `docs/benchmarks.md` on binaries
+//! already built (scripts/bench.sh builds them and runs the criterion benchmarks
+//! first), prints the tables and writes the page and its chart.
+
+use std::path::PathBuf;
+use wxauth_bench::report::{Cpu, Results, splice};
+use wxauth_bench::stage::{FUNCTIONS, Stage};
+use wxauth_bench::{artifacts, chart, criterion_results, machine, measure, python, throughput};
+
+const USAGE: &str = "\
+USAGE: wxauth-bench --bin-dir DIR [--smoke] [--out FILE] [--criterion-dir DIR]
+                    [--lambda-dir DIR] [--python PATH] [--wrk PATH]
+
+  --bin-dir DIR        the function binaries, hello-lambda and wxauth-dev (target/release)
+  --smoke              a few runs of everything, to check the harness (scripts/test.sh)
+  --out FILE           the page to write (default docs/benchmarks.md; its chart beside it)
+  --criterion-dir DIR  criterion's output (default target/criterion)
+  --lambda-dir DIR     cargo lambda's output, for the zip sizes (default target/lambda)
+  --python PATH        the Python with wechatpy and PyJWT (default .venv/bin/python)
+  --wrk PATH           the load generator (default wrk)
+
+Needs AWS_ENDPOINT_URL_DYNAMODB (the emulator) and the AWS variables, as
+scripts/bench.sh sets them.";
+
+struct Args {
+    bin_dir: PathBuf,
+    smoke: bool,
+    out: PathBuf,
+    criterion_dir: PathBuf,
+    lambda_dir: PathBuf,
+    python: PathBuf,
+    wrk: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        bin_dir: PathBuf::new(),
+        smoke: false,
+        out: "docs/benchmarks.md".into(),
+        criterion_dir: "target/criterion".into(),
+        lambda_dir: "target/lambda".into(),
+        python: ".venv/bin/python".into(),
+        wrk: "wrk".into(),
+    };
+    let mut argv = std::env::args().skip(1);
+    while let Some(flag) = argv.next() {
+        if flag == "--smoke" {
+            args.smoke = true;
+            continue;
+        }
+        let slot = match flag.as_str() {
+            "--bin-dir" => &mut args.bin_dir,
+            "--out" => &mut args.out,
+            "--criterion-dir" => &mut args.criterion_dir,
+            "--lambda-dir" => &mut args.lambda_dir,
+            "--python" => &mut args.python,
+            "--wrk" => &mut args.wrk,
+            _ => return Err(format!("unknown argument {flag:?}")),
+        };
+        *slot = argv
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?
+            .into();
+    }
+    if args.bin_dir.as_os_str().is_empty() {
+        return Err("--bin-dir is required".to_owned());
+    }
+    Ok(args)
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    // Full run: ≥ 20 cold starts each (21: the median is one of them).
+    let (runs, warm, invocations, seconds, py_runs, py_iterations) = if args.smoke {
+        (3, 3, 20, 1, 3, 20)
+    } else {
+        (21, 20, 1_000, 10, 15, 400)
+    };
+    let work_dir = PathBuf::from("target/bench");
+    let machine = machine::Machine::describe();
+    let stage = Stage::start(&args.bin_dir, &work_dir.join("logs")).await?;
+    let mut workloads = stage.workloads().await?;
+
+    eprintln!(
+        "==> cold starts: {runs} runs of {} binaries",
+        workloads.len()
+    );
+    let cold = measure::cold_starts(&stage, &mut workloads, runs, warm).await?;
+    eprintln!("==> memory: {invocations} invocations each");
+    let memory = measure::memory(&stage, &mut workloads, invocations).await?;
+    eprintln!("==> DynamoDB requests");
+    let requests = measure::dynamodb_requests(&stage).await?;
+    eprintln!("==> throughput: wrk for {seconds} s per route");
+    let throughput = throughput::measure(
+        &args.bin_dir,
+        &args.wrk,
+        "bench/wrk".as_ref(),
+        &work_dir,
+        seconds,
+    )
+    .await?;
+    eprintln!("==> the Python baseline");
+    let python = python::measure(
+        &args.python,
+        "bench/python/baseline.py".as_ref(),
+        wxauth_tests::harness::signing_key_pem(),
+        py_runs,
+        py_iterations,
+    )?;
+    let criterion = |id: &str| criterion_results::median_us(&args.criterion_dir, id);
+    let cpu = Cpu {
+        login: criterion("handler/login")?,
+        signature: criterion("piece/rs256-signature")?,
+        decrypt_profile: criterion("handler/decrypt-profile")?,
+        bind_phone: criterion("handler/bind-phone")?,
+        decrypt_verify_sign: criterion("piece/decrypt-verify-sign")?,
+    };
+    let results = Results {
+        machine,
+        smoke: args.smoke,
+        runs,
+        warm,
+        cold,
+        memory,
+        requests,
+        cpu,
+        throughput,
+        throughput_seconds: seconds,
+        python,
+        artifacts: artifacts::sizes(FUNCTIONS, &args.bin_dir, &args.lambda_dir),
+    };
+
+    let section = results.markdown();
+    println!("{section}");
+    let page = std::fs::read_to_string(&args.out).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(&args.out, splice(&page, &section)).map_err(|e| e.to_string())?;
+    let chart = args.out.with_file_name("benchmarks.svg");
+    std::fs::write(&chart, chart::svg(&results)).map_err(|e| e.to_string())?;
+    eprintln!("==> wrote {} and {}", args.out.display(), chart.display());
+    Ok(())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(problem) => {
+            eprintln!("wxauth-bench: {problem}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(problem) = run(args).await {
+        eprintln!("wxauth-bench: {problem}");
+        std::process::exit(1);
+    }
+}

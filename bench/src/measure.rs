@@ -1,0 +1,174 @@
+//! The measurements on the release binaries: cold start (init, first-request
+//! overhead), peak memory after many invocations, and DynamoDB requests per
+//! operation.
+
+use crate::stage::{FUNCTIONS, Stage, Workload, http_body};
+use crate::stats::{median, millis};
+use std::time::Duration;
+
+/// One function's cold starts.
+#[derive(Debug, Clone)]
+pub struct ColdStart {
+    pub function: &'static str,
+    /// Exec → first poll, per run.
+    pub init: Vec<Duration>,
+    /// First invocation latency, per run.
+    pub first: Vec<Duration>,
+    /// Median warm invocation latency, per run.
+    pub warm: Vec<Duration>,
+}
+
+impl ColdStart {
+    pub fn init_ms(&self) -> f64 {
+        millis(median(&self.init))
+    }
+    pub fn first_ms(&self) -> f64 {
+        millis(median(&self.first))
+    }
+    pub fn warm_ms(&self) -> f64 {
+        millis(median(&self.warm))
+    }
+    /// Median over runs of (first − median warm), in ms.
+    pub fn overhead_ms(&self) -> f64 {
+        let mut per_run: Vec<f64> = self
+            .first
+            .iter()
+            .zip(&self.warm)
+            .map(|(first, warm)| millis(*first) - millis(*warm))
+            .collect();
+        per_run.sort_by(f64::total_cmp);
+        per_run.get(per_run.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// Invokes once and checks the answer is the workload's success.
+async fn invoke_checked(
+    process: &crate::process::FunctionProcess,
+    workload: &mut Workload,
+) -> Result<Duration, String> {
+    let (latency, answer) = process.invoke((workload.next_event)()).await?;
+    if !(workload.check)(&answer) {
+        return Err(format!("{}: unexpected answer {answer}", workload.function));
+    }
+    Ok(latency)
+}
+
+/// `runs` cold starts of every workload's function, interleaved so that any
+/// drift of the machine is shared out evenly, each followed by one first and
+/// `warm` warm invocations.
+pub async fn cold_starts(
+    stage: &Stage,
+    workloads: &mut [Workload],
+    runs: usize,
+    warm: usize,
+) -> Result<Vec<ColdStart>, String> {
+    let mut results: Vec<ColdStart> = workloads
+        .iter()
+        .map(|w| ColdStart {
+            function: w.function,
+            init: Vec::new(),
+            first: Vec::new(),
+            warm: Vec::new(),
+        })
+        .collect();
+    for _ in 0..runs {
+        for (workload, result) in workloads.iter_mut().zip(&mut results) {
+            let process = stage.launch(workload.function).await?;
+            result.init.push(process.init);
+            result.first.push(invoke_checked(&process, workload).await?);
+            let mut latencies = Vec::with_capacity(warm);
+            for _ in 0..warm {
+                latencies.push(invoke_checked(&process, workload).await?);
+            }
+            result.warm.push(median(&latencies));
+        }
+    }
+    Ok(results)
+}
+
+/// One function's peak RSS.
+#[derive(Debug, Clone)]
+pub struct Memory {
+    pub function: &'static str,
+    pub after_init_kib: u64,
+    pub after_invocations_kib: u64,
+    pub invocations: usize,
+}
+
+/// Peak RSS of each function after `invocations` invocations in one process.
+pub async fn memory(
+    stage: &Stage,
+    workloads: &mut [Workload],
+    invocations: usize,
+) -> Result<Vec<Memory>, String> {
+    let mut results = Vec::new();
+    for workload in workloads.iter_mut() {
+        let process = stage.launch(workload.function).await?;
+        let after_init_kib = process.peak_rss_kib()?;
+        for _ in 0..invocations {
+            invoke_checked(&process, workload).await?;
+        }
+        results.push(Memory {
+            function: workload.function,
+            after_init_kib,
+            after_invocations_kib: process.peak_rss_kib()?,
+            invocations,
+        });
+    }
+    Ok(results)
+}
+
+/// DynamoDB requests of one operation, as the proxy saw them.
+#[derive(Debug, Clone)]
+pub struct Requests {
+    pub operation: &'static str,
+    pub target: usize,
+    pub sent: Vec<String>,
+}
+
+/// DynamoDB requests per login (new user, returning user), per profile decrypt
+/// and per phone bind, each done by the release binary.
+pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
+    assert_eq!(FUNCTIONS[..3], ["login", "decrypt-profile", "bind-phone"]);
+    let login = stage.launch("login").await?;
+    let profile = stage.launch("decrypt-profile").await?;
+    let phone = stage.launch("bind-phone").await?;
+    let label = format!("bench-count-{}", uuid::Uuid::new_v4().simple());
+    let mut results = Vec::new();
+
+    stage.proxy.take();
+    let user = stage.log_in(&login, &label).await?;
+    results.push(Requests {
+        operation: "login, new user",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    let user = {
+        let again = stage.log_in(&login, &label).await?;
+        results.push(Requests {
+            operation: "login, returning user",
+            target: 1,
+            sent: stage.proxy.take(),
+        });
+        assert_eq!(again.user_id, user.user_id);
+        again
+    };
+    let event = stage.profile_event(&user)?;
+    let (_, answer) = profile.invoke(event).await?;
+    http_body(&answer).ok_or_else(|| format!("decrypt-profile failed: {answer}"))?;
+    results.push(Requests {
+        operation: "profile decrypt",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    let (_, answer) = phone
+        .invoke(stage.phone_event_for(&user, "13700001111"))
+        .await?;
+    http_body(&answer).ok_or_else(|| format!("bind-phone failed: {answer}"))?;
+    results.push(Requests {
+        operation: "phone bind",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    Ok(results)
+}

@@ -1,0 +1,125 @@
+//! One function binary running as Lambda runs it: a fresh process with
+//! Lambda's environment, speaking to its own [`RuntimeApi`].
+
+use crate::runtime_api::RuntimeApi;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long an init or an invocation may take before the run is abandoned.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A started function process; killed on drop.
+pub struct FunctionProcess {
+    name: String,
+    child: Child,
+    api: RuntimeApi,
+    log: std::path::PathBuf,
+    /// Exec → first poll of `invocation/next`: Lambda's Init Duration.
+    pub init: Duration,
+}
+
+impl FunctionProcess {
+    /// Starts `binary` with exactly `env` (plus the variables Lambda sets) and
+    /// waits for its first poll. Output goes to `log`.
+    pub async fn start(
+        name: &str,
+        binary: &Path,
+        env: &[(String, String)],
+        log: &Path,
+    ) -> Result<Self, String> {
+        let api = RuntimeApi::start().await.map_err(|e| e.to_string())?;
+        let output = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| format!("{}: {e}", log.display()))?;
+        let errors = output.try_clone().map_err(|e| e.to_string())?;
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/21/[$LATEST]bench")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("TZ", ":UTC")
+            .stdin(Stdio::null())
+            .stdout(output)
+            .stderr(errors);
+        let started = Instant::now();
+        let child = command
+            .spawn()
+            .map_err(|e| format!("start {}: {e}", binary.display()))?;
+        let mut process = Self {
+            name: name.to_owned(),
+            child,
+            api,
+            log: log.to_owned(),
+            init: Duration::ZERO,
+        };
+        let deadline = started + PATIENCE;
+        loop {
+            if let Some(at) = process.api.first_poll(Duration::from_millis(50)).await {
+                process.init = at.duration_since(started);
+                return Ok(process);
+            }
+            if let Ok(Some(status)) = process.child.try_wait() {
+                return Err(process.failure(&format!("exited during init ({status})")));
+            }
+            if Instant::now() > deadline {
+                return Err(process.failure("never polled for work"));
+            }
+        }
+    }
+
+    /// Invokes with `event`; answers the latency and the function's JSON answer.
+    pub async fn invoke(&self, event: String) -> Result<(Duration, Value), String> {
+        let (latency, answer) = self
+            .api
+            .invoke(event, PATIENCE)
+            .await
+            .map_err(|e| self.failure(&e))?;
+        let body = String::from_utf8_lossy(&answer.body);
+        if answer.failed {
+            return Err(self.failure(&format!("invocation error: {body}")));
+        }
+        let json = serde_json::from_str(&body)
+            .map_err(|e| self.failure(&format!("answer is not JSON ({e}): {body}")))?;
+        Ok((latency, json))
+    }
+
+    /// Peak resident set size so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Result<u64, String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .map_err(|e| format!("{}: /proc status: {e}", self.name))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| format!("{}: no VmHWM in /proc status", self.name))
+    }
+
+    fn failure(&self, what: &str) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(15).collect();
+        let init_error = self.api.init_error().unwrap_or_default();
+        format!(
+            "{}: {what}\ninit error: {init_error}\nlast log lines ({}):\n{}",
+            self.name,
+            self.log.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        )
+    }
+}
+
+impl Drop for FunctionProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,321 @@
+//! The report: markdown tables with each figure beside its target, printed and
+//! written into `docs/benchmarks.md` between two markers, so the hand-written
+//! parts of that page (the optimisation log) survive a new run.
+
+use crate::artifacts::Artifact;
+use crate::machine::Machine;
+use crate::measure::{ColdStart, Memory, Requests};
+use crate::python::PythonBaseline;
+use crate::stage::HELLO;
+use crate::throughput::{CONCURRENCY, Throughput};
+use std::fmt::Write;
+
+pub const BEGIN: &str = "<!-- bench:begin: written by scripts/bench.sh; edits here are lost -->";
+pub const END: &str = "<!-- bench:end -->";
+
+/// CPU figures from criterion, in µs.
+#[derive(Debug, Clone)]
+pub struct Cpu {
+    pub login: f64,
+    pub signature: f64,
+    pub decrypt_profile: f64,
+    pub bind_phone: f64,
+    pub decrypt_verify_sign: f64,
+}
+
+impl Cpu {
+    /// A login's CPU apart from the RS256 signature itself.
+    pub fn login_without_signature(&self) -> f64 {
+        self.login - self.signature
+    }
+}
+
+/// Every measurement of one run.
+pub struct Results {
+    pub machine: Machine,
+    pub smoke: bool,
+    pub runs: usize,
+    pub warm: usize,
+    pub cold: Vec<ColdStart>,
+    pub memory: Vec<Memory>,
+    pub requests: Vec<Requests>,
+    pub cpu: Cpu,
+    pub throughput: Vec<Throughput>,
+    pub throughput_seconds: u32,
+    pub python: PythonBaseline,
+    pub artifacts: Vec<Artifact>,
+}
+
+pub const INIT_RATIO_TARGET: f64 = 1.3;
+pub const OVERHEAD_TARGET_MS: f64 = 5.0;
+pub const RSS_TARGET_MB: f64 = 24.0;
+pub const LOGIN_CPU_TARGET_US: f64 = 50.0;
+pub const PROFILE_CPU_TARGET_US: f64 = 20.0;
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "✅ met" } else { "❌ missed" }
+}
+
+fn bytes(size: Option<u64>) -> String {
+    size.map_or_else(|| "–".to_owned(), group_digits)
+}
+
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Results {
+    pub fn hello_init_ms(&self) -> f64 {
+        self.cold
+            .iter()
+            .find(|c| c.function == HELLO)
+            .map_or(f64::NAN, ColdStart::init_ms)
+    }
+
+    /// The generated section, markers included.
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let m = &self.machine;
+        let _ = writeln!(md, "{BEGIN}\n");
+        let _ = writeln!(md, "## Latest run\n");
+        if self.smoke {
+            let _ = writeln!(
+                md,
+                "**Smoke pass** (debug binaries, few runs): checks that every measurement works; the figures mean nothing.\n"
+            );
+        }
+        let _ = writeln!(
+            md,
+            "- **Machine:** {}, {} cores, {:.0} GiB, Linux {}\n- **Toolchain:** {}\n- **Date:** {}\n- **Commit:** `{}`\n",
+            m.cpu, m.cores, m.memory_gib, m.kernel, m.rustc, m.date, m.commit
+        );
+        let _ = writeln!(
+            md,
+            "![Cold start and CPU per request against the baselines](benchmarks.svg)\n"
+        );
+        self.cold_section(&mut md);
+        self.memory_section(&mut md);
+        self.requests_section(&mut md);
+        self.cpu_section(&mut md);
+        self.throughput_section(&mut md);
+        self.python_section(&mut md);
+        self.artifacts_section(&mut md);
+        let _ = writeln!(md, "{END}");
+        md
+    }
+
+    fn cold_section(&self, md: &mut String) {
+        let hello = self.hello_init_ms();
+        let _ = writeln!(
+            md,
+            "### 1. Cold start\n\nMedian of {} cold starts per binary under the bench's own Runtime API, WeChat simulator and DynamoDB emulator on loopback. *Init* = exec → first `GET /runtime/invocation/next` (Lambda's Init Duration). *First-request overhead* = first invocation − median of {} warm ones, per run, median over runs. Targets: init ≤ {INIT_RATIO_TARGET}× the hello-world's, overhead ≤ {OVERHEAD_TARGET_MS} ms.\n",
+            self.runs, self.warm
+        );
+        let _ = writeln!(
+            md,
+            "| binary | init (ms) | × hello-world | first invocation (ms) | warm (ms) | first-request overhead (ms) | targets |\n|---|---:|---:|---:|---:|---:|---|"
+        );
+        for c in &self.cold {
+            let ratio = c.init_ms() / hello;
+            let targets = if c.function == HELLO {
+                "baseline".to_owned()
+            } else {
+                verdict(ratio <= INIT_RATIO_TARGET && c.overhead_ms() <= OVERHEAD_TARGET_MS)
+                    .to_owned()
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {targets} |",
+                c.function,
+                c.init_ms(),
+                ratio,
+                c.first_ms(),
+                c.warm_ms(),
+                c.overhead_ms()
+            );
+        }
+        md.push('\n');
+    }
+
+    fn memory_section(&self, md: &mut String) {
+        let invocations = self.memory.first().map_or(0, |m| m.invocations);
+        let _ = writeln!(
+            md,
+            "### 2. Memory\n\nPeak RSS (`VmHWM`) of one process after init and after {invocations} invocations of its workload. Target ≤ {RSS_TARGET_MB} MB.\n\n| binary | after init (MB) | after {invocations} invocations (MB) | target |\n|---|---:|---:|---|"
+        );
+        for m in &self.memory {
+            let mb = m.after_invocations_kib as f64 / 1024.0;
+            let _ = writeln!(
+                md,
+                "| {} | {:.1} | {:.1} | {} |",
+                m.function,
+                m.after_init_kib as f64 / 1024.0,
+                mb,
+                if m.function == HELLO {
+                    "baseline"
+                } else {
+                    verdict(mb <= RSS_TARGET_MB)
+                }
+            );
+        }
+        md.push('\n');
+    }
+
+    fn requests_section(&self, md: &mut String) {
+        let _ = writeln!(
+            md,
+            "### 3. DynamoDB requests\n\nCounted by a proxy in front of the emulator while the release binaries served each operation.\n\n| operation | requests | what was sent | target |\n|---|---:|---|---|"
+        );
+        for r in &self.requests {
+            let target = if r.target == 1 {
+                "1".to_owned()
+            } else {
+                format!("≤ {}", r.target)
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {target} {} |",
+                r.operation,
+                r.sent.len(),
+                r.sent.join(", "),
+                verdict(r.sent.len() <= r.target)
+            );
+        }
+        md.push('\n');
+    }
+
+    fn cpu_section(&self, md: &mut String) {
+        let c = &self.cpu;
+        let _ = writeln!(
+            md,
+            "### 4. CPU per request\n\nCriterion medians of each handler's path without network (`bench/benches/cpu.rs`): the API Gateway event text parsed as lambda_http parses it, routed, checked, answered; the WeChat and store ports answer from memory.\n\n| path | µs | target |\n|---|---:|---|"
+        );
+        let rows = [
+            ("login, all of it", c.login, String::new()),
+            (
+                "of which the RS256 signature itself",
+                c.signature,
+                "shown beside".to_owned(),
+            ),
+            (
+                "login without the signature",
+                c.login_without_signature(),
+                format!(
+                    "≤ {LOGIN_CPU_TARGET_US} µs {}",
+                    verdict(c.login_without_signature() <= LOGIN_CPU_TARGET_US)
+                ),
+            ),
+            (
+                "decrypt-profile",
+                c.decrypt_profile,
+                format!(
+                    "≤ {PROFILE_CPU_TARGET_US} µs {}",
+                    verdict(c.decrypt_profile <= PROFILE_CPU_TARGET_US)
+                ),
+            ),
+            ("bind-phone (by code)", c.bind_phone, String::new()),
+        ];
+        for (path, us, target) in rows {
+            let _ = writeln!(md, "| {path} | {us:.1} | {target} |");
+        }
+        md.push('\n');
+    }
+
+    fn throughput_section(&self, md: &mut String) {
+        let _ = writeln!(
+            md,
+            "### 5. Throughput of the local server\n\n`wxauth-dev` (embedded store, WeChat simulator in-process) under `wrk -t2 -c{CONCURRENCY} -d{}s` on the same machine: logins of returning users with fresh codes, and decrypts of one user's profile.\n\n| route | requests/s | p50 (ms) | p99 (ms) | requests | non-2xx |\n|---|---:|---:|---:|---:|---:|",
+            self.throughput_seconds
+        );
+        for t in &self.throughput {
+            let ms = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"));
+            let _ = writeln!(
+                md,
+                "| `{}` | {:.0} | {} | {} | {} | {} |",
+                t.route,
+                t.requests_per_sec,
+                ms(t.latency_p50_ms),
+                ms(t.latency_p99_ms),
+                t.requests,
+                t.non_2xx
+            );
+        }
+        md.push('\n');
+    }
+
+    fn python_section(&self, md: &mut String) {
+        let rust = self.cpu.decrypt_verify_sign;
+        let python = self.python.median_us;
+        let _ = writeln!(
+            md,
+            "### 6. Side by side with Python\n\nThe same path on the same input in the same run: decode, AES-128-CBC decrypt, JSON, watermark, openId and `rawData` checks, then an RS256 token. Python: `bench/python/baseline.py` ({}).\n\n| decrypt + verify + token signing | µs |\n|---|---:|\n| wxauth (Rust, criterion median) | {rust:.1} |\n| wechatpy + PyJWT (median) | {python:.1} |\n| **ratio** | **{:.1}×** |\n",
+            self.python.versions,
+            python / rust
+        );
+    }
+
+    fn artifacts_section(&self, md: &mut String) {
+        let _ = writeln!(
+            md,
+            "### 7. Artifacts\n\n| function | binary here ({}) | arm64 `bootstrap` | arm64 `bootstrap.zip` |\n|---|---:|---:|---:|",
+            std::env::consts::ARCH
+        );
+        for a in &self.artifacts {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                a.function,
+                bytes(a.local_binary),
+                bytes(a.arm64_binary),
+                bytes(a.arm64_zip)
+            );
+        }
+        md.push('\n');
+    }
+}
+
+/// `page` with its generated section replaced by `section` (or, for a page
+/// without one, `section` put after the first heading's paragraph).
+pub fn splice(page: &str, section: &str) -> String {
+    match (page.find(BEGIN), page.find(END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            let after = &page[end + END.len()..];
+            format!("{}{}{}", &page[..begin], section.trim_end(), after)
+        }
+        _ => format!("{}\n\n{}\n", page.trim_end(), section.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_section_replaces_only_the_generated_one() {
+        let page = format!(
+            "# Benchmarks\n\nintro\n\n{BEGIN}\nold\n{END}\n\n## Optimisation log\n\nkept\n"
+        );
+        let new = format!("{BEGIN}\nnew\n{END}\n");
+        let spliced = splice(&page, &new);
+        assert!(spliced.contains("new") && !spliced.contains("old"));
+        assert!(spliced.starts_with("# Benchmarks\n\nintro\n\n"));
+        assert!(spliced.ends_with("## Optimisation log\n\nkept\n"));
+        assert_eq!(splice(&spliced, &new), spliced);
+        assert!(splice("# Benchmarks\n", &new).contains("new"));
+    }
+
+    #[test]
+    fn byte_counts_are_grouped_by_thousands() {
+        assert_eq!(group_digits(3_506_366), "3,506,366");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(bytes(None), "–");
+    }
+}

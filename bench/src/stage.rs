@@ -1,0 +1,249 @@
+//! The loopback world the functions run in: the WeChat simulator, a fresh table
+//! on the DynamoDB emulator behind the counting proxy, and for each function a
+//! workload: the events of its normal successful request (a returning user's
+//! login, a profile decrypt, a phone bind by code, an authorizer allow, …) and
+//! the check that each answer is that success.
+
+use crate::dynamo_proxy::DynamoProxy;
+use crate::process::FunctionProcess;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use wxauth_tests::events::{fill, fixture, http_api_event};
+use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+use wxauth_wechat_sim::{PhoneSpec, RunningSimulator, Simulator, profile_payload};
+
+/// The functions of `functions/`, and the hello-world baseline.
+pub const FUNCTIONS: &[&str] = &[
+    "login",
+    "decrypt-profile",
+    "bind-phone",
+    "authorizer",
+    "example-me",
+];
+pub const HELLO: &str = "hello-lambda";
+
+/// The simulator, the emulator's table behind the proxy, and where the
+/// binaries and logs are.
+pub struct Stage {
+    pub simulator: Simulator,
+    _running: RunningSimulator,
+    pub proxy: DynamoProxy,
+    env: Vec<(String, String)>,
+    bin_dir: PathBuf,
+    log_dir: PathBuf,
+}
+
+/// Builds one event for the next invocation.
+pub type EventMaker = Box<dyn FnMut() -> String + Send>;
+
+/// A function's normal request, repeated.
+pub struct Workload {
+    pub function: &'static str,
+    pub next_event: EventMaker,
+    /// What every answer must look like, or the figure measures an error path.
+    pub check: fn(&Value) -> bool,
+}
+
+/// A logged-in user, as the login function answered.
+pub struct LoggedIn {
+    pub label: String,
+    pub token: String,
+    pub user_id: String,
+}
+
+impl Stage {
+    /// Starts the simulator and the proxy, and makes a fresh table, on the
+    /// emulator at `AWS_ENDPOINT_URL_DYNAMODB`.
+    pub async fn start(bin_dir: &Path, log_dir: &Path) -> Result<Self, String> {
+        let emulator = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+            .map_err(|_| "AWS_ENDPOINT_URL_DYNAMODB is not set: run scripts/bench.sh".to_owned())?;
+        let (client, _) = wxauth_tests::emulator::client()
+            .await
+            .ok_or("no DynamoDB emulator")?;
+        let table = wxauth_tests::emulator::fresh_table(&client).await;
+        let proxy = DynamoProxy::start(&emulator)
+            .await
+            .map_err(|e| e.to_string())?;
+        let simulator = Simulator::new([(APP_A, SECRET_A)]);
+        let running = simulator
+            .start("127.0.0.1:0".parse().expect("address"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let env = [
+            ("TABLE_NAME", table.as_str()),
+            ("WECHAT_APPID", APP_A),
+            ("WECHAT_SECRET", SECRET_A),
+            ("WECHAT_API_BASE", running.base_url()),
+            ("TOKEN_SIGNING_KEY", signing_key_pem()),
+            ("LOG_LEVEL", "info"), // the template's default
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "bench"),
+            ("AWS_SECRET_ACCESS_KEY", "bench"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", proxy.url().as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        std::fs::create_dir_all(log_dir).map_err(|e| e.to_string())?;
+        Ok(Self {
+            simulator,
+            _running: running,
+            proxy,
+            env,
+            bin_dir: bin_dir.to_owned(),
+            log_dir: log_dir.to_owned(),
+        })
+    }
+
+    /// Starts a fresh process of `function` (a name of [`FUNCTIONS`] or [`HELLO`]).
+    pub async fn launch(&self, function: &str) -> Result<FunctionProcess, String> {
+        let log = self.log_dir.join(format!("{function}.log"));
+        FunctionProcess::start(function, &self.bin_dir.join(function), &self.env, &log).await
+    }
+
+    /// Logs `label` in through the login function.
+    pub async fn log_in(&self, login: &FunctionProcess, label: &str) -> Result<LoggedIn, String> {
+        let (_, answer) = login.invoke(login_event(label)).await?;
+        let body = http_body(&answer).ok_or_else(|| format!("login of {label}: {answer}"))?;
+        match (body["token"].as_str(), body["userId"].as_str()) {
+            (Some(token), Some(user_id)) => Ok(LoggedIn {
+                label: label.to_owned(),
+                token: token.to_owned(),
+                user_id: user_id.to_owned(),
+            }),
+            _ => Err(format!("login of {label} failed: {answer}")),
+        }
+    }
+
+    /// The workloads of every function and the hello-world, with users logged
+    /// in for those that need one.
+    pub async fn workloads(&self) -> Result<Vec<Workload>, String> {
+        let login = self.launch("login").await?;
+        let profile_user = self.log_in(&login, "bench-profile").await?;
+        let phone_user = self.log_in(&login, "bench-phone").await?;
+        let authorized = self.log_in(&login, "bench-authorizer").await?;
+        drop(login);
+
+        let profile_event = self.profile_event(&profile_user)?;
+        let simulator = self.simulator.clone();
+        let phone_token = phone_user.token.clone();
+        let authorizer_event = fill(
+            &fixture("authorizer/allowed.json"),
+            &[("token", authorized.token.as_str())],
+        )
+        .to_string();
+        let example_event = fill(
+            &fixture("example-me/success.json"),
+            &[
+                ("token", authorized.token.as_str()),
+                ("user_id", authorized.user_id.as_str()),
+                ("appid", APP_A),
+                (
+                    "openid",
+                    &wxauth_wechat_sim::openid_for(APP_A, "bench-authorizer"),
+                ),
+            ],
+        )
+        .to_string();
+        let http_ok: fn(&Value) -> bool = |answer| answer["statusCode"] == 200;
+        Ok(vec![
+            Workload {
+                function: "login",
+                // A returning user, each time with a fresh code.
+                next_event: Box::new(|| login_event("bench-login")),
+                check: http_ok,
+            },
+            Workload {
+                function: "decrypt-profile",
+                next_event: Box::new(move || profile_event.clone()),
+                check: http_ok,
+            },
+            Workload {
+                function: "bind-phone",
+                // A phone code is single-use: a new one each time, for the same number.
+                next_event: Box::new(move || {
+                    let code = simulator.mint_phone_code(
+                        APP_A,
+                        &phone_user.label,
+                        &PhoneSpec::china("13912345678"),
+                    );
+                    phone_event(&code, &phone_token)
+                }),
+                check: http_ok,
+            },
+            Workload {
+                function: "authorizer",
+                next_event: Box::new(move || authorizer_event.clone()),
+                check: |answer| answer["isAuthorized"] == true,
+            },
+            Workload {
+                function: "example-me",
+                next_event: Box::new(move || example_event.clone()),
+                check: http_ok,
+            },
+            Workload {
+                function: HELLO,
+                next_event: Box::new(|| json!({"hello": "world"}).to_string()),
+                check: |answer| answer["message"] == "hello",
+            },
+        ])
+    }
+
+    /// A decrypt-profile event for `user`, minted under their current session key.
+    pub fn profile_event(&self, user: &LoggedIn) -> Result<String, String> {
+        // The user's own open-platform account: a shared one would fold users.
+        let payload = profile_payload(
+            APP_A,
+            &user.label,
+            "跑分用户",
+            "https://thirdwx.qlogo.cn/mmopen/vi_32/bench/132",
+            Some(&user.label),
+        );
+        let data = self
+            .simulator
+            .mint_open_data(APP_A, &user.label, payload)
+            .ok_or_else(|| format!("{} never logged in", user.label))?;
+        let body = json!({
+            "encryptedData": data.encrypted_data,
+            "iv": data.iv,
+            "rawData": data.raw_data,
+            "signature": data.signature,
+        });
+        Ok(http_api_event(
+            "POST",
+            "/auth/profile",
+            Some(&body.to_string()),
+            Some(&user.token),
+        )
+        .to_string())
+    }
+
+    /// A bind-phone event with a fresh code for `user`.
+    pub fn phone_event_for(&self, user: &LoggedIn, phone: &str) -> String {
+        let code = self
+            .simulator
+            .mint_phone_code(APP_A, &user.label, &PhoneSpec::china(phone));
+        phone_event(&code, &user.token)
+    }
+}
+
+/// A login event for user `label` with a fresh, single-use code.
+pub fn login_event(label: &str) -> String {
+    let code = format!("user={label};n={}", uuid::Uuid::new_v4().simple());
+    let body = json!({ "code": code }).to_string();
+    http_api_event("POST", "/auth/login", Some(&body), None).to_string()
+}
+
+fn phone_event(code: &str, token: &str) -> String {
+    let body = json!({ "code": code }).to_string();
+    http_api_event("POST", "/auth/phone", Some(&body), Some(token)).to_string()
+}
+
+/// The JSON body of an API Gateway answer with status 200.
+pub fn http_body(answer: &Value) -> Option<Value> {
+    if answer["statusCode"] != 200 {
+        return None;
+    }
+    serde_json::from_str(answer["body"].as_str()?).ok()
+}
