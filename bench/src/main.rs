@@ -113,6 +113,30 @@ async fn run(args: Args) -> Result<(), String> {
         decrypt_profile: criterion("handler/decrypt-profile")?,
         bind_phone: criterion("handler/bind-phone")?,
         decrypt_verify_sign: criterion("piece/decrypt-verify-sign")?,
+        request_pieces: vec![
+            (
+                "RS256 token verification",
+                criterion("piece/rs256-token-verify")?,
+            ),
+            (
+                "API Gateway event parsing (lambda_http)",
+                criterion("piece/event-parse")?,
+            ),
+        ],
+        init_pieces: vec![
+            (
+                "RSA signing key from PEM",
+                criterion("init/signing-key-parse")?,
+            ),
+            (
+                "WeChat HTTP client (reqwest, rustls, native roots)",
+                criterion("init/wechat-http-client")?,
+            ),
+            (
+                "DynamoDB client (SDK, rustls, native roots)",
+                criterion("init/dynamodb-client")?,
+            ),
+        ],
     };
     let results = Results {
         machine,

@@ -21,6 +21,10 @@ pub struct Cpu {
     pub decrypt_profile: f64,
     pub bind_phone: f64,
     pub decrypt_verify_sign: f64,
+    /// Pieces of the request paths: (what, µs).
+    pub request_pieces: Vec<(&'static str, f64)>,
+    /// What init builds, piece by piece: (what, µs).
+    pub init_pieces: Vec<(&'static str, f64)>,
 }
 
 impl Cpu {
@@ -142,6 +146,13 @@ impl Results {
                 c.overhead_ms()
             );
         }
+        let _ = writeln!(
+            md,
+            "\nWhat init builds beyond the hello-world, each piece timed alone (criterion median, `init/*`):\n\n| piece | ms |\n|---|---:|"
+        );
+        for (what, us) in &self.cpu.init_pieces {
+            let _ = writeln!(md, "| {what} | {:.2} |", us / 1_000.0);
+        }
         md.push('\n');
     }
 
@@ -225,6 +236,9 @@ impl Results {
         ];
         for (path, us, target) in rows {
             let _ = writeln!(md, "| {path} | {us:.1} | {target} |");
+        }
+        for (what, us) in &c.request_pieces {
+            let _ = writeln!(md, "| piece: {what} | {us:.1} | |");
         }
         md.push('\n');
     }

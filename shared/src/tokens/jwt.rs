@@ -1,7 +1,7 @@
 //! Issuing and verifying RS256 JWTs.
 
 use super::{Claims, PublicJwk, SigningKey, TokenSubject};
-use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -102,17 +102,57 @@ struct Header {
     kid: Option<String>,
 }
 
+/// A verification key, parsed once: aws-lc keeps the key and its Montgomery
+/// context, which building the key from its components on every request would
+/// recompute (about half of a verification's cost, `docs/benchmarks.md`).
+#[derive(Clone)]
+struct VerifyingKey {
+    kid: String,
+    key: ParsedPublicKey,
+}
+
 /// Verifies tokens: the algorithm is pinned to RS256, the key is chosen by `kid`
 /// among the configured ones, and `iss`, `aud`, `exp` must match.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TokenVerifier {
-    keys: Vec<PublicJwk>,
+    keys: Vec<VerifyingKey>,
     issuer: String,
     audience: String,
 }
 
+impl std::fmt::Debug for TokenVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenVerifier")
+            .field(
+                "kids",
+                &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>(),
+            )
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
 impl TokenVerifier {
+    /// A key whose components do not form an RSA public key is left out: no
+    /// token could verify under it anyway (they get `UnknownKey`).
     pub fn new(keys: Vec<PublicJwk>, issuer: String, audience: String) -> Self {
+        let keys = keys
+            .iter()
+            .filter_map(|jwk| {
+                let components = RsaPublicKeyComponents {
+                    n: &jwk.modulus,
+                    e: &jwk.exponent,
+                };
+                let key = components
+                    .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+                    .ok()?;
+                Some(VerifyingKey {
+                    kid: jwk.kid.clone(),
+                    key,
+                })
+            })
+            .collect();
         Self {
             keys,
             issuer,
@@ -145,16 +185,9 @@ impl TokenVerifier {
             .and_then(|kid| self.keys.iter().find(|k| k.kid == kid))
             .ok_or(TokenError::UnknownKey)?;
         let signing_input_len = token.len() - signature.len() - 1;
-        RsaPublicKeyComponents {
-            n: &key.modulus,
-            e: &key.exponent,
-        }
-        .verify(
-            &RSA_PKCS1_2048_8192_SHA256,
-            &token.as_bytes()[..signing_input_len],
-            &decode(signature)?,
-        )
-        .map_err(|_| TokenError::BadSignature)?;
+        key.key
+            .verify_sig(&token.as_bytes()[..signing_input_len], &decode(signature)?)
+            .map_err(|_| TokenError::BadSignature)?;
         let claims: Claims =
             serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Malformed)?;
         if claims.iss != self.issuer {
