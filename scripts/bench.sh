@@ -29,7 +29,7 @@ ensure_wrk
 start_emulator
 
 mapfile -t functions < <(function_packages)
-binaries=("${functions[@]}" -p wxauth-bench-hello -p wxauth-dev)
+binaries=("${functions[@]}" -p wxauth-bench-hello -p wxauth-dev -p wxauth-bench)
 
 if $smoke; then
   echo "==> debug builds"

@@ -4,15 +4,11 @@
 //! baseline (`bench/python/baseline.py`) runs too.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::collections::HashMap;
 use std::hint::black_box;
 use wxauth_bench::fixtures::{handle_event, offline_routes, open_data_example};
-use wxauth_shared::config;
 use wxauth_shared::domain::{AppId, OpenId, SessionKey, UserId};
 use wxauth_shared::open_data::{EncryptedOpenData, Expectations, open};
-use wxauth_shared::store::dynamo::client_config;
 use wxauth_shared::tokens::{SigningKey, TokenIssuer, TokenSubject, TokenVerifier};
-use wxauth_shared::wechat::HttpWeChat;
 
 fn signing_key_pem() -> &'static str {
     wxauth_tests::harness::signing_key_pem()
@@ -111,36 +107,5 @@ fn pieces(c: &mut Criterion) {
     group.finish();
 }
 
-/// What a function builds at init, piece by piece: where its Init Duration
-/// goes beyond the hello-world's.
-fn init_pieces(c: &mut Criterion) {
-    let env: HashMap<String, String> = [
-        ("WECHAT_API_BASE", "https://api.weixin.qq.com"),
-        ("AWS_REGION", "cn-northwest-1"),
-        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let mut group = c.benchmark_group("init");
-    group.sample_size(20);
-    group.bench_function("signing-key-parse", |b| {
-        b.iter(|| SigningKey::from_pem(black_box(signing_key_pem())).expect("key"))
-    });
-    let wechat = config::wechat_settings(&env).expect("settings");
-    group.bench_function("wechat-http-client", |b| {
-        b.iter(|| HttpWeChat::new(black_box(&wechat)).expect("client"))
-    });
-    let aws = config::aws_settings(&env).expect("settings");
-    group.bench_function("dynamodb-client", |b| {
-        b.iter(|| aws_sdk_dynamodb::Client::from_conf(client_config(black_box(&aws)).build()))
-    });
-    group.finish();
-}
-
-criterion_group!(benches, handlers, pieces, init_pieces);
+criterion_group!(benches, handlers, pieces);
 criterion_main!(benches);

@@ -85,6 +85,8 @@ async fn run(args: Args) -> Result<(), String> {
         workloads.len()
     );
     let cold = measure::cold_starts(&stage, &mut workloads, runs, warm).await?;
+    eprintln!("==> init pieces: {runs} fresh processes");
+    let init_pieces = stage.init_pieces(runs)?;
     eprintln!("==> memory: {invocations} invocations each");
     let memory = measure::memory(&stage, &mut workloads, invocations).await?;
     eprintln!("==> DynamoDB requests");
@@ -123,20 +125,6 @@ async fn run(args: Args) -> Result<(), String> {
                 criterion("piece/event-parse")?,
             ),
         ],
-        init_pieces: vec![
-            (
-                "RSA signing key from PEM",
-                criterion("init/signing-key-parse")?,
-            ),
-            (
-                "WeChat HTTP client (reqwest, rustls, native roots)",
-                criterion("init/wechat-http-client")?,
-            ),
-            (
-                "DynamoDB client (SDK, rustls, native roots)",
-                criterion("init/dynamodb-client")?,
-            ),
-        ],
     };
     let results = Results {
         machine,
@@ -144,6 +132,7 @@ async fn run(args: Args) -> Result<(), String> {
         runs,
         warm,
         cold,
+        init_pieces,
         memory,
         requests,
         cpu,

@@ -102,6 +102,38 @@ impl Stage {
         FunctionProcess::start(function, &self.bin_dir.join(function), &self.env, &log).await
     }
 
+    /// Runs `wxauth-init-probe` `runs` times with the functions' environment:
+    /// each init piece's first-time cost, median ms, in the probe's order.
+    pub fn init_pieces(&self, runs: usize) -> Result<Vec<(String, f64)>, String> {
+        let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
+        for _ in 0..runs {
+            let output = std::process::Command::new(self.bin_dir.join("wxauth-init-probe"))
+                .env_clear()
+                .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .output()
+                .map_err(|e| format!("wxauth-init-probe: {e}"))?;
+            let text = String::from_utf8_lossy(&output.stdout);
+            let timings: serde_json::Map<String, Value> = serde_json::from_str(&text)
+                .map_err(|e| format!("wxauth-init-probe printed {text:?}: {e}"))?;
+            for (i, (name, micros)) in timings.into_iter().enumerate() {
+                if samples.len() <= i {
+                    samples.push((name, Vec::new()));
+                }
+                samples[i]
+                    .1
+                    .push(micros.as_f64().unwrap_or(f64::NAN) / 1_000.0);
+            }
+        }
+        Ok(samples
+            .into_iter()
+            .map(|(name, mut ms)| {
+                ms.sort_by(f64::total_cmp);
+                let median = ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN);
+                (name, median)
+            })
+            .collect())
+    }
+
     /// Logs `label` in through the login function.
     pub async fn log_in(&self, login: &FunctionProcess, label: &str) -> Result<LoggedIn, String> {
         let (_, answer) = login.invoke(login_event(label)).await?;
