@@ -2,12 +2,12 @@
 //! every request's operation (`X-Amz-Target`), so the report counts what the
 //! release binaries really send, retries included.
 
+use crate::loopback::LoopbackServer;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 struct Shared {
@@ -18,9 +18,8 @@ struct Shared {
 
 /// The running proxy.
 pub struct DynamoProxy {
-    address: SocketAddr,
+    server: LoopbackServer,
     shared: Arc<Shared>,
-    server: tokio::task::JoinHandle<()>,
 }
 
 impl DynamoProxy {
@@ -32,32 +31,20 @@ impl DynamoProxy {
             operations: Mutex::new(Vec::new()),
         });
         let routes = Router::new().fallback(forward).with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, routes).await;
-        });
         Ok(Self {
-            address,
+            server: LoopbackServer::start(routes).await?,
             shared,
-            server,
         })
     }
 
     /// For `AWS_ENDPOINT_URL_DYNAMODB`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.server.address)
     }
 
     /// The operations forwarded since the last call, in order (`UpdateItem`, …).
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.shared.operations.lock().expect("lock"))
-    }
-}
-
-impl Drop for DynamoProxy {
-    fn drop(&mut self) {
-        self.server.abort();
     }
 }
 

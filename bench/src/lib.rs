@@ -7,6 +7,7 @@ pub mod chart;
 pub mod criterion_results;
 pub mod dynamo_proxy;
 pub mod fixtures;
+pub mod loopback;
 pub mod machine;
 pub mod measure;
 pub mod process;

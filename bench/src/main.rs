@@ -22,6 +22,9 @@ USAGE: wxauth-bench --bin-dir DIR [--smoke] [--out FILE] [--criterion-dir DIR]
 Needs AWS_ENDPOINT_URL_DYNAMODB (the emulator) and the AWS variables, as
 scripts/bench.sh sets them.";
 
+/// The system's root certificates as one PEM bundle, on Debian.
+const DEBIAN_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 struct Args {
     bin_dir: PathBuf,
     smoke: bool,
@@ -86,7 +89,14 @@ async fn run(args: Args) -> Result<(), String> {
     );
     let cold = measure::cold_starts(&stage, &mut workloads, runs, warm).await?;
     eprintln!("==> init pieces: {runs} fresh processes");
-    let init_pieces = stage.init_pieces(runs)?;
+    let init_pieces = stage.init_pieces(runs, &[])?;
+    // Lambda's image keeps its roots in one bundle file, where Debian has a
+    // directory of ~150 files beside its bundle: the same probe, pointed at
+    // the bundle alone.
+    let init_pieces_bundle = match std::path::Path::new(DEBIAN_BUNDLE).exists() {
+        true => Some(stage.init_pieces(runs, &[("SSL_CERT_FILE", DEBIAN_BUNDLE)])?),
+        false => None,
+    };
     eprintln!("==> memory: {invocations} invocations each");
     let memory = measure::memory(&stage, &mut workloads, invocations).await?;
     eprintln!("==> DynamoDB requests");
@@ -133,6 +143,7 @@ async fn run(args: Args) -> Result<(), String> {
         warm,
         cold,
         init_pieces,
+        init_pieces_bundle,
         memory,
         requests,
         cpu,

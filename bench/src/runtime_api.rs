@@ -3,6 +3,7 @@
 //! when things happen: the first `next` poll ends Lambda's Init Duration, and
 //! an invocation lasts from handing out its event to its `response`.
 
+use crate::loopback::LoopbackServer;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -10,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -39,11 +39,10 @@ struct Shared {
 
 /// A running Runtime API on 127.0.0.1.
 pub struct RuntimeApi {
-    address: SocketAddr,
+    server: LoopbackServer,
     shared: Arc<Shared>,
     queue: mpsc::UnboundedSender<Event>,
     first_poll: watch::Receiver<Option<Instant>>,
-    server: tokio::task::JoinHandle<()>,
 }
 
 impl RuntimeApi {
@@ -72,23 +71,17 @@ impl RuntimeApi {
             )
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, routes).await;
-        });
         Ok(Self {
-            address,
+            server: LoopbackServer::start(routes).await?,
             shared,
             queue,
             first_poll,
-            server,
         })
     }
 
     /// `host:port`, for `AWS_LAMBDA_RUNTIME_API`.
     pub fn address(&self) -> String {
-        self.address.to_string()
+        self.server.address.to_string()
     }
 
     /// When the function first asked for work, waiting up to `timeout`.
@@ -129,12 +122,6 @@ impl RuntimeApi {
             Ok(Err(_)) => Err("invocation dropped".to_owned()),
             Err(_) => Err(format!("no answer within {timeout:?}")),
         }
-    }
-}
-
-impl Drop for RuntimeApi {
-    fn drop(&mut self) {
-        self.server.abort();
     }
 }
 

@@ -102,14 +102,19 @@ impl Stage {
         FunctionProcess::start(function, &self.bin_dir.join(function), &self.env, &log).await
     }
 
-    /// Runs `wxauth-init-probe` `runs` times with the functions' environment:
-    /// each init piece's first-time cost, median ms, in the probe's order.
-    pub fn init_pieces(&self, runs: usize) -> Result<Vec<(String, f64)>, String> {
+    /// Runs `wxauth-init-probe` `runs` times with the functions' environment
+    /// and `extra`: each init piece's first-time cost, median ms, by name.
+    pub fn init_pieces(
+        &self,
+        runs: usize,
+        extra: &[(&str, &str)],
+    ) -> Result<Vec<(String, f64)>, String> {
         let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
         for _ in 0..runs {
             let output = std::process::Command::new(self.bin_dir.join("wxauth-init-probe"))
                 .env_clear()
                 .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .envs(extra.iter().copied())
                 .output()
                 .map_err(|e| format!("wxauth-init-probe: {e}"))?;
             let text = String::from_utf8_lossy(&output.stdout);
