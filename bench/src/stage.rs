@@ -6,6 +6,7 @@
 
 use crate::dynamo_proxy::DynamoProxy;
 use crate::process::FunctionProcess;
+use crate::stats::median_f64;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use wxauth_tests::events::{fill, fixture, http_api_event};
@@ -131,11 +132,7 @@ impl Stage {
         }
         Ok(samples
             .into_iter()
-            .map(|(name, mut ms)| {
-                ms.sort_by(f64::total_cmp);
-                let median = ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN);
-                (name, median)
-            })
+            .map(|(name, ms)| (name, median_f64(ms)))
             .collect())
     }
 
@@ -164,7 +161,6 @@ impl Stage {
 
         let profile_event = self.profile_event(&profile_user)?;
         let simulator = self.simulator.clone();
-        let phone_token = phone_user.token.clone();
         let authorizer_event = fill(
             &fixture("authorizer/allowed.json"),
             &[("token", authorized.token.as_str())],
@@ -199,14 +195,7 @@ impl Stage {
             Workload {
                 function: "bind-phone",
                 // A phone code is single-use: a new one each time, for the same number.
-                next_event: Box::new(move || {
-                    let code = simulator.mint_phone_code(
-                        APP_A,
-                        &phone_user.label,
-                        &PhoneSpec::china("13912345678"),
-                    );
-                    phone_event(&code, &phone_token)
-                }),
+                next_event: Box::new(move || phone_event(&simulator, &phone_user, "13912345678")),
                 check: http_ok,
             },
             Workload {
@@ -258,10 +247,7 @@ impl Stage {
 
     /// A bind-phone event with a fresh code for `user`.
     pub fn phone_event_for(&self, user: &LoggedIn, phone: &str) -> String {
-        let code = self
-            .simulator
-            .mint_phone_code(APP_A, &user.label, &PhoneSpec::china(phone));
-        phone_event(&code, &user.token)
+        phone_event(&self.simulator, user, phone)
     }
 }
 
@@ -272,9 +258,12 @@ pub fn login_event(label: &str) -> String {
     http_api_event("POST", "/auth/login", Some(&body), None).to_string()
 }
 
-fn phone_event(code: &str, token: &str) -> String {
+/// A bind-phone event for `user` with a fresh, single-use code for `phone`
+/// (a Chinese mobile number without country code).
+fn phone_event(simulator: &Simulator, user: &LoggedIn, phone: &str) -> String {
+    let code = simulator.mint_phone_code(APP_A, &user.label, &PhoneSpec::china(phone));
     let body = json!({ "code": code }).to_string();
-    http_api_event("POST", "/auth/phone", Some(&body), Some(token)).to_string()
+    http_api_event("POST", "/auth/phone", Some(&body), Some(&user.token)).to_string()
 }
 
 /// The JSON body of an API Gateway answer with status 200.

@@ -9,6 +9,12 @@ pub fn median(values: &[Duration]) -> Duration {
     sorted.get(sorted.len() / 2).copied().unwrap_or_default()
 }
 
+/// The median of `values` (the upper one of an even count); NaN for none.
+pub fn median_f64(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 pub fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1_000.0
 }
@@ -23,5 +29,7 @@ mod tests {
         assert_eq!(median(&[ms(9), ms(1), ms(5)]), ms(5));
         assert_eq!(median(&[ms(4), ms(1), ms(3), ms(2)]), ms(3));
         assert_eq!(median(&[]), Duration::ZERO);
+        assert_eq!(median_f64(vec![-1.5, 3.0, 0.5]), 0.5);
+        assert!(median_f64(Vec::new()).is_nan());
     }
 }

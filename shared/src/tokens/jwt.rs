@@ -104,7 +104,7 @@ struct Header {
 
 /// A verification key, parsed once: aws-lc keeps the key and its Montgomery
 /// context, which building the key from its components on every request would
-/// recompute (about half of a verification's cost, `docs/benchmarks.md`).
+/// recompute (about 2.7 µs of each request, `docs/benchmarks.md`).
 #[derive(Clone)]
 struct VerifyingKey {
     kid: String,
