@@ -2,7 +2,7 @@
 //! server share lives here, organised as ports and adapters:
 //!
 //! - [`domain`]: the types that carry meaning (ids, session keys) and the use cases
-//!   ([`login`]).
+//!   live in [`usecases`].
 //! - ports: [`store::UserStore`], [`wechat::WeChatApi`], [`clock::Clock`].
 //! - adapters: [`store::dynamo`] (production), [`store::embedded`] (local runs),
 //!   [`wechat::HttpWeChat`] (the real WeChat API or the simulator).
@@ -20,11 +20,9 @@ pub mod crypto;
 pub mod domain;
 pub mod lambda;
 pub mod logging;
-pub mod login;
 pub mod open_data;
-pub mod phone;
-pub mod profile;
 pub mod setup;
 pub mod store;
 pub mod tokens;
+pub mod usecases;
 pub mod wechat;

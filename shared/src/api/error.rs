@@ -1,10 +1,10 @@
 //! Every error the API answers, mapped from the domain errors in one place.
 
 use super::ApiResponse;
-use crate::login::LoginError;
+use crate::usecases::login::LoginError;
 use crate::open_data::OpenDataError;
-use crate::phone::PhoneError;
-use crate::profile::ProfileError;
+use crate::usecases::phone::PhoneError;
+use crate::usecases::profile::ProfileError;
 use crate::store::StoreError;
 use crate::tokens::TokenError;
 use crate::wechat::WeChatError;

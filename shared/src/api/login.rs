@@ -2,7 +2,7 @@
 
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::domain::AppId;
-use crate::login::LoginService;
+use crate::usecases::login::LoginService;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;

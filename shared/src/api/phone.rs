@@ -2,7 +2,7 @@
 
 use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::open_data::EncryptedOpenData;
-use crate::phone::{PhoneInput, PhoneService};
+use crate::usecases::phone::{PhoneInput, PhoneService};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 
 use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::open_data::EncryptedOpenData;
-use crate::profile::{ProfileInput, ProfileService};
+use crate::usecases::profile::{ProfileInput, ProfileService};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;

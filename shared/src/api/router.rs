@@ -4,7 +4,7 @@ use super::{
     ApiError, ApiRequest, ApiResponse, LogoutRoute, MAX_BODY_BYTES, PhoneRoute, ProfileRoute,
     login, logout, phone, profile,
 };
-use crate::login::LoginService;
+use crate::usecases::login::LoginService;
 use crate::tokens::Jwks;
 use http::{Method, StatusCode};
 use std::time::Instant;
