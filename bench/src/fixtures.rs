@@ -1,8 +1,8 @@
-//! The handlers' paths without network, for the CPU benchmarks: the WeChat and
-//! store ports answer from memory (their real adapters spend their time
-//! waiting on the network, which Lambda does not bill as CPU), everything else
-//! is the production code the functions run, from the API Gateway event text
-//! to the answer. The open data is WeChat's own documented example.
+//! The handlers' paths without network, for the CPU benchmarks: the WeChat
+//! port answers from memory and the store is the in-memory one (the real
+//! adapters spend their time waiting on the network, which Lambda does not
+//! bill as CPU); everything else is the production code the functions run,
+//! from the API Gateway event text to the answer. The open data is WeChat's own documented example.
 
 use async_trait::async_trait;
 use aws_lc_rs::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
@@ -13,9 +13,9 @@ use wxauth_shared::api::Router;
 use wxauth_shared::clock::FixedClock;
 use wxauth_shared::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use wxauth_shared::setup::{all_routes, token_keys};
+use wxauth_shared::store::memory::MemoryStore;
 use wxauth_shared::store::{
-    Account, LoginOutcome, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten,
-    Revocation, Session, StoreError, UserRecord, UserStore,
+    Commit, Guard, IdentityItem, IdentityRef, Item, Key, OwnerItem, UserItem, Write,
 };
 use wxauth_shared::tokens::TokenSubject;
 use wxauth_shared::wechat::{AppCredentials, Code2Session, PhoneInfo, WeChatApi, WeChatError};
@@ -104,86 +104,52 @@ impl WeChatApi for InstantWeChat {
     }
 }
 
-/// A store holding the example's user, a returning one, and answering every
-/// write as accepted.
-pub struct InstantStore {
-    user: UserRecord,
-    session: Session,
-}
-
-impl InstantStore {
-    fn new(example: &OpenDataExample, user_id: &UserId) -> Self {
-        let union_id = Some(UnionId::parse(example.unionid.clone()).expect("unionid"));
-        Self {
-            user: UserRecord {
-                user_id: user_id.clone(),
-                identities: vec![format!("{}#{}", example.appid, example.openid)],
-                union_id: union_id.clone(),
-                phone: None,
-                profile: Profile::default(),
-            },
-            session: Session {
+/// An in-memory store holding the example's user, a returning one, so the
+/// routes run the account rules and the commit semantics without a database.
+fn seeded_store(example: &OpenDataExample, user_id: &UserId) -> MemoryStore {
+    let appid = AppId::parse(example.appid.clone()).expect("appid");
+    let openid = OpenId::parse(example.openid.clone()).expect("openid");
+    let union_id = UnionId::parse(example.unionid.clone()).expect("unionid");
+    let at = example.timestamp;
+    let store = MemoryStore::new();
+    let put = |key, item| Write::Put {
+        key,
+        item,
+        guard: Guard::Absent,
+    };
+    let seeded = store.commit_now(&[
+        put(
+            Key::identity(&appid, &openid),
+            Item::Identity(IdentityItem {
                 user_id: user_id.clone(),
                 session_key: SessionKey::parse(example.session_key.clone()).expect("key"),
-                union_id,
+                session_at: at,
+                created_at: at,
+                union_id: Some(union_id.clone()),
                 has_phone: false,
-                updated_at: example.timestamp,
-            },
-        }
-    }
-}
-
-#[async_trait]
-impl UserStore for InstantStore {
-    async fn record_login(&self, _login: &LoginRecord) -> Result<LoginOutcome, StoreError> {
-        Ok(LoginOutcome {
-            user_id: self.user.user_id.clone(),
-            is_new_user: false,
-            union_id: self.user.union_id.clone(),
-            has_phone: false,
-        })
-    }
-
-    async fn session(
-        &self,
-        _appid: &AppId,
-        _openid: &OpenId,
-    ) -> Result<Option<Session>, StoreError> {
-        Ok(Some(self.session.clone()))
-    }
-
-    async fn account(
-        &self,
-        _user_id: &UserId,
-        _appid: &AppId,
-        _openid: &OpenId,
-        _token_id: &str,
-    ) -> Result<Option<Account>, StoreError> {
-        Ok(Some(Account {
-            session: self.session.clone(),
-            user: self.user.clone(),
-        }))
-    }
-
-    async fn revoke(&self, _revocation: &Revocation) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    async fn is_revoked(&self, _token_id: &str) -> Result<bool, StoreError> {
-        Ok(false)
-    }
-
-    async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {
-        Ok(ProfileWritten::Stored {
-            user_id: write.user.user_id.clone(),
-            union_id: write.union_id.clone(),
-            profile: write.profile.clone(),
-        })
-    }
-
-    async fn bind_phone(&self, _bind: &PhoneBind) -> Result<PhoneBound, StoreError> {
-        Ok(PhoneBound::Bound)
-    }
+            }),
+        ),
+        put(
+            Key::user(user_id),
+            Item::User(UserItem {
+                created_at: at,
+                identities: vec![IdentityRef::new(&appid, &openid)],
+                union_id: Some(union_id.clone()),
+                phone: None,
+                profile: Profile::default(),
+                version: 1,
+            }),
+        ),
+        put(
+            Key::union(&union_id),
+            Item::Union(OwnerItem {
+                user_id: user_id.clone(),
+                created_at: at,
+            }),
+        ),
+    ]);
+    assert_eq!(seeded.expect("seed"), Commit::Done);
+    store
 }
 
 /// Every route over the instant ports, configured as a deployment would be,
@@ -224,7 +190,7 @@ pub fn offline_routes(signing_key_pem: &str) -> OfflineRoutes {
         )
         .expect("token")
         .token;
-    let store = Arc::new(InstantStore::new(&example, &user_id));
+    let store = Arc::new(seeded_store(&example, &user_id));
     let wechat = Arc::new(InstantWeChat {
         example: example.clone(),
     });

@@ -5,7 +5,9 @@
 //! simple responses; API Gateway caches each answer per Authorization header.
 
 use crate::clock::Clock;
-use crate::store::{StoreError, UserStore};
+use crate::domain::rules::session::{self, SessionKeys};
+use crate::store::{ItemStore, StoreError};
+use crate::usecases::decider;
 use crate::tokens::{TokenVerifier, bearer_token};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -43,14 +45,14 @@ impl AuthorizerResponse {
 
 pub struct TokenAuthorizer {
     verifier: Arc<TokenVerifier>,
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl TokenAuthorizer {
     pub fn new(
         verifier: Arc<TokenVerifier>,
-        store: Arc<dyn UserStore>,
+        store: Arc<dyn ItemStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -82,8 +84,17 @@ impl TokenAuthorizer {
             tracing::info!(reason = "malformed claims", "denied");
             return Ok(AuthorizerResponse::deny());
         };
-        if self.store.is_revoked(&caller.token_id).await? {
-            tracing::info!(user_id = %caller.subject.user_id, reason = "revoked", "denied");
+        // One read: the token's identity must still be its user's (not folded
+        // away, later not deleted) and the token not revoked by a logout.
+        let keys = SessionKeys::new(
+            &caller.subject.user_id,
+            &caller.subject.appid,
+            &caller.subject.openid,
+            &caller.token_id,
+        );
+        let snapshot = decider::read(&*self.store, &keys.token_keys()).await?;
+        if session::token_live(&snapshot, &keys)? != Some(true) {
+            tracing::info!(user_id = %caller.subject.user_id, reason = "session ended", "denied");
             return Ok(AuthorizerResponse::deny());
         }
         tracing::info!(user_id = %caller.subject.user_id, "allowed");

@@ -9,7 +9,7 @@ use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS
 use crate::usecases::login::LoginService;
 use crate::usecases::phone::PhoneService;
 use crate::usecases::profile::ProfileService;
-use crate::store::UserStore;
+use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
 use crate::wechat::{HttpWeChat, WeChatApi};
@@ -66,7 +66,7 @@ pub fn wechat_client(env: &dyn Env) -> Result<Arc<dyn WeChatApi>, ConfigError> {
 
 /// The DynamoDB store for `TABLE_NAME`, with the SDK configured from the standard
 /// AWS variables.
-pub fn dynamo_store(env: &dyn Env) -> Result<Arc<dyn UserStore>, ConfigError> {
+pub fn dynamo_store(env: &dyn Env) -> Result<Arc<dyn ItemStore>, ConfigError> {
     let table = config::table_name(env)?;
     let aws = config::aws_settings(env)?;
     let client = aws_sdk_dynamodb::Client::from_conf(client_config(&aws).build());
@@ -77,7 +77,7 @@ pub fn dynamo_store(env: &dyn Env) -> Result<Arc<dyn UserStore>, ConfigError> {
 pub fn login_service(
     env: &dyn Env,
     wechat: Arc<dyn WeChatApi>,
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<LoginService, ConfigError> {
@@ -93,7 +93,7 @@ pub fn login_service(
 
 /// The logout route over a store.
 pub fn logout_route(
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> LogoutRoute {
@@ -120,7 +120,7 @@ pub async fn login_function(env: &dyn Env) -> Result<Router, ConfigError> {
 /// The decrypt-profile route over a store.
 pub fn profile_route(
     env: &dyn Env,
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<ProfileRoute, ConfigError> {
@@ -143,7 +143,7 @@ pub async fn decrypt_profile_function(env: &dyn Env) -> Result<Router, ConfigErr
 pub fn phone_route(
     env: &dyn Env,
     wechat: Arc<dyn WeChatApi>,
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<PhoneRoute, ConfigError> {
@@ -184,7 +184,7 @@ pub fn authorizer_function(env: &dyn Env) -> Result<TokenAuthorizer, ConfigError
 /// server and the HTTP tests.
 pub fn all_routes(
     env: &dyn Env,
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     wechat: Arc<dyn WeChatApi>,
     keys: TokenKeys,
     clock: Arc<dyn Clock>,

@@ -2,7 +2,6 @@
 //! checks that nothing was written for the user.
 
 use std::time::{Duration, Instant};
-use wxauth_shared::domain::{AppId, OpenId};
 use wxauth_tests::StoreKind;
 use wxauth_tests::harness::{APP_A, Harness};
 use wxauth_wechat_sim::openid_for;
@@ -21,13 +20,7 @@ async fn attempt(h: &Harness, options: &str) -> (u16, String, bool) {
             "{body}"
         );
     }
-    let openid = OpenId::parse(openid_for(APP_A, &user)).unwrap();
-    let written = h
-        .store
-        .session(&AppId::parse(APP_A).unwrap(), &openid)
-        .await
-        .unwrap()
-        .is_some();
+    let written = h.identity(APP_A, &openid_for(APP_A, &user)).await.is_some();
     (status, code, written)
 }
 

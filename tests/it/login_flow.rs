@@ -70,16 +70,7 @@ async fn new_user_then_returning_user() {
     assert_eq!(second["isNewUser"], false);
     assert_eq!(second["userId"], user_id.as_str());
     let latest = h.simulator().current_session_key(APP_A, &openid).unwrap();
-    let appid = wxauth_shared::domain::AppId::parse(APP_A).unwrap();
-    let stored = h
-        .store
-        .session(
-            &appid,
-            &wxauth_shared::domain::OpenId::parse(&openid).unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = h.identity(APP_A, &openid).await.unwrap();
     assert_eq!(stored.session_key.expose_base64(), latest);
     assert_ne!(latest, session_key, "the simulator rotates keys per login");
 }

@@ -28,7 +28,7 @@ async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
     let (status, _) = h.post("/auth/logout", "", Some(&first)).await;
     assert_eq!(status, 200);
 
-    // The revoked token no longer reaches the session...
+    // The revoked token's session has ended: log in again...
     let code = json!({ "code": "whatever" }).to_string();
     for path in ["/auth/profile", "/auth/phone"] {
         let body = if path == "/auth/phone" {
@@ -40,7 +40,7 @@ async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
         let (status, answer) = h.post(path, &body, Some(&first)).await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
-            (401, Some("unauthorized")),
+            (401, Some("session_ended")),
             "{path}: {answer}"
         );
     }

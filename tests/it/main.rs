@@ -1,8 +1,9 @@
 //! Integration tests. Under `scripts/test.sh` the DynamoDB tests run against the
 //! emulator it starts; see `wxauth_tests::emulator`.
 
+mod account_races;
 mod concurrency;
-mod conformance;
+
 mod key_rotation;
 mod lambda_invoke;
 mod log_capture;

@@ -6,7 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use wxauth_shared::domain::{AppId, OpenId, SessionKey, UserId};
-use wxauth_shared::store::LoginRecord;
+use wxauth_shared::domain::rules::login::LoginInput;
+use wxauth_shared::store::Key;
 use wxauth_shared::tokens::{SigningKey, TokenIssuer, TokenSubject};
 use wxauth_tests::StoreKind;
 use wxauth_tests::harness::{APP_A, APP_B, Harness, signing_key_pem};
@@ -60,14 +61,17 @@ async fn the_official_vector_through_http() {
     .unwrap();
     let appid = AppId::parse(vector["appid"].as_str().unwrap()).unwrap();
     let openid = OpenId::parse("oGZUI0egBJY1zhBYw2KhdUfwVJJE").unwrap();
-    let record = LoginRecord {
+    let record = LoginInput {
         appid: appid.clone(),
         openid: openid.clone(),
         unionid: None,
         session_key: SessionKey::parse(vector["session_key"].as_str().unwrap()).unwrap(),
         now: 1_477_314_000,
+        new_user_id: UserId::generate(),
     };
-    let outcome = h.store.record_login(&record).await.unwrap();
+    let outcome = wxauth_shared::usecases::login::record(&*h.store, &record)
+        .await
+        .unwrap();
     let issuer = TokenIssuer::new(
         SigningKey::from_pem(signing_key_pem()).unwrap(),
         "https://auth.example.com".into(),
@@ -302,16 +306,14 @@ async fn an_empty_user_is_folded_into_the_unionid_owner_and_gets_a_new_token() {
         (status, answer["userId"].as_str()),
         (200, Some(owner.as_str()))
     );
-    let gone = UserId::parse(newcomer.as_str()).unwrap();
-    let appid = AppId::parse(APP_B).unwrap();
-    let openid = OpenId::parse(wxauth_wechat_sim::openid_for(APP_B, "carol")).unwrap();
-    assert_eq!(
-        h.store
-            .account(&gone, &appid, &openid, "live")
-            .await
-            .unwrap(),
-        None
-    );
+    // The identity now belongs to the owner; the newcomer's user is gone.
+    let identity = h
+        .identity(APP_B, &wxauth_wechat_sim::openid_for(APP_B, "carol"))
+        .await
+        .unwrap();
+    assert_eq!(identity.user_id.as_str(), owner.as_str());
+    let gone = Key::user(&UserId::parse(newcomer.as_str()).unwrap());
+    assert!(h.store.get(&[gone]).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -30,6 +30,18 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
     Some((Client::from_conf(config), counter))
 }
 
+/// A client for the emulator through `endpoint` (a proxy in front of it).
+pub fn client_via(endpoint: &str) -> Client {
+    let mut settings = aws_settings(&ProcessEnv).expect("AWS settings for the emulator");
+    settings.endpoint_url = Some(endpoint.to_owned());
+    Client::from_conf(client_config(&settings).build())
+}
+
+/// The emulator's own URL, when one is configured.
+pub fn url() -> Option<String> {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok()
+}
+
 /// A new, empty table with the production key schema, unique to the caller.
 pub async fn fresh_table(client: &Client) -> String {
     let name = format!("wxauth-test-{}", uuid::Uuid::new_v4().simple());

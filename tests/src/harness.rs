@@ -1,6 +1,7 @@
 //! One backend under test: the shared router (every route) over a chosen store,
 //! talking to a fresh WeChat simulator, driven through the Lambda adapter.
 
+use crate::dynamo_proxy::DynamoProxy;
 use crate::{emulator, events};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -11,7 +12,8 @@ use wxauth_shared::api::Router;
 use wxauth_shared::clock::SystemClock;
 use wxauth_shared::config;
 use wxauth_shared::setup::{self, TokenKeys};
-use wxauth_shared::store::UserStore;
+use wxauth_shared::domain::{AppId, OpenId};
+use wxauth_shared::store::{IdentityItem, Item, ItemStore, Key};
 use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
 use wxauth_shared::store::embedded::EmbeddedStore;
 use wxauth_shared::tokens::SigningKey;
@@ -64,10 +66,12 @@ impl Drop for TempDir {
 pub struct Harness {
     pub sim: RunningSimulator,
     pub router: Router,
-    pub store: Arc<dyn UserStore>,
+    pub store: Arc<dyn ItemStore>,
     /// DynamoDB requests sent so far (DynamoDB harnesses only).
     pub dynamo_requests: Option<RequestCounter>,
     pub env: HashMap<String, String>,
+    /// The table of a DynamoDB harness.
+    pub dynamo_table: Option<String>,
     _data_dir: Option<TempDir>,
 }
 
@@ -80,10 +84,12 @@ impl Harness {
 
     /// Same, with extra settings (e.g. `WECHAT_TIMEOUT_MS`).
     pub async fn start_with(kind: StoreKind, settings: &[(&str, &str)]) -> Option<Self> {
-        let (store, dynamo_requests, data_dir): (Arc<dyn UserStore>, _, _) = match kind {
+        let mut dynamo_table = None;
+        let (store, dynamo_requests, data_dir): (Arc<dyn ItemStore>, _, _) = match kind {
             StoreKind::Dynamo => {
                 let (client, counter) = emulator::client().await?;
                 let table = emulator::fresh_table(&client).await;
+                dynamo_table = Some(table.clone());
                 counter.take();
                 (
                     Arc::new(DynamoStore::new(client, table)),
@@ -125,6 +131,7 @@ impl Harness {
             store,
             dynamo_requests,
             env,
+            dynamo_table,
             _data_dir: data_dir,
         })
     }
@@ -137,6 +144,27 @@ impl Harness {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
         build_router(&env, self.store.clone())
+    }
+
+    /// Another router over the same DynamoDB table, whose requests go through
+    /// `proxy` (which can hold one of them): the other party of a race test.
+    pub fn router_via(&self, proxy: &DynamoProxy) -> Router {
+        let table = self.dynamo_table.clone().expect("a DynamoDB harness");
+        let store = Arc::new(DynamoStore::new(emulator::client_via(&proxy.url()), table));
+        build_router(&self.env, store)
+    }
+
+    /// The stored identity of (appid, openid), read straight from the store.
+    pub async fn identity(&self, appid: &str, openid: &str) -> Option<IdentityItem> {
+        let key = Key::identity(
+            &AppId::parse(appid).expect("appid"),
+            &OpenId::parse(openid).expect("openid"),
+        );
+        match self.store.get(std::slice::from_ref(&key)).await.expect("read").remove(&key) {
+            Some(Item::Identity(identity)) => Some(identity),
+            None => None,
+            Some(other) => panic!("{key:?} holds {other:?}"),
+        }
     }
 
     pub fn simulator(&self) -> &Simulator {
@@ -179,7 +207,7 @@ impl Harness {
 }
 
 /// Every route over `store`, configured by `env`, as the functions build them.
-fn build_router(env: &HashMap<String, String>, store: Arc<dyn UserStore>) -> Router {
+fn build_router(env: &HashMap<String, String>, store: Arc<dyn ItemStore>) -> Router {
     let keys: TokenKeys = setup::token_keys(env, None).expect("token settings");
     let wechat_settings = config::wechat_settings(env).expect("wechat settings");
     let mut policy = wxauth_shared::wechat::CallPolicy::new(wechat_settings.call_timeout);

@@ -3,6 +3,7 @@
 //! delivers them.
 
 pub mod cargo_lambda;
+pub mod dynamo_proxy;
 pub mod emulator;
 pub mod events;
 pub mod harness;

@@ -43,6 +43,16 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
 
+    /// The token's session no longer exists (logged out, or the user was
+    /// folded into another): log in again.
+    pub fn session_ended() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "session_ended",
+            "this session has ended; call wx.login and log in again",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -184,7 +194,7 @@ impl From<ProfileError> for ApiError {
     fn from(error: ProfileError) -> Self {
         match error {
             ProfileError::SessionGone => {
-                Self::unauthorized("no session for this token; log in again")
+                Self::session_ended()
             }
             ProfileError::OpenData(e) => e.into(),
             ProfileError::AccountConflict => Self::new(
@@ -205,7 +215,7 @@ impl From<PhoneError> for ApiError {
     fn from(error: PhoneError) -> Self {
         match error {
             PhoneError::SessionGone => {
-                Self::unauthorized("no session for this token; log in again")
+                Self::session_ended()
             }
             PhoneError::UnknownApp => Self::new(
                 StatusCode::BAD_REQUEST,

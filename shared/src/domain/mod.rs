@@ -3,6 +3,7 @@
 mod ids;
 mod phone;
 mod profile;
+pub mod rules;
 mod session_key;
 
 pub use ids::{AppId, InvalidId, OpenId, UnionId, UserId};

@@ -1,139 +1,96 @@
-//! The user store port, and its two adapters.
+//! The item store port, and its adapters.
 //!
-//! The data model is the same in both: an *identity* per (appid, openid) holding
-//! our userId and the latest session_key; a *user* per userId listing its
-//! identities; a *union* per unionid naming the user it belongs to. The store
-//! offers whole use-case steps rather than reads and writes, so each adapter can
-//! make them atomic its own way (DynamoDB conditions and transactions; one redb
-//! write transaction).
+//! A store only reads items and commits guarded writes atomically; it knows
+//! nothing about users. Every account rule (who is new, joins, folds, one number
+//! per user, …) is decided in `domain::rules` over what was read, and comes back
+//! as a set of [`Write`]s, each with the [`Guard`] that must still hold. If one
+//! guard fails, nothing is written and the use case reads again and decides
+//! again.
+//!
+//! - [`dynamo`]: production. One write is one conditional request; several are
+//!   one `TransactWriteItems`.
+//! - [`embedded`]: local runs (a redb file), one write transaction checking the
+//!   same guards with [`semantics`].
+//! - [`memory`]: in memory, with the same [`semantics`] (benchmarks, property tests).
 
 pub mod dynamo;
 pub mod embedded;
+pub mod items;
+pub mod memory;
+pub mod semantics;
 
-use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
+pub use items::{
+    IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, OwnerItem, RevokedItem, UserItem,
+};
 
-/// A successful `jscode2session`, to be recorded.
-#[derive(Debug, Clone)]
-pub struct LoginRecord {
-    pub appid: AppId,
-    pub openid: OpenId,
-    pub unionid: Option<UnionId>,
-    pub session_key: SessionKey,
-    /// Unix seconds.
-    pub now: u64,
-}
+use crate::domain::UserId;
+use std::collections::HashMap;
 
-/// What a login did to the store.
+/// Items read, by key. A key that was asked for and is missing here does not exist.
+pub type Items = HashMap<Key, Item>;
+
+/// What must still hold for a write to happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginOutcome {
-    pub user_id: UserId,
-    /// True only for the one login that created the user.
-    pub is_new_user: bool,
-    pub union_id: Option<UnionId>,
-    pub has_phone: bool,
+pub enum Guard {
+    /// Nothing: the write always happens.
+    Always,
+    /// The item does not exist.
+    Absent,
+    /// The item exists.
+    Exists,
+    /// The item exists and is at this version: unchanged since it was read.
+    /// Version 0 is an item written before versions (no `version` attribute).
+    Version(u64),
+    /// The item exists and names this user (`userId`).
+    OwnedBy(UserId),
 }
 
-/// The session of one identity, as the later handlers need it.
+/// One guarded write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub user_id: UserId,
-    pub session_key: SessionKey,
-    pub union_id: Option<UnionId>,
-    pub has_phone: bool,
-    /// Unix seconds of the login that stored the session_key.
-    pub updated_at: u64,
-}
-
-/// A user as stored: what decrypt-profile and bind-phone decide on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserRecord {
-    pub user_id: UserId,
-    /// `appid#openid` of every identity of the user.
-    pub identities: Vec<String>,
-    pub union_id: Option<UnionId>,
-    pub phone: Option<PhoneNumber>,
-    pub profile: Profile,
-}
-
-/// One identity's session together with its user, read in one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    pub session: Session,
-    pub user: UserRecord,
-}
-
-/// What decrypt-profile writes: the merged profile, and a unionId the user may
-/// not have yet.
-#[derive(Debug, Clone)]
-pub struct ProfileWrite {
-    /// The user as `account` read it.
-    pub user: UserRecord,
-    pub appid: AppId,
-    pub openid: OpenId,
-    /// New profile fields; the store lays them over what the target user has.
-    pub profile: Profile,
-    /// The payload's unionId, if any.
-    pub union_id: Option<UnionId>,
-    pub now: u64,
-}
-
-/// How a profile write ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProfileWritten {
-    /// Stored on the user; the unionId (if new) is linked to it.
-    Stored {
-        user_id: UserId,
-        union_id: Option<UnionId>,
-        profile: Profile,
+pub enum Write {
+    /// Writes the whole item.
+    Put { key: Key, item: Item, guard: Guard },
+    /// Sets some attributes of an identity, leaving the others alone.
+    Patch {
+        key: Key,
+        patch: IdentityPatch,
+        guard: Guard,
     },
-    /// The unionId belonged to another user and this user held nothing else (no
-    /// phone, no other openid): the identity moved to that user, the empty user
-    /// was deleted, and the profile went to the owner.
-    Folded {
-        owner: UserId,
-        union_id: UnionId,
-        profile: Profile,
-    },
-    /// The unionId belongs to another user and this user holds more: nothing
-    /// was changed.
-    Conflict,
+    Delete { key: Key, guard: Guard },
+    /// Writes nothing; only its guard must hold.
+    Check { key: Key, guard: Guard },
 }
 
-/// A token withdrawn before it expires (logout). Kept until `expires_at`, when
-/// the token would be refused anyway; DynamoDB's TTL then deletes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revocation {
-    pub token_id: String,
-    pub user_id: UserId,
-    /// Unix seconds: the token's `exp`.
-    pub expires_at: u64,
-}
-
-/// What bind-phone writes.
-#[derive(Debug, Clone)]
-pub struct PhoneBind {
-    /// The user as `account` read it (its current phone and identities).
-    pub user: UserRecord,
-    pub phone: PhoneNumber,
-    pub now: u64,
-}
-
-/// How a phone bind ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhoneBound {
-    /// The number is now this user's (a previous number was released).
-    Bound,
-    /// It already was: nothing was written.
-    AlreadyYours,
-    /// Another user holds it: nothing was changed.
-    Taken,
-}
-
-impl UserRecord {
-    /// A user with nothing but this one identity can be folded into another.
-    pub fn holds_nothing_else(&self) -> bool {
-        self.identities.len() <= 1 && self.phone.is_none()
+impl Write {
+    pub fn key(&self) -> &Key {
+        match self {
+            Write::Put { key, .. }
+            | Write::Patch { key, .. }
+            | Write::Delete { key, .. }
+            | Write::Check { key, .. } => key,
+        }
     }
+
+    pub fn guard(&self) -> &Guard {
+        match self {
+            Write::Put { guard, .. }
+            | Write::Patch { guard, .. }
+            | Write::Delete { guard, .. }
+            | Write::Check { guard, .. } => guard,
+        }
+    }
+}
+
+/// How a commit ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Commit {
+    /// Every write happened.
+    Done,
+    /// At least one guard failed; nothing was written. `keys` are the items
+    /// whose guards failed; `current` holds those of them the store returned
+    /// as they are now (DynamoDB returns existing ones; an absent or unreturned
+    /// one must be read again).
+    GuardFailed { keys: Vec<Key>, current: Items },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,88 +98,30 @@ pub enum StoreError {
     /// The database could not be reached or refused the request.
     #[error("store unavailable: {0}")]
     Unavailable(String),
-    /// Concurrent writers kept conflicting after the bounded retries.
-    #[error("store contention: gave up after {0} attempts")]
+    /// Concurrent writers kept changing the data after the bounded rounds.
+    #[error("store contention: gave up after {0} rounds")]
     Contention(u32),
     /// An item did not have the shape we write.
     #[error("store data is corrupt: {0}")]
     Corrupt(String),
 }
 
-/// The user store port.
+/// The item store port.
 #[async_trait::async_trait]
-pub trait UserStore: Send + Sync {
-    /// Records a successful login, atomically:
-    /// - a known (appid, openid) keeps its user; its session_key is replaced
-    ///   (latest login wins), and a unionid it did not have yet is linked when
-    ///   no other user holds it;
-    /// - an unknown openid whose unionid is already linked joins that user;
-    /// - otherwise a new user is created, exactly once even when many logins for
-    ///   the same new openid race.
-    async fn record_login(&self, login: &LoginRecord) -> Result<LoginOutcome, StoreError>;
+pub trait ItemStore: Send + Sync {
+    /// The items under `keys` that exist, read consistently, in one request.
+    async fn get(&self, keys: &[Key]) -> Result<Items, StoreError>;
 
-    /// The stored session of (appid, openid), if that identity exists.
-    async fn session(&self, appid: &AppId, openid: &OpenId) -> Result<Option<Session>, StoreError>;
+    /// Commits `writes` atomically: all of them, or none when a guard fails.
+    /// At most one write per key.
+    async fn commit(&self, writes: &[Write]) -> Result<Commit, StoreError>;
 
-    /// The session of (appid, openid) and its user, provided the identity still
-    /// belongs to `user_id` (a token names both; after a merge it may not) and
-    /// the token `token_id` was not revoked. One read request.
-    async fn account(
+    /// One guarded patch of an identity, answering the identity as it is after
+    /// it, or `None` when the guard failed. One request: a returning login.
+    async fn patch_identity(
         &self,
-        user_id: &UserId,
-        appid: &AppId,
-        openid: &OpenId,
-        token_id: &str,
-    ) -> Result<Option<Account>, StoreError>;
-
-    /// Revokes a token until it expires (idempotent).
-    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError>;
-
-    /// Whether the token `token_id` was revoked.
-    async fn is_revoked(&self, token_id: &str) -> Result<bool, StoreError>;
-
-    /// Stores a profile and links its unionId, folding an otherwise empty user
-    /// into the unionId's owner, atomically (see [`ProfileWritten`]).
-    async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError>;
-
-    /// Binds a phone number to the user. A number belongs to at most one user:
-    /// a uniqueness item guarded by a condition is written in the same
-    /// transaction as the user, and a previous number is released in it too.
-    async fn bind_phone(&self, bind: &PhoneBind) -> Result<PhoneBound, StoreError>;
-}
-
-/// Storage keys. `#` cannot occur in ids (see `domain::ids`), so keys never collide.
-pub(crate) mod keys {
-    use crate::domain::{AppId, OpenId, UnionId, UserId};
-
-    pub fn identity(appid: &AppId, openid: &OpenId) -> String {
-        format!("IDENT#{appid}#{openid}")
-    }
-
-    /// The identity key for an entry of a user's identity list.
-    pub fn identity_from_ref(identity_ref: &str) -> String {
-        format!("IDENT#{identity_ref}")
-    }
-
-    /// How a user item lists an identity.
-    pub fn identity_ref(appid: &AppId, openid: &OpenId) -> String {
-        format!("{appid}#{openid}")
-    }
-
-    pub fn user(user_id: &UserId) -> String {
-        format!("USER#{user_id}")
-    }
-
-    /// A revoked token, by its `jti` (checked free of `#` by `Claims::caller`).
-    pub fn revoked(token_id: &str) -> String {
-        format!("REVOKED#{token_id}")
-    }
-
-    pub fn union(unionid: &UnionId) -> String {
-        format!("UNION#{unionid}")
-    }
-
-    pub fn phone(phone: &crate::domain::PhoneNumber) -> String {
-        format!("PHONE#{}", phone.e164())
-    }
+        key: &Key,
+        patch: &IdentityPatch,
+        guard: &Guard,
+    ) -> Result<Option<IdentityItem>, StoreError>;
 }

@@ -1,8 +1,10 @@
 //! The login use case: code → WeChat session → our user → our token.
 
+use super::decider;
 use crate::clock::Clock;
-use crate::domain::AppId;
-use crate::store::{LoginRecord, StoreError, UserStore};
+use crate::domain::rules::{Snapshot, login as rule};
+use crate::domain::{AppId, UserId};
+use crate::store::{Guard, Item, ItemStore, StoreError};
 use crate::tokens::{IssuedToken, TokenError, TokenIssuer, TokenSubject};
 use crate::wechat::{AppCredentials, WeChatApi, WeChatError};
 use std::sync::Arc;
@@ -33,7 +35,7 @@ pub enum LoginError {
 pub struct LoginService {
     apps: Vec<AppCredentials>,
     wechat: Arc<dyn WeChatApi>,
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     tokens: Arc<TokenIssuer>,
     clock: Arc<dyn Clock>,
 }
@@ -43,7 +45,7 @@ impl LoginService {
     pub fn new(
         apps: Vec<AppCredentials>,
         wechat: Arc<dyn WeChatApi>,
-        store: Arc<dyn UserStore>,
+        store: Arc<dyn ItemStore>,
         tokens: Arc<TokenIssuer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -77,20 +79,21 @@ impl LoginService {
     ) -> Result<LoginResult, LoginError> {
         let app = self.app(appid)?;
         let session = self.wechat.code2session(app, code).await?;
-        let record = LoginRecord {
+        let input = rule::LoginInput {
             appid: app.appid.clone(),
             openid: session.openid,
             unionid: session.unionid,
             session_key: session.session_key,
             now: self.clock.now_unix(),
+            new_user_id: UserId::generate(),
         };
-        let outcome = self.store.record_login(&record).await?;
+        let outcome = record(&*self.store, &input).await?;
         let subject = TokenSubject {
             user_id: outcome.user_id,
-            appid: record.appid,
-            openid: record.openid,
+            appid: input.appid,
+            openid: input.openid,
         };
-        let token = self.tokens.issue(&subject, record.now)?;
+        let token = self.tokens.issue(&subject, input.now)?;
         tracing::info!(
             user_id = %subject.user_id,
             appid = %subject.appid,
@@ -105,4 +108,20 @@ impl LoginService {
             has_phone: outcome.has_phone,
         })
     }
+}
+
+/// Records a login: first the returning user's one request (the session on an
+/// existing identity), then, only when needed, the login rule's loop.
+pub async fn record(
+    store: &dyn ItemStore,
+    input: &rule::LoginInput,
+) -> Result<rule::LoginOutcome, StoreError> {
+    let key = input.identity_key();
+    let touched = store
+        .patch_identity(&key, &input.session_patch(), &Guard::Exists)
+        .await?;
+    let session_written = touched.is_some();
+    let mut snapshot = Snapshot::default();
+    snapshot.set(key, touched.map(Item::Identity));
+    decider::run(store, snapshot, |s| rule::decide(s, input, session_written)).await
 }

@@ -1,6 +1,9 @@
-//! The use cases: each reads what it needs from the store, lets the domain
-//! decide (`crate::domain::rules`), and commits what the decision wrote.
+//! The use cases: each reads what it needs from the store, lets the account
+//! rules of `crate::domain::rules` decide, and commits what they wrote, again
+//! and again while guards fail ([`decider`]).
 
+pub mod decider;
 pub mod login;
+pub mod logout;
 pub mod phone;
 pub mod profile;

@@ -1,10 +1,13 @@
 //! The bind-phone use case: a phone number from WeChat (a phone `code`, or the
 //! legacy encrypted payload), bound to the user, one user per number.
 
+use super::decider;
 use crate::clock::Clock;
+use crate::domain::rules::phone::{self as rule, BindOutcome};
+use crate::domain::rules::session::{self, Account, SessionKeys};
 use crate::domain::{PhoneNumber, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
-use crate::store::{PhoneBind, PhoneBound, StoreError, UserStore};
+use crate::store::{ItemStore, StoreError};
 use crate::tokens::Caller;
 use crate::wechat::{AppCredentials, WeChatApi, WeChatError, parse_phone_payload};
 use serde_json::Value;
@@ -46,7 +49,7 @@ pub enum PhoneError {
 pub struct PhoneService {
     apps: Vec<AppCredentials>,
     wechat: Arc<dyn WeChatApi>,
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     clock: Arc<dyn Clock>,
     watermark_max_age_secs: u64,
 }
@@ -55,7 +58,7 @@ impl PhoneService {
     pub fn new(
         apps: Vec<AppCredentials>,
         wechat: Arc<dyn WeChatApi>,
-        store: Arc<dyn UserStore>,
+        store: Arc<dyn ItemStore>,
         clock: Arc<dyn Clock>,
         watermark_max_age_secs: u64,
     ) -> Self {
@@ -76,16 +79,17 @@ impl PhoneService {
         let subject = &caller.subject;
         let now = self.clock.now_unix();
         // Read first: a phone code is single-use and paid, never spend it for a gone session.
-        let account = self
-            .store
-            .account(
-                &subject.user_id,
-                &subject.appid,
-                &subject.openid,
-                &caller.token_id,
-            )
-            .await?
-            .ok_or(PhoneError::SessionGone)?;
+        let keys = SessionKeys::new(
+            &subject.user_id,
+            &subject.appid,
+            &subject.openid,
+            &caller.token_id,
+        );
+        let snapshot = decider::read(&*self.store, &keys.account_keys()).await?;
+        let session_key = match session::account(&snapshot, &keys)? {
+            Account::Live { identity, .. } => identity.session_key.clone(),
+            Account::Ended | Account::Unread(_) => return Err(PhoneError::SessionGone),
+        };
         let phone = match input {
             PhoneInput::Code(code) => {
                 let app = self
@@ -105,30 +109,27 @@ impl PhoneService {
                     now,
                     max_age_secs: self.watermark_max_age_secs,
                 };
-                let payload = open_data::open(&account.session.session_key, data, None, &expect)?;
+                let payload = open_data::open(&session_key, data, None, &expect)?;
                 parse_phone_payload(&Value::Object(payload))
                     .map_err(|_| PhoneError::BadPayload)?
                     .phone
             }
         };
-        let user_id = account.user.user_id.clone();
-        match self
-            .store
-            .bind_phone(&PhoneBind {
-                user: account.user,
-                phone: phone.clone(),
-                now,
-            })
-            .await?
-        {
-            PhoneBound::Bound => tracing::info!(user_id = %user_id, phone = %phone, "phone bound"),
-            PhoneBound::AlreadyYours => {
+        let user_id = subject.user_id.clone();
+        let outcome = decider::run(&*self.store, snapshot, |s| {
+            rule::decide(s, &keys, &phone, now)
+        })
+        .await?;
+        match outcome {
+            BindOutcome::Bound => tracing::info!(user_id = %user_id, phone = %phone, "phone bound"),
+            BindOutcome::AlreadyYours => {
                 tracing::info!(user_id = %user_id, phone = %phone, "phone already bound")
             }
-            PhoneBound::Taken => {
+            BindOutcome::Taken => {
                 tracing::warn!(user_id = %user_id, phone = %phone, "phone belongs to another user");
                 return Err(PhoneError::Taken);
             }
+            BindOutcome::SessionEnded => return Err(PhoneError::SessionGone),
         }
         Ok(PhoneResult { user_id, phone })
     }

@@ -1,10 +1,13 @@
 //! The decrypt-profile use case: open the mini-program's encrypted user info
 //! with the session's key, check it, store the profile and link the unionId.
 
+use super::decider;
 use crate::clock::Clock;
+use crate::domain::rules::profile::{self as rule, ProfileOutcome};
+use crate::domain::rules::session::{self, Account, SessionKeys};
 use crate::domain::{Profile, UnionId, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
-use crate::store::{ProfileWrite, ProfileWritten, StoreError, UserStore};
+use crate::store::{ItemStore, StoreError};
 use crate::tokens::{Caller, IssuedToken, TokenError, TokenIssuer, TokenSubject};
 use serde_json::Value;
 use std::sync::Arc;
@@ -45,7 +48,7 @@ pub enum ProfileError {
 }
 
 pub struct ProfileService {
-    store: Arc<dyn UserStore>,
+    store: Arc<dyn ItemStore>,
     tokens: Arc<TokenIssuer>,
     clock: Arc<dyn Clock>,
     watermark_max_age_secs: u64,
@@ -53,7 +56,7 @@ pub struct ProfileService {
 
 impl ProfileService {
     pub fn new(
-        store: Arc<dyn UserStore>,
+        store: Arc<dyn ItemStore>,
         tokens: Arc<TokenIssuer>,
         clock: Arc<dyn Clock>,
         watermark_max_age_secs: u64,
@@ -73,16 +76,17 @@ impl ProfileService {
     ) -> Result<ProfileResult, ProfileError> {
         let subject = &caller.subject;
         let now = self.clock.now_unix();
-        let account = self
-            .store
-            .account(
-                &subject.user_id,
-                &subject.appid,
-                &subject.openid,
-                &caller.token_id,
-            )
-            .await?
-            .ok_or(ProfileError::SessionGone)?;
+        let keys = SessionKeys::new(
+            &subject.user_id,
+            &subject.appid,
+            &subject.openid,
+            &caller.token_id,
+        );
+        let snapshot = decider::read(&*self.store, &keys.account_keys()).await?;
+        let session_key = match session::account(&snapshot, &keys)? {
+            Account::Live { identity, .. } => identity.session_key.clone(),
+            Account::Ended | Account::Unread(_) => return Err(ProfileError::SessionGone),
+        };
         let expect = Expectations {
             appid: &subject.appid,
             openid: &subject.openid,
@@ -94,7 +98,7 @@ impl ProfileService {
             .as_ref()
             .map(|(raw, signature)| (raw.as_str(), signature.as_str()));
         let payload =
-            open_data::open(&account.session.session_key, &input.data, raw_data, &expect)?;
+            open_data::open(&session_key, &input.data, raw_data, &expect)?;
         let union_id = match payload.get("unionId") {
             None | Some(Value::Null) => None,
             Some(Value::String(u)) if u.is_empty() => None,
@@ -103,28 +107,15 @@ impl ProfileService {
             }
             Some(_) => return Err(ProfileError::BadPayload("unionId")),
         };
-        let profile = Profile::from_payload(&payload);
-        let nothing_new =
-            profile.is_empty() && (union_id.is_none() || union_id == account.user.union_id);
-        if nothing_new {
-            // Other open data of the same shape, or anonymous placeholders: no write.
-            return Ok(ProfileResult {
-                user_id: account.user.user_id,
-                union_id: account.user.union_id,
-                profile: account.user.profile,
-                token: None,
-            });
-        }
-        let write = ProfileWrite {
-            user: account.user,
-            appid: subject.appid.clone(),
-            openid: subject.openid.clone(),
-            profile,
+        let input = rule::ProfileInput {
+            profile: Profile::from_payload(&payload),
             union_id,
             now,
         };
-        match self.store.write_profile(&write).await? {
-            ProfileWritten::Stored {
+        let outcome =
+            decider::run(&*self.store, snapshot, |s| rule::decide(s, &keys, &input)).await?;
+        match outcome {
+            ProfileOutcome::Stored {
                 user_id,
                 union_id,
                 profile,
@@ -137,7 +128,7 @@ impl ProfileService {
                     token: None,
                 })
             }
-            ProfileWritten::Folded {
+            ProfileOutcome::Folded {
                 owner,
                 union_id,
                 profile,
@@ -158,7 +149,8 @@ impl ProfileService {
                     token: Some(token),
                 })
             }
-            ProfileWritten::Conflict => {
+            ProfileOutcome::SessionEnded => Err(ProfileError::SessionGone),
+            ProfileOutcome::Conflict => {
                 tracing::warn!(user_id = %subject.user_id, "unionId belongs to another account");
                 Err(ProfileError::AccountConflict)
             }

@@ -1,27 +1,22 @@
 //! The DynamoDB adapter (production). One table, key attribute `pk` (string).
-//!
-//! Request budget per login: a returning user costs one conditional UpdateItem;
-//! a new user costs that UpdateItem (which fails its condition) plus one
-//! TransactWriteItems that creates identity, user and union items together,
-//! each guarded by `attribute_not_exists`, so concurrent first logins create the
-//! user exactly once and the losers simply find it on their next UpdateItem.
+//! Reads are consistent (every read here decides a write). One write is one
+//! conditional request; several are one `TransactWriteItems`. The guards are
+//! condition expressions (`write.rs`); the items are the schema's serde types
+//! (`codec.rs`).
 
 mod client;
-mod items;
-mod login;
-mod phone;
-mod profile;
+mod codec;
+mod write;
 
 pub use client::{RequestCounter, client_config, create_table};
 
-use super::{
-    Account, LoginOutcome, LoginRecord, PhoneBind, PhoneBound, ProfileWrite, ProfileWritten,
-    Revocation, Session, StoreError, UserStore, keys,
-};
-use crate::domain::{AppId, OpenId, UserId};
+use super::{Commit, Guard, IdentityItem, IdentityPatch, Item, ItemStore, Items, Key, StoreError, Write};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use std::collections::HashMap;
+
+/// How often BatchGetItem is asked again for keys it left unprocessed.
+const BATCH_ROUNDS: u32 = 4;
 
 /// The DynamoDB adapter. Build it once at start-up; cheap to clone.
 #[derive(Debug, Clone)]
@@ -42,62 +37,35 @@ impl DynamoStore {
         &self.table
     }
 
-    /// One item by key, read consistently: every read here decides a write.
-    async fn get(&self, pk: String) -> Result<Option<items::Item>, StoreError> {
+    async fn get_one(&self, key: &Key) -> Result<Items, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
+            .key("pk", AttributeValue::S(key.as_str().to_owned()))
             .consistent_read(true)
             .send()
             .await
             .map_err(client::unavailable)?;
-        Ok(output.item)
-    }
-}
-
-#[async_trait::async_trait]
-impl UserStore for DynamoStore {
-    async fn record_login(&self, login: &LoginRecord) -> Result<LoginOutcome, StoreError> {
-        login::record(self, login).await
+        let mut items = Items::new();
+        if let Some(item) = output.item {
+            items.insert(key.clone(), codec::decode(key, item)?);
+        }
+        Ok(items)
     }
 
-    async fn session(&self, appid: &AppId, openid: &OpenId) -> Result<Option<Session>, StoreError> {
-        let identity = self.get(keys::identity(appid, openid)).await?;
-        identity.as_ref().map(items::session).transpose()
-    }
-
-    async fn write_profile(&self, write: &ProfileWrite) -> Result<ProfileWritten, StoreError> {
-        profile::write(self, write).await
-    }
-
-    async fn bind_phone(&self, bind: &PhoneBind) -> Result<PhoneBound, StoreError> {
-        phone::bind(self, bind).await
-    }
-
-    async fn account(
-        &self,
-        user_id: &UserId,
-        appid: &AppId,
-        openid: &OpenId,
-        token_id: &str,
-    ) -> Result<Option<Account>, StoreError> {
-        let identity_key = keys::identity(appid, openid);
-        let user_key = keys::user(user_id);
-        let revoked_key = keys::revoked(token_id);
-        let key = |pk: &str| HashMap::from([("pk".to_owned(), AttributeValue::S(pk.to_owned()))]);
-        let request = KeysAndAttributes::builder()
-            .keys(key(&identity_key))
-            .keys(key(&user_key))
-            .keys(key(&revoked_key))
-            .consistent_read(true)
-            .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let mut found: HashMap<String, items::Item> = HashMap::new();
+    async fn get_many(&self, keys: &[Key]) -> Result<Items, StoreError> {
+        let mut request = KeysAndAttributes::builder().consistent_read(true);
+        for key in keys {
+            request = request.keys(HashMap::from([(
+                "pk".to_owned(),
+                AttributeValue::S(key.as_str().to_owned()),
+            )]));
+        }
+        let request = request.build().map_err(write::build_error)?;
+        let mut items = Items::new();
         let mut pending = Some(HashMap::from([(self.table.clone(), request)]));
-        // BatchGetItem may leave keys unprocessed under load: ask again for those.
-        for _ in 0..4 {
+        for _ in 0..BATCH_ROUNDS {
             let Some(request_items) = pending.take().filter(|p| !p.is_empty()) else {
                 break;
             };
@@ -114,47 +82,48 @@ impl UserStore for DynamoStore {
                 .remove(&self.table)
                 .unwrap_or_default()
             {
-                if let Some(pk) = items::optional_string(&item, "pk") {
-                    found.insert(pk.to_owned(), item);
-                }
+                let key = codec::key_of(&item)?;
+                items.insert(key.clone(), codec::decode(&key, item)?);
             }
             pending = output.unprocessed_keys;
         }
         if pending.is_some_and(|p| !p.is_empty()) {
-            return Err(StoreError::Contention(4));
+            return Err(StoreError::Contention(BATCH_ROUNDS));
         }
-        let (Some(identity), Some(user)) = (found.get(&identity_key), found.get(&user_key)) else {
-            return Ok(None);
-        };
-        if found.contains_key(&revoked_key) {
-            return Ok(None);
+        Ok(items)
+    }
+}
+
+#[async_trait::async_trait]
+impl ItemStore for DynamoStore {
+    async fn get(&self, keys: &[Key]) -> Result<Items, StoreError> {
+        match keys {
+            [] => Ok(Items::new()),
+            [key] => self.get_one(key).await,
+            keys => self.get_many(keys).await,
         }
-        if items::string(identity, "userId")? != user_id.as_str() {
-            return Ok(None);
-        }
-        Ok(Some(Account {
-            session: items::session(identity)?,
-            user: items::user_record(user, user_id.clone())?,
-        }))
     }
 
-    async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", AttributeValue::S(keys::revoked(&revocation.token_id)))
-            .item("userId", AttributeValue::S(revocation.user_id.to_string()))
-            .item(
-                items::EXPIRES_AT,
-                AttributeValue::N(revocation.expires_at.to_string()),
-            )
-            .send()
-            .await
-            .map_err(client::unavailable)?;
-        Ok(())
+    async fn commit(&self, writes: &[Write]) -> Result<Commit, StoreError> {
+        match writes {
+            [] => Ok(Commit::Done),
+            [single @ (Write::Put { .. } | Write::Patch { .. } | Write::Delete { .. })] => {
+                write::single(&self.client, &self.table, single).await
+            }
+            writes => write::transaction(&self.client, &self.table, writes).await,
+        }
     }
 
-    async fn is_revoked(&self, token_id: &str) -> Result<bool, StoreError> {
-        Ok(self.get(keys::revoked(token_id)).await?.is_some())
+    async fn patch_identity(
+        &self,
+        key: &Key,
+        patch: &IdentityPatch,
+        guard: &Guard,
+    ) -> Result<Option<IdentityItem>, StoreError> {
+        match write::patch_returning(&self.client, &self.table, key, patch, guard).await? {
+            None => Ok(None),
+            Some(Item::Identity(identity)) => Ok(Some(identity)),
+            Some(_) => Err(StoreError::Corrupt(format!("{key:?} is not an identity"))),
+        }
     }
 }

@@ -1,0 +1,264 @@
+//! Who a login is: a returning identity keeps its user (latest session_key
+//! wins) and links a unionId it did not have when nobody else holds it; a new
+//! openid joins the user holding its unionId; otherwise it is a new user,
+//! created once however many first logins race (every item put only if absent).
+
+use super::{Read, Snapshot, Step};
+use crate::domain::{AppId, OpenId, Profile, SessionKey, UnionId, UserId};
+use crate::store::{
+    Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, OwnerItem, StoreError, UserItem,
+    Write,
+};
+
+/// A successful `jscode2session`, to be recorded.
+#[derive(Debug, Clone)]
+pub struct LoginInput {
+    pub appid: AppId,
+    pub openid: OpenId,
+    pub unionid: Option<UnionId>,
+    pub session_key: SessionKey,
+    /// Unix seconds.
+    pub now: u64,
+    /// The id a new user gets (drawn by the caller: rules stay pure).
+    pub new_user_id: UserId,
+}
+
+/// What the login answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginOutcome {
+    pub user_id: UserId,
+    /// True only for the one login that created the user.
+    pub is_new_user: bool,
+    pub union_id: Option<UnionId>,
+    pub has_phone: bool,
+}
+
+impl LoginInput {
+    pub fn identity_key(&self) -> Key {
+        Key::identity(&self.appid, &self.openid)
+    }
+
+    /// The returning user's one request: the latest session on the identity,
+    /// if it exists ([`Guard::Exists`]). Its result seeds the snapshot.
+    pub fn session_patch(&self) -> IdentityPatch {
+        IdentityPatch {
+            session: Some((self.session_key.clone(), self.now)),
+            ..IdentityPatch::default()
+        }
+    }
+}
+
+/// Decides the login. `session_written`: the session patch already happened.
+pub fn decide(
+    snapshot: &Snapshot,
+    input: &LoginInput,
+    session_written: bool,
+) -> Result<Step<LoginOutcome>, StoreError> {
+    let identity_key = input.identity_key();
+    match snapshot.identity(&identity_key)? {
+        Read::Present(identity) => returning(snapshot, input, identity, session_written),
+        Read::Absent => new_identity(snapshot, input),
+        Read::Unread => {
+            let mut keys = vec![identity_key];
+            if let Some(unionid) = &input.unionid {
+                let union_key = Key::union(unionid);
+                if let Read::Present(owner) = snapshot.owner(&union_key)? {
+                    keys.push(Key::user(&owner.user_id));
+                }
+                keys.push(union_key);
+            }
+            Ok(Step::Read(snapshot.unread(keys)))
+        }
+    }
+}
+
+fn returning(
+    snapshot: &Snapshot,
+    input: &LoginInput,
+    identity: &IdentityItem,
+    session_written: bool,
+) -> Result<Step<LoginOutcome>, StoreError> {
+    let me = &identity.user_id;
+    let mut outcome = LoginOutcome {
+        user_id: me.clone(),
+        is_new_user: false,
+        union_id: identity.union_id.clone(),
+        has_phone: identity.has_phone,
+    };
+    let mut patch = IdentityPatch::default();
+    if !session_written {
+        patch = input.session_patch();
+    }
+    let mut writes = Vec::new();
+    if let (None, Some(unionid)) = (&identity.union_id, &input.unionid) {
+        // The app was bound to an Open Platform account since the first login.
+        let (union_key, user_key) = (Key::union(unionid), Key::user(me));
+        let unread = snapshot.unread([union_key.clone(), user_key.clone()]);
+        if !unread.is_empty() {
+            return Ok(Step::Read(unread));
+        }
+        let Read::Present(user) = snapshot.user(&user_key)? else {
+            return Err(StoreError::Corrupt(format!("{identity_key:?} names a missing user", identity_key = input.identity_key())));
+        };
+        let union_free = match snapshot.owner(&union_key)? {
+            Read::Present(owner) => (&owner.user_id == me).then_some(false),
+            _ => Some(true),
+        };
+        let user_agrees = user.union_id.as_ref().is_none_or(|u| u == unionid);
+        match union_free {
+            Some(free) if user_agrees => {
+                writes.push(if free {
+                    Write::Put {
+                        key: union_key,
+                        item: Item::Union(OwnerItem {
+                            user_id: me.clone(),
+                            created_at: input.now,
+                        }),
+                        guard: Guard::Absent,
+                    }
+                } else {
+                    Write::Check {
+                        key: union_key,
+                        guard: Guard::OwnedBy(me.clone()),
+                    }
+                });
+                if user.union_id.is_none() {
+                    let mut linked = user.clone();
+                    linked.union_id = Some(unionid.clone());
+                    linked.version += 1;
+                    writes.push(Write::Put {
+                        key: user_key,
+                        item: Item::User(linked),
+                        guard: Guard::Version(user.version),
+                    });
+                }
+                patch.union_id = Some(unionid.clone());
+                outcome.union_id = Some(unionid.clone());
+            }
+            // Another user holds it: the login goes on, unlinked.
+            _ => tracing::warn!(user_id = %me, "unionid held by another user; left unlinked"),
+        }
+    }
+    if patch != IdentityPatch::default() {
+        writes.push(Write::Patch {
+            key: input.identity_key(),
+            patch,
+            guard: Guard::OwnedBy(me.clone()),
+        });
+    }
+    Ok(if writes.is_empty() {
+        Step::Answer(outcome)
+    } else {
+        Step::Commit {
+            writes,
+            answer: outcome,
+        }
+    })
+}
+
+fn new_identity(snapshot: &Snapshot, input: &LoginInput) -> Result<Step<LoginOutcome>, StoreError> {
+    let Some(unionid) = &input.unionid else {
+        return Ok(create(input));
+    };
+    // Unread: assume nobody holds it; the union's put-if-absent checks that.
+    let Read::Present(owner) = snapshot.owner(&Key::union(unionid))? else {
+        return Ok(create(input));
+    };
+    let owner_key = Key::user(&owner.user_id);
+    match snapshot.user(&owner_key)? {
+        Read::Unread => Ok(Step::Read(vec![owner_key])),
+        Read::Absent => Err(StoreError::Corrupt(format!(
+            "the unionId of {owner_key:?} names a missing user"
+        ))),
+        Read::Present(user) => Ok(join(input, unionid, &owner.user_id, user)),
+    }
+}
+
+fn identity_item(input: &LoginInput, user_id: &UserId, has_phone: bool) -> Item {
+    Item::Identity(IdentityItem {
+        user_id: user_id.clone(),
+        session_key: input.session_key.clone(),
+        session_at: input.now,
+        created_at: input.now,
+        union_id: input.unionid.clone(),
+        has_phone,
+    })
+}
+
+/// A new user holding this identity (and its unionId).
+fn create(input: &LoginInput) -> Step<LoginOutcome> {
+    let user_id = &input.new_user_id;
+    let mut writes = vec![
+        Write::Put {
+            key: input.identity_key(),
+            item: identity_item(input, user_id, false),
+            guard: Guard::Absent,
+        },
+        Write::Put {
+            key: Key::user(user_id),
+            item: Item::User(UserItem {
+                created_at: input.now,
+                identities: vec![IdentityRef::new(&input.appid, &input.openid)],
+                union_id: input.unionid.clone(),
+                phone: None,
+                profile: Profile::default(),
+                version: 1,
+            }),
+            guard: Guard::Absent,
+        },
+    ];
+    if let Some(unionid) = &input.unionid {
+        writes.push(Write::Put {
+            key: Key::union(unionid),
+            item: Item::Union(OwnerItem {
+                user_id: user_id.clone(),
+                created_at: input.now,
+            }),
+            guard: Guard::Absent,
+        });
+    }
+    Step::Commit {
+        writes,
+        answer: LoginOutcome {
+            user_id: user_id.clone(),
+            is_new_user: true,
+            union_id: input.unionid.clone(),
+            has_phone: false,
+        },
+    }
+}
+
+/// The openid joins the user holding its unionId, as that user is now.
+fn join(input: &LoginInput, unionid: &UnionId, owner: &UserId, user: &UserItem) -> Step<LoginOutcome> {
+    let has_phone = user.phone.is_some();
+    let mut joined = user.clone();
+    let identity_ref = IdentityRef::new(&input.appid, &input.openid);
+    if !joined.identities.contains(&identity_ref) {
+        joined.identities.push(identity_ref);
+    }
+    joined.version += 1;
+    Step::Commit {
+        writes: vec![
+            Write::Put {
+                key: input.identity_key(),
+                item: identity_item(input, owner, has_phone),
+                guard: Guard::Absent,
+            },
+            Write::Put {
+                key: Key::user(owner),
+                item: Item::User(joined),
+                guard: Guard::Version(user.version),
+            },
+            Write::Check {
+                key: Key::union(unionid),
+                guard: Guard::OwnedBy(owner.clone()),
+            },
+        ],
+        answer: LoginOutcome {
+            user_id: owner.clone(),
+            is_new_user: false,
+            union_id: Some(unionid.clone()),
+            has_phone,
+        },
+    }
+}

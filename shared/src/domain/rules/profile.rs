@@ -1,0 +1,218 @@
+//! Storing a profile: fields merge over what the user has (placeholders never
+//! erase), a unionId the user lacks is linked to it and its identities, a user
+//! that holds nothing else is folded into the unionId's owner, and a unionId
+//! that cannot be this user's is a conflict that changes nothing.
+
+use super::session::{self, Account, SessionKeys};
+use super::{Read, Snapshot, Step};
+use crate::domain::{Profile, UnionId, UserId};
+use crate::store::{Guard, IdentityPatch, IdentityRef, Item, Key, OwnerItem, StoreError, UserItem, Write};
+
+/// What the decrypted payload brought.
+#[derive(Debug, Clone)]
+pub struct ProfileInput {
+    pub profile: Profile,
+    pub union_id: Option<UnionId>,
+    pub now: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileOutcome {
+    /// Stored on the user; the unionId (if new) is linked to it.
+    Stored {
+        user_id: UserId,
+        union_id: Option<UnionId>,
+        profile: Profile,
+    },
+    /// The unionId belonged to another user and this one held nothing else: the
+    /// identity moved to that user, this user was deleted, the profile went there.
+    Folded {
+        owner: UserId,
+        union_id: UnionId,
+        profile: Profile,
+    },
+    /// The unionId cannot be this user's: nothing was changed.
+    Conflict,
+    /// The token's session has ended.
+    SessionEnded,
+}
+
+/// A user with nothing but this one identity can be folded into another.
+pub fn holds_nothing_else(user: &UserItem) -> bool {
+    user.identities.len() <= 1 && user.phone.is_none()
+}
+
+pub fn decide(
+    snapshot: &Snapshot,
+    keys: &SessionKeys,
+    input: &ProfileInput,
+) -> Result<Step<ProfileOutcome>, StoreError> {
+    let user = match session::account(snapshot, keys)? {
+        Account::Unread(keys) => return Ok(Step::Read(keys)),
+        Account::Ended => return Ok(Step::Answer(ProfileOutcome::SessionEnded)),
+        Account::Live { user, .. } => user,
+    };
+    let me = &keys.user_id;
+    let union_id = match (&user.union_id, &input.union_id) {
+        (Some(mine), Some(theirs)) if mine != theirs => {
+            return Ok(Step::Answer(ProfileOutcome::Conflict));
+        }
+        (None, Some(union_id)) => union_id,
+        _ => return Ok(store(me, user, input)),
+    };
+    let union_key = Key::union(union_id);
+    match snapshot.owner(&union_key)? {
+        // Unread: assume nobody holds it; the union's put-if-absent checks that.
+        Read::Unread | Read::Absent => Ok(link(me, user, input, union_id, false)),
+        Read::Present(owner) if &owner.user_id == me => Ok(link(me, user, input, union_id, true)),
+        Read::Present(_) if !holds_nothing_else(user) => Ok(Step::Answer(ProfileOutcome::Conflict)),
+        Read::Present(owner) => {
+            let owner_key = Key::user(&owner.user_id);
+            match snapshot.user(&owner_key)? {
+                Read::Unread => Ok(Step::Read(vec![owner_key])),
+                Read::Absent => Err(StoreError::Corrupt(format!(
+                    "{union_key:?} names a missing user"
+                ))),
+                Read::Present(owner_user) => Ok(fold(keys, user, input, union_id, &owner.user_id, owner_user)),
+            }
+        }
+    }
+}
+
+/// The user's unionId is settled: store the merged profile, if it changes.
+fn store(me: &UserId, user: &UserItem, input: &ProfileInput) -> Step<ProfileOutcome> {
+    let profile = input.profile.merged_over(&user.profile);
+    let answer = ProfileOutcome::Stored {
+        user_id: me.clone(),
+        union_id: user.union_id.clone(),
+        profile: profile.clone(),
+    };
+    if profile == user.profile {
+        return Step::Answer(answer);
+    }
+    let mut stored = user.clone();
+    stored.profile = profile;
+    stored.version += 1;
+    Step::Commit {
+        writes: vec![Write::Put {
+            key: Key::user(me),
+            item: Item::User(stored),
+            guard: Guard::Version(user.version),
+        }],
+        answer,
+    }
+}
+
+/// Links the unionId to the user and all its identities, with the profile.
+fn link(
+    me: &UserId,
+    user: &UserItem,
+    input: &ProfileInput,
+    union_id: &UnionId,
+    already_held: bool,
+) -> Step<ProfileOutcome> {
+    let mut linked = user.clone();
+    linked.profile = input.profile.merged_over(&user.profile);
+    linked.union_id = Some(union_id.clone());
+    linked.version += 1;
+    let union_key = Key::union(union_id);
+    let mut writes = vec![
+        if already_held {
+            Write::Check {
+                key: union_key,
+                guard: Guard::OwnedBy(me.clone()),
+            }
+        } else {
+            Write::Put {
+                key: union_key,
+                item: Item::Union(OwnerItem {
+                    user_id: me.clone(),
+                    created_at: input.now,
+                }),
+                guard: Guard::Absent,
+            }
+        },
+        Write::Put {
+            key: Key::user(me),
+            item: Item::User(linked.clone()),
+            guard: Guard::Version(user.version),
+        },
+    ];
+    for identity in &user.identities {
+        writes.push(Write::Patch {
+            key: identity.key(),
+            patch: IdentityPatch {
+                union_id: Some(union_id.clone()),
+                ..IdentityPatch::default()
+            },
+            guard: Guard::OwnedBy(me.clone()),
+        });
+    }
+    Step::Commit {
+        writes,
+        answer: ProfileOutcome::Stored {
+            user_id: me.clone(),
+            union_id: Some(union_id.clone()),
+            profile: linked.profile,
+        },
+    }
+}
+
+/// Moves the user's only identity to the owner and deletes the empty user, as
+/// both are now.
+fn fold(
+    keys: &SessionKeys,
+    user: &UserItem,
+    input: &ProfileInput,
+    union_id: &UnionId,
+    owner: &UserId,
+    owner_user: &UserItem,
+) -> Step<ProfileOutcome> {
+    let me = &keys.user_id;
+    let mut merged = owner_user.clone();
+    merged.profile = input.profile.merged_over(&owner_user.profile);
+    let moving = identity_ref_of(&keys.identity, user);
+    if let Some(moving) = &moving
+        && !merged.identities.contains(moving)
+    {
+        merged.identities.push(moving.clone());
+    }
+    merged.version += 1;
+    Step::Commit {
+        writes: vec![
+            Write::Check {
+                key: Key::union(union_id),
+                guard: Guard::OwnedBy(owner.clone()),
+            },
+            Write::Patch {
+                key: keys.identity.clone(),
+                patch: IdentityPatch {
+                    user_id: Some(owner.clone()),
+                    union_id: Some(union_id.clone()),
+                    has_phone: Some(owner_user.phone.is_some()),
+                    ..IdentityPatch::default()
+                },
+                guard: Guard::OwnedBy(me.clone()),
+            },
+            Write::Delete {
+                key: Key::user(me),
+                guard: Guard::Version(user.version),
+            },
+            Write::Put {
+                key: Key::user(owner),
+                item: Item::User(merged.clone()),
+                guard: Guard::Version(owner_user.version),
+            },
+        ],
+        answer: ProfileOutcome::Folded {
+            owner: owner.clone(),
+            union_id: union_id.clone(),
+            profile: merged.profile,
+        },
+    }
+}
+
+/// The user's entry for the identity under `key`.
+fn identity_ref_of(key: &Key, user: &UserItem) -> Option<IdentityRef> {
+    user.identities.iter().find(|r| &r.key() == key).cloned()
+}

@@ -1,0 +1,115 @@
+//! What a use case has read, and what a rule answers.
+
+use crate::store::{IdentityItem, Item, Items, Key, OwnerItem, StoreError, UserItem, Write};
+use std::collections::HashMap;
+
+/// One key as read: not read yet, read and absent, or read and present.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Read<'a, T> {
+    Unread,
+    Absent,
+    Present(&'a T),
+}
+
+/// The items a use case has read so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    read: HashMap<Key, Option<Item>>,
+}
+
+/// What a rule answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step<A> {
+    /// Read these keys, then decide again.
+    Read(Vec<Key>),
+    /// Commit these writes; once they are committed, the answer is `answer`.
+    Commit { writes: Vec<Write>, answer: A },
+    /// Nothing to write: the answer.
+    Answer(A),
+}
+
+impl Snapshot {
+    /// Records a read of `asked`: what is not in `found` does not exist.
+    pub fn absorb(&mut self, asked: &[Key], mut found: Items) {
+        for key in asked {
+            let item = found.remove(key);
+            self.read.insert(key.clone(), item);
+        }
+    }
+
+    /// Records items known to be present (returned by a failed guard).
+    pub fn seed(&mut self, items: Items) {
+        for (key, item) in items {
+            self.read.insert(key, Some(item));
+        }
+    }
+
+    /// Records one key as read.
+    pub fn set(&mut self, key: Key, item: Option<Item>) {
+        self.read.insert(key, item);
+    }
+
+    pub fn is_read(&self, key: &Key) -> bool {
+        self.read.contains_key(key)
+    }
+
+    /// Those of `keys` not read yet, without repeats.
+    pub fn unread(&self, keys: impl IntoIterator<Item = Key>) -> Vec<Key> {
+        let mut unread: Vec<Key> = Vec::new();
+        for key in keys {
+            if !self.is_read(&key) && !unread.contains(&key) {
+                unread.push(key);
+            }
+        }
+        unread
+    }
+
+    fn item(&self, key: &Key) -> Read<'_, Item> {
+        match self.read.get(key) {
+            None => Read::Unread,
+            Some(None) => Read::Absent,
+            Some(Some(item)) => Read::Present(item),
+        }
+    }
+
+    fn typed<'a, T>(
+        &'a self,
+        key: &Key,
+        pick: impl Fn(&'a Item) -> Option<&'a T>,
+    ) -> Result<Read<'a, T>, StoreError> {
+        Ok(match self.item(key) {
+            Read::Unread => Read::Unread,
+            Read::Absent => Read::Absent,
+            Read::Present(item) => Read::Present(
+                pick(item).ok_or_else(|| StoreError::Corrupt(format!("{key:?} has another kind")))?,
+            ),
+        })
+    }
+
+    pub fn identity(&self, key: &Key) -> Result<Read<'_, IdentityItem>, StoreError> {
+        self.typed(key, |item| match item {
+            Item::Identity(identity) => Some(identity),
+            _ => None,
+        })
+    }
+
+    pub fn user(&self, key: &Key) -> Result<Read<'_, UserItem>, StoreError> {
+        self.typed(key, |item| match item {
+            Item::User(user) => Some(user),
+            _ => None,
+        })
+    }
+
+    /// The holder of a unionId or a number.
+    pub fn owner(&self, key: &Key) -> Result<Read<'_, OwnerItem>, StoreError> {
+        self.typed(key, |item| match item {
+            Item::Union(owner) | Item::Phone(owner) => Some(owner),
+            _ => None,
+        })
+    }
+
+    /// Whether the item exists (any kind).
+    pub fn exists(&self, key: &Key) -> Read<'_, Item> {
+        self.item(key)
+    }
+}

@@ -1,0 +1,470 @@
+//! The item schema, one for both stores: what is kept under each key. Attribute
+//! names are the DynamoDB table's; the embedded store keeps each item as the
+//! very same JSON object. Items are plain data: who may write what is decided in
+//! `domain::rules`, never here.
+//!
+//! Reading is lenient where earlier versions wrote differently: user items
+//! written before versions carry none (read as 0), the local store's old
+//! snake_case names are accepted as aliases, and a profile may be a JSON string
+//! (DynamoDB) or an object (the local store before).
+
+use super::StoreError;
+use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// What kind of item a key names (its prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Identity,
+    User,
+    Union,
+    Phone,
+    Revoked,
+}
+
+impl KeyKind {
+    const ALL: [KeyKind; 5] = [
+        KeyKind::Identity,
+        KeyKind::User,
+        KeyKind::Union,
+        KeyKind::Phone,
+        KeyKind::Revoked,
+    ];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Identity => "IDENT#",
+            KeyKind::User => "USER#",
+            KeyKind::Union => "UNION#",
+            KeyKind::Phone => "PHONE#",
+            KeyKind::Revoked => "REVOKED#",
+        }
+    }
+
+    /// The `kind` attribute DynamoDB items carry, for people reading the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::Identity => "identity",
+            KeyKind::User => "user",
+            KeyKind::Union => "union",
+            KeyKind::Phone => "phone",
+            KeyKind::Revoked => "revoked",
+        }
+    }
+}
+
+/// A storage key (`pk`). `#` cannot occur in ids (see `domain::ids`) nor in
+/// token ids (checked by `Claims::caller`), so keys never collide.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(String);
+
+impl Key {
+    fn of(kind: KeyKind, rest: &str) -> Self {
+        Self(format!("{}{rest}", kind.prefix()))
+    }
+
+    /// One WeChat identity: (appid, openid).
+    pub fn identity(appid: &AppId, openid: &OpenId) -> Self {
+        Self::of(KeyKind::Identity, &format!("{appid}#{openid}"))
+    }
+
+    pub fn user(user_id: &UserId) -> Self {
+        Self::of(KeyKind::User, user_id.as_str())
+    }
+
+    /// Who holds a unionId.
+    pub fn union(union_id: &UnionId) -> Self {
+        Self::of(KeyKind::Union, union_id.as_str())
+    }
+
+    /// Who holds a phone number (E.164).
+    pub fn phone(phone: &PhoneNumber) -> Self {
+        Self::of(KeyKind::Phone, phone.e164())
+    }
+
+    /// A revoked token, by its `jti`.
+    pub fn revoked(token_id: &str) -> Self {
+        Self::of(KeyKind::Revoked, token_id)
+    }
+
+    /// A key read back from storage.
+    pub fn parse(text: &str) -> Option<Self> {
+        KeyKind::ALL
+            .iter()
+            .any(|k| text.starts_with(k.prefix()))
+            .then(|| Self(text.to_owned()))
+    }
+
+    pub fn kind(&self) -> KeyKind {
+        KeyKind::ALL
+            .into_iter()
+            .find(|k| self.0.starts_with(k.prefix()))
+            .expect("keys are built with a known prefix")
+    }
+
+    /// The prefix of every key of this key's kind (to sweep expired items).
+    pub fn kind_prefix(&self) -> &'static str {
+        self.kind().prefix()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Phone keys hold the number: print them masked like the number itself.
+        match self.0.strip_prefix(KeyKind::Phone.prefix()) {
+            Some(e164) if e164.len() > 7 => {
+                write!(f, "PHONE#{}****{}", &e164[..e164.len() - 8], &e164[e164.len() - 4..])
+            }
+            _ => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// How a user item lists one of its identities: `appid#openid`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IdentityRef(String);
+
+impl IdentityRef {
+    pub fn new(appid: &AppId, openid: &OpenId) -> Self {
+        Self(format!("{appid}#{openid}"))
+    }
+
+    pub fn key(&self) -> Key {
+        Key::of(KeyKind::Identity, &self.0)
+    }
+}
+
+/// One WeChat identity: whose it is and its latest session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityItem {
+    #[serde(alias = "user_id")]
+    pub user_id: UserId,
+    #[serde(alias = "session_key", with = "session_key_text")]
+    pub session_key: SessionKey,
+    /// Unix seconds of the login that stored the session_key.
+    #[serde(alias = "session_at")]
+    pub session_at: u64,
+    #[serde(alias = "created_at")]
+    pub created_at: u64,
+    /// The user's unionId, copied here so a returning login answers from this
+    /// item alone.
+    #[serde(alias = "union_id", default, skip_serializing_if = "Option::is_none")]
+    pub union_id: Option<UnionId>,
+    /// Whether the user holds a number, copied for the same reason.
+    #[serde(alias = "has_phone", default)]
+    pub has_phone: bool,
+}
+
+/// A user: its identities, unionId, number and profile. `version` grows by one
+/// with every write, so a write can be guarded by "unchanged since read".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "UserItemText", into = "UserItemText")]
+pub struct UserItem {
+    pub created_at: u64,
+    pub identities: Vec<IdentityRef>,
+    pub union_id: Option<UnionId>,
+    pub phone: Option<PhoneNumber>,
+    pub profile: Profile,
+    pub version: u64,
+}
+
+/// A user item as stored: the number as E.164 plus its country code, the
+/// profile as JSON text, the identities as a string set.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserItemText {
+    #[serde(alias = "created_at")]
+    created_at: u64,
+    #[serde(with = "serde_dynamo::string_set", default, skip_serializing_if = "Vec::is_empty")]
+    identities: Vec<IdentityRef>,
+    #[serde(alias = "union_id", default, skip_serializing_if = "Option::is_none")]
+    union_id: Option<UnionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(alias = "phone_country_code", default, skip_serializing_if = "Option::is_none")]
+    phone_country_code: Option<String>,
+    #[serde(default, with = "profile_text", skip_serializing_if = "Profile::is_empty")]
+    profile: Profile,
+    #[serde(default)]
+    version: u64,
+}
+
+impl TryFrom<UserItemText> for UserItem {
+    type Error = String;
+
+    fn try_from(text: UserItemText) -> Result<Self, String> {
+        let phone = match (&text.phone, &text.phone_country_code) {
+            (Some(e164), Some(cc)) => {
+                Some(PhoneNumber::from_e164(e164, cc).map_err(|e| e.to_string())?)
+            }
+            (None, _) => None,
+            (Some(_), None) => return Err("phone without its country code".to_owned()),
+        };
+        Ok(Self {
+            created_at: text.created_at,
+            identities: text.identities,
+            union_id: text.union_id,
+            phone,
+            profile: text.profile,
+            version: text.version,
+        })
+    }
+}
+
+impl From<UserItem> for UserItemText {
+    fn from(user: UserItem) -> Self {
+        Self {
+            created_at: user.created_at,
+            identities: user.identities,
+            union_id: user.union_id,
+            phone_country_code: user.phone.as_ref().map(|p| p.country_code().to_owned()),
+            phone: user.phone.map(|p| p.e164().to_owned()),
+            profile: user.profile,
+            version: user.version,
+        }
+    }
+}
+
+/// Who holds a unionId or a phone number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerItem {
+    #[serde(alias = "user_id")]
+    pub user_id: UserId,
+    #[serde(alias = "created_at")]
+    pub created_at: u64,
+}
+
+/// A token withdrawn before it expires (logout), kept until `expires_at`, when
+/// the token would be refused anyway; DynamoDB's TTL then deletes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedItem {
+    #[serde(alias = "user_id")]
+    pub user_id: UserId,
+    /// Unix seconds; the table's TTL attribute.
+    #[serde(alias = "expires_at")]
+    pub expires_at: u64,
+}
+
+/// The table's TTL attribute (template.yaml).
+pub const EXPIRES_AT: &str = "expiresAt";
+/// The attribute a `Guard::Version` compares.
+pub const VERSION: &str = "version";
+/// The attribute a `Guard::OwnedBy` compares.
+pub const USER_ID: &str = "userId";
+
+/// Any item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Item {
+    Identity(IdentityItem),
+    User(UserItem),
+    Union(OwnerItem),
+    Phone(OwnerItem),
+    Revoked(RevokedItem),
+}
+
+fn corrupt(key: &Key, e: impl fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{key:?}: {e}"))
+}
+
+impl Item {
+    /// Reads the item stored under `key`, from anything serde can read
+    /// (a JSON object, a DynamoDB attribute map).
+    pub fn decode<'de, D: serde::Deserializer<'de>>(key: &Key, data: D) -> Result<Self, StoreError>
+    where
+        D::Error: fmt::Display,
+    {
+        let item = match key.kind() {
+            KeyKind::Identity => IdentityItem::deserialize(data).map(Item::Identity),
+            KeyKind::User => UserItem::deserialize(data).map(Item::User),
+            KeyKind::Union => OwnerItem::deserialize(data).map(Item::Union),
+            KeyKind::Phone => OwnerItem::deserialize(data).map(Item::Phone),
+            KeyKind::Revoked => RevokedItem::deserialize(data).map(Item::Revoked),
+        };
+        item.map_err(|e| corrupt(key, e))
+    }
+
+    /// The item as the JSON object the embedded store keeps.
+    pub fn to_json(&self) -> Result<serde_json::Map<String, Value>, StoreError> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(StoreError::Corrupt("an item is not an object".into())),
+            Err(e) => Err(StoreError::Corrupt(e.to_string())),
+        }
+    }
+}
+
+/// Changes to an identity that leave its other attributes alone, so that a
+/// login refreshing the session and a user-level change never overwrite each
+/// other. Only the fields that are `Some` are set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityPatch {
+    /// The latest session_key and when it came.
+    pub session: Option<(SessionKey, u64)>,
+    pub user_id: Option<UserId>,
+    pub union_id: Option<UnionId>,
+    pub has_phone: Option<bool>,
+}
+
+impl IdentityPatch {
+    /// The attributes it sets, by name, as JSON values: the one mapping both
+    /// stores apply.
+    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+        let mut set = Vec::new();
+        if let Some((key, at)) = &self.session {
+            set.push(("sessionKey", Value::from(key.expose_base64())));
+            set.push(("sessionAt", Value::from(*at)));
+        }
+        if let Some(user_id) = &self.user_id {
+            set.push((USER_ID, Value::from(user_id.as_str())));
+        }
+        if let Some(union_id) = &self.union_id {
+            set.push(("unionId", Value::from(union_id.as_str())));
+        }
+        if let Some(has_phone) = self.has_phone {
+            set.push(("hasPhone", Value::from(has_phone)));
+        }
+        set
+    }
+
+    /// The same change applied to an item in memory.
+    pub fn apply(&self, identity: &mut IdentityItem) {
+        if let Some((key, at)) = &self.session {
+            identity.session_key = key.clone();
+            identity.session_at = *at;
+        }
+        if let Some(user_id) = &self.user_id {
+            identity.user_id = user_id.clone();
+        }
+        if let Some(union_id) = &self.union_id {
+            identity.union_id = Some(union_id.clone());
+        }
+        if let Some(has_phone) = self.has_phone {
+            identity.has_phone = has_phone;
+        }
+    }
+}
+
+/// The session_key is stored as WeChat's base64 text. `SessionKey` itself has
+/// no `Serialize`, so only items can write it.
+mod session_key_text {
+    use crate::domain::SessionKey;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(key: &SessionKey, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(key.expose_base64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SessionKey, D::Error> {
+        SessionKey::parse(String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The profile as one JSON text attribute (DynamoDB); an object is read too
+/// (the local store before this schema).
+mod profile_text {
+    use crate::domain::Profile;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(profile: &Profile, s: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(profile).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Text(String),
+        Object(Profile),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Profile, D::Error> {
+        match Stored::deserialize(d)? {
+            Stored::Text(text) => serde_json::from_str(&text).map_err(serde::de::Error::custom),
+            Stored::Object(profile) => Ok(profile),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> SessionKey {
+        SessionKey::parse("AAAAAAAAAAAAAAAAAAAAAA==").unwrap()
+    }
+
+    #[test]
+    fn a_patch_through_json_equals_the_patch_in_memory() {
+        let mut identity = IdentityItem {
+            user_id: UserId::parse("u1").unwrap(),
+            session_key: key(),
+            session_at: 1,
+            created_at: 1,
+            union_id: None,
+            has_phone: false,
+        };
+        let patch = IdentityPatch {
+            session: Some((SessionKey::parse("AQEBAQEBAQEBAQEBAQEBAQ==").unwrap(), 9)),
+            user_id: Some(UserId::parse("u2").unwrap()),
+            union_id: Some(UnionId::parse("x").unwrap()),
+            has_phone: Some(true),
+        };
+        let Item::Identity(before) = Item::Identity(identity.clone()) else {
+            unreachable!()
+        };
+        let mut json = Item::Identity(before).to_json().unwrap();
+        for (name, value) in patch.attributes() {
+            json.insert(name.to_owned(), value);
+        }
+        patch.apply(&mut identity);
+        let k = Key::identity(&AppId::parse("wxa").unwrap(), &OpenId::parse("o").unwrap());
+        assert_eq!(
+            Item::decode(&k, Value::Object(json)).unwrap(),
+            Item::Identity(identity)
+        );
+    }
+
+    #[test]
+    fn items_of_before_are_read() {
+        // The local store's snake_case item and DynamoDB's profile text.
+        let k = Key::user(&UserId::parse("u1").unwrap());
+        let old_local = json!({
+            "created_at": 5, "identities": ["wxa#o"], "union_id": null,
+            "phone": "+8613800138000", "phone_country_code": "86",
+            "profile": {"nickName": "Band"}
+        });
+        let Item::User(user) = Item::decode(&k, old_local).unwrap() else {
+            panic!("a user")
+        };
+        assert_eq!(user.version, 0);
+        assert_eq!(user.phone.unwrap().e164(), "+8613800138000");
+        assert_eq!(user.profile.nick_name.as_deref(), Some("Band"));
+        let dynamo_shape = json!({
+            "createdAt": 5, "identities": ["wxa#o"], "profile": "{\"city\":\"Hangzhou\"}",
+            "kind": "user", "userId": "u1", "pk": "USER#u1"
+        });
+        let Item::User(user) = Item::decode(&k, dynamo_shape).unwrap() else {
+            panic!("a user")
+        };
+        assert_eq!(user.profile.city.as_deref(), Some("Hangzhou"));
+        assert!(Item::decode(&k, json!({"createdAt": "x"})).is_err());
+    }
+
+    #[test]
+    fn phone_keys_print_masked() {
+        let phone = PhoneNumber::from_parts("86", "13800138000").unwrap();
+        assert_eq!(format!("{:?}", Key::phone(&phone)), "PHONE#+86138****8000");
+    }
+}

@@ -1,0 +1,220 @@
+//! A pass-through proxy in front of the DynamoDB emulator that can hold one
+//! request until the test lets it go, so a race test forces an interleaving
+//! (one request held between its read and its write while another runs)
+//! instead of hoping it happens. It can also answer as a DynamoDB-compatible
+//! server that does not return the old item of a failed condition.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How long a test waits for a held request to arrive: a bug, not a slow machine.
+const REACH_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Every DynamoDB operation that writes.
+pub const WRITES: &[&str] = &[
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "TransactWriteItems",
+];
+
+struct PendingHold {
+    operations: &'static [&'static str],
+    /// Matching requests still to let through before the one to hold.
+    skip: u32,
+    reached: oneshot::Sender<()>,
+    release: oneshot::Receiver<()>,
+}
+
+struct Shared {
+    upstream: String,
+    client: reqwest::Client,
+    hold: Mutex<Option<PendingHold>>,
+    strip_old_items: AtomicBool,
+}
+
+/// The running proxy; stops when dropped.
+pub struct DynamoProxy {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// One held request: wait until it arrives, then let it go.
+pub struct Hold {
+    reached: Option<oneshot::Receiver<()>>,
+    release: Option<oneshot::Sender<()>>,
+}
+
+impl Hold {
+    /// Waits until the request is held (its sender has read and is about to write).
+    pub async fn reached(&mut self) {
+        let reached = self.reached.take().expect("reached() once");
+        tokio::time::timeout(REACH_TIMEOUT, reached)
+            .await
+            .expect("the request to hold never came")
+            .expect("proxy gone");
+    }
+
+    /// Lets the held request through.
+    pub fn release(mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.send(());
+        }
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.send(());
+        }
+    }
+}
+
+impl DynamoProxy {
+    /// Forwards to `upstream` (`http://127.0.0.1:port`).
+    pub async fn start(upstream: &str) -> Self {
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::new(),
+            hold: Mutex::new(None),
+            strip_old_items: AtomicBool::new(false),
+        });
+        let routes = axum::Router::new()
+            .fallback(forward)
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let address = listener.local_addr().expect("proxy address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, routes).await;
+        });
+        Self {
+            address,
+            shared,
+            task,
+        }
+    }
+
+    /// For the client's endpoint URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Holds the `nth` (1-based) request sent from now on whose operation is one
+    /// of `operations` (e.g. [`WRITES`]).
+    pub fn hold(&self, operations: &'static [&'static str], nth: u32) -> Hold {
+        let (reached_tx, reached_rx) = oneshot::channel();
+        let (release_tx, release_rx) = oneshot::channel();
+        *self.shared.hold.lock().expect("lock") = Some(PendingHold {
+            operations,
+            skip: nth.saturating_sub(1),
+            reached: reached_tx,
+            release: release_rx,
+        });
+        Hold {
+            reached: Some(reached_rx),
+            release: Some(release_tx),
+        }
+    }
+
+    /// Answers failed transactions without the old items
+    /// (`ReturnValuesOnConditionCheckFailure` ignored), as some
+    /// DynamoDB-compatible servers do.
+    pub fn strip_old_items(&self) {
+        self.shared.strip_old_items.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for DynamoProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The held request's release, if this request is the one to hold.
+fn take_hold(shared: &Shared, operation: &str) -> Option<oneshot::Receiver<()>> {
+    let mut pending = shared.hold.lock().expect("lock");
+    let hold = pending.as_mut().filter(|h| h.operations.contains(&operation))?;
+    if hold.skip > 0 {
+        hold.skip -= 1;
+        return None;
+    }
+    let hold = pending.take()?;
+    let _ = hold.reached.send(());
+    Some(hold.release)
+}
+
+fn without_old_items(body: Bytes) -> Bytes {
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    if let Some(reasons) = json
+        .get_mut("CancellationReasons")
+        .and_then(|r| r.as_array_mut())
+    {
+        for reason in reasons {
+            if let Some(reason) = reason.as_object_mut() {
+                reason.remove("Item");
+            }
+        }
+    }
+    Bytes::from(json.to_string())
+}
+
+async fn forward(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let operation = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(|target| target.rsplit('.').next().unwrap_or(target).to_owned())
+        .unwrap_or_default();
+    if let Some(release) = take_hold(&shared, &operation) {
+        let _ = release.await;
+    }
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut request = shared
+        .client
+        .request(method, format!("{}{path}", shared.upstream))
+        .body(body);
+    for (name, value) in &headers {
+        if !matches!(name.as_str(), "host" | "content-length" | "connection") {
+            request = request.header(name, value);
+        }
+    }
+    let answer = match request.send().await {
+        Ok(answer) => answer,
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    let status = answer.status();
+    let mut out = HeaderMap::new();
+    for (name, value) in answer.headers() {
+        if !matches!(
+            name.as_str(),
+            "content-length" | "connection" | "transfer-encoding" | "x-amz-crc32"
+        ) {
+            out.append(name, value.clone());
+        }
+    }
+    match answer.bytes().await {
+        Ok(body) if shared.strip_old_items.load(Ordering::SeqCst) && !status.is_success() => {
+            (status, out, without_old_items(body)).into_response()
+        }
+        Ok(body) => (status, out, body).into_response(),
+        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
