@@ -3,6 +3,7 @@
 
 mod account_races;
 mod concurrency;
+mod conformance;
 
 mod key_rotation;
 mod lambda_invoke;

@@ -43,9 +43,11 @@ fn condition(guard: &Guard) -> Expression {
         Guard::Always => return e,
         Guard::Absent => "attribute_not_exists(pk)",
         Guard::Exists => "attribute_exists(pk)",
+        // Items written before versions have none: it reads as 0.
         Guard::Version(0) => {
             e.names.insert("#version".into(), VERSION.into());
-            "attribute_exists(pk) AND attribute_not_exists(#version)"
+            e.values.insert(":version".into(), AttributeValue::N("0".into()));
+            "attribute_exists(pk) AND (attribute_not_exists(#version) OR #version = :version)"
         }
         Guard::Version(version) => {
             e.names.insert("#version".into(), VERSION.into());
