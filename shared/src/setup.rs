@@ -6,12 +6,12 @@ use crate::api::{Authenticator, LogoutRoute, PhoneRoute, ProfileRoute, Router};
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS};
-use crate::usecases::login::LoginService;
-use crate::usecases::phone::PhoneService;
-use crate::usecases::profile::ProfileService;
 use crate::store::UserStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
+use crate::usecases::login::LoginService;
+use crate::usecases::phone::PhoneService;
+use crate::usecases::profile::ProfileService;
 use crate::wechat::{HttpWeChat, WeChatApi};
 use std::sync::Arc;
 

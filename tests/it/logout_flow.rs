@@ -40,7 +40,7 @@ async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
         let (status, answer) = h.post(path, &body, Some(&first)).await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
-            (401, Some("unauthorized")),
+            (401, Some("session_ended")),
             "{path}: {answer}"
         );
     }

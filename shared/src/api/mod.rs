@@ -3,6 +3,7 @@
 //! server both call [`Router::handle`], so they run the very same code.
 
 mod auth;
+mod catalogue;
 mod error;
 mod login;
 mod logout;
@@ -12,6 +13,7 @@ mod response;
 mod router;
 
 pub use auth::Authenticator;
+pub use catalogue::ErrorCode;
 pub use error::ApiError;
 pub use logout::LogoutRoute;
 pub use phone::PhoneRoute;

@@ -1,11 +1,11 @@
 //! Routing: which routes this process serves, and the request span and access log.
 
 use super::{
-    ApiError, ApiRequest, ApiResponse, LogoutRoute, MAX_BODY_BYTES, PhoneRoute, ProfileRoute,
-    login, logout, phone, profile,
+    ApiError, ApiRequest, ApiResponse, ErrorCode, LogoutRoute, MAX_BODY_BYTES, PhoneRoute,
+    ProfileRoute, login, logout, phone, profile,
 };
-use crate::usecases::login::LoginService;
 use crate::tokens::Jwks;
+use crate::usecases::login::LoginService;
 use http::{Method, StatusCode};
 use std::time::Instant;
 use tracing::Instrument;
@@ -90,10 +90,10 @@ impl Router {
             let (response, error_code) = match self.dispatch(&request).await {
                 Ok(response) => (response, None),
                 Err(error) => {
-                    if error.status.is_server_error() {
-                        tracing::warn!(code = error.code, "request failed");
+                    let code = error.code.as_str();
+                    if error.status().is_server_error() {
+                        tracing::warn!(code, "request failed");
                     }
-                    let code = error.code;
                     (error.into_response(), Some(code))
                 }
             };
@@ -112,8 +112,7 @@ impl Router {
     async fn dispatch(&self, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let not_found = || {
             ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 format!("no route for {}", request.path),
             )
         };
@@ -130,15 +129,13 @@ impl Router {
         }
         if request.method != method {
             return Err(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 format!("{} only accepts {method}", request.path),
             ));
         }
         if request.body.len() > MAX_BODY_BYTES {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("request body is larger than {MAX_BODY_BYTES} bytes"),
             ));
         }
