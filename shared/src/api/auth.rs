@@ -2,6 +2,7 @@
 
 use super::{ApiError, ApiRequest};
 use crate::clock::Clock;
+use crate::store::{StoreError, UserStore};
 use crate::tokens::{Caller, TokenVerifier, bearer_token};
 use std::sync::Arc;
 
@@ -9,14 +10,27 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Authenticator {
     verifier: Arc<TokenVerifier>,
+    revocations: Arc<dyn UserStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl Authenticator {
-    pub fn new(verifier: Arc<TokenVerifier>, clock: Arc<dyn Clock>) -> Self {
-        Self { verifier, clock }
+    /// `revocations` is where logouts are recorded (the user store).
+    pub fn new(
+        verifier: Arc<TokenVerifier>,
+        revocations: Arc<dyn UserStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            verifier,
+            revocations,
+            clock,
+        }
     }
 
+    /// The token itself: present, well-formed, signed by one of our keys, for
+    /// our issuer and audience, not expired, with usable claims. No I/O. Whether
+    /// a logout revoked it is a store read: see [`Self::revoked`].
     pub fn authenticate(&self, request: &ApiRequest) -> Result<Caller, ApiError> {
         let header = request
             .headers
@@ -33,5 +47,10 @@ impl Authenticator {
         claims
             .caller()
             .ok_or_else(|| ApiError::unauthorized("token claims are malformed; log in again"))
+    }
+
+    /// Whether a logout revoked the caller's token: one store read.
+    pub async fn revoked(&self, caller: &Caller) -> Result<bool, StoreError> {
+        self.revocations.is_revoked(&caller.token_id).await
     }
 }

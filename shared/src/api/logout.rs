@@ -1,7 +1,9 @@
 //! `POST /auth/logout`: revokes the presented token until it expires.
 
-use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
+use super::router::Protected;
+use super::{ApiError, ApiResponse, Authenticator};
 use crate::store::{Revocation, UserStore};
+use crate::tokens::Caller;
 use http::StatusCode;
 use std::sync::Arc;
 
@@ -11,19 +13,27 @@ pub struct LogoutRoute {
     pub store: Arc<dyn UserStore>,
 }
 
-pub(super) async fn handle(
-    route: &LogoutRoute,
-    request: &ApiRequest,
-) -> Result<ApiResponse, ApiError> {
-    let caller = route.auth.authenticate(request)?;
-    route
-        .store
-        .revoke(&Revocation {
-            token_id: caller.token_id,
-            user_id: caller.subject.user_id.clone(),
-            expires_at: caller.expires_at,
-        })
-        .await?;
-    tracing::info!(user_id = %caller.subject.user_id, "token revoked (logout)");
-    Ok(ApiResponse::json(StatusCode::OK, r#"{"loggedOut":true}"#))
+impl Protected for LogoutRoute {
+    /// Logout reads no body.
+    type Input = ();
+
+    fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    fn parse(_body: &[u8]) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    async fn answer(&self, caller: Caller, (): ()) -> Result<ApiResponse, ApiError> {
+        self.store
+            .revoke(&Revocation {
+                token_id: caller.token_id,
+                user_id: caller.subject.user_id.clone(),
+                expires_at: caller.expires_at,
+            })
+            .await?;
+        tracing::info!(user_id = %caller.subject.user_id, "token revoked (logout)");
+        Ok(ApiResponse::json(StatusCode::OK, r#"{"loggedOut":true}"#))
+    }
 }

@@ -1,7 +1,9 @@
 //! `POST /auth/phone`.
 
-use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
+use super::router::Protected;
+use super::{ApiError, ApiResponse, Authenticator};
 use crate::open_data::EncryptedOpenData;
+use crate::tokens::Caller;
 use crate::usecases::phone::{PhoneInput, PhoneService};
 use http::StatusCode;
 use serde::Deserialize;
@@ -59,18 +61,25 @@ fn parse(body: &[u8]) -> Result<PhoneInput, ApiError> {
     }
 }
 
-pub(super) async fn handle(
-    route: &PhoneRoute,
-    request: &ApiRequest,
-) -> Result<ApiResponse, ApiError> {
-    let caller = route.auth.authenticate(request)?;
-    let input = parse(&request.body)?;
-    let result = route.service.bind(&caller, &input).await?;
-    let body = json!({
-        "userId": result.user_id.as_str(),
-        "phoneNumber": result.phone.e164(),
-        "purePhoneNumber": result.phone.pure_number(),
-        "countryCode": result.phone.country_code(),
-    });
-    Ok(ApiResponse::json(StatusCode::OK, body.to_string()))
+impl Protected for PhoneRoute {
+    type Input = PhoneInput;
+
+    fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    fn parse(body: &[u8]) -> Result<PhoneInput, ApiError> {
+        parse(body)
+    }
+
+    async fn answer(&self, caller: Caller, input: PhoneInput) -> Result<ApiResponse, ApiError> {
+        let result = self.service.bind(&caller, &input).await?;
+        let body = json!({
+            "userId": result.user_id.as_str(),
+            "phoneNumber": result.phone.e164(),
+            "purePhoneNumber": result.phone.pure_number(),
+            "countryCode": result.phone.country_code(),
+        });
+        Ok(ApiResponse::json(StatusCode::OK, body.to_string()))
+    }
 }

@@ -1,7 +1,9 @@
 //! `POST /auth/profile`.
 
-use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
+use super::router::Protected;
+use super::{ApiError, ApiResponse, Authenticator};
 use crate::open_data::EncryptedOpenData;
+use crate::tokens::Caller;
 use crate::usecases::profile::{ProfileInput, ProfileService};
 use http::StatusCode;
 use serde::Deserialize;
@@ -56,21 +58,28 @@ fn parse(body: &[u8]) -> Result<ProfileInput, ApiError> {
     Ok(ProfileInput { data, raw_data })
 }
 
-pub(super) async fn handle(
-    route: &ProfileRoute,
-    request: &ApiRequest,
-) -> Result<ApiResponse, ApiError> {
-    let caller = route.auth.authenticate(request)?;
-    let input = parse(&request.body)?;
-    let result = route.service.decrypt(&caller, &input).await?;
-    let mut body = json!({ "userId": result.user_id.as_str(), "profile": result.profile });
-    if let Some(union_id) = &result.union_id {
-        body["unionId"] = json!(union_id.as_str());
+impl Protected for ProfileRoute {
+    type Input = ProfileInput;
+
+    fn authenticator(&self) -> &Authenticator {
+        &self.auth
     }
-    if let Some(token) = &result.token {
-        body["token"] = json!(token.token);
-        body["tokenType"] = json!("Bearer");
-        body["expiresIn"] = json!(token.expires_in);
+
+    fn parse(body: &[u8]) -> Result<ProfileInput, ApiError> {
+        parse(body)
     }
-    Ok(ApiResponse::json(StatusCode::OK, body.to_string()))
+
+    async fn answer(&self, caller: Caller, input: ProfileInput) -> Result<ApiResponse, ApiError> {
+        let result = self.service.decrypt(&caller, &input).await?;
+        let mut body = json!({ "userId": result.user_id.as_str(), "profile": result.profile });
+        if let Some(union_id) = &result.union_id {
+            body["unionId"] = json!(union_id.as_str());
+        }
+        if let Some(token) = &result.token {
+            body["token"] = json!(token.token);
+            body["tokenType"] = json!("Bearer");
+            body["expiresIn"] = json!(token.expires_in);
+        }
+        Ok(ApiResponse::json(StatusCode::OK, body.to_string()))
+    }
 }

@@ -1,14 +1,62 @@
-//! Routing: which routes this process serves, and the request span and access log.
+//! Routing: which routes this process serves, the order in which a protected
+//! route is served (token, then body, then answer), and the request span and
+//! access log.
 
 use super::{
-    ApiError, ApiRequest, ApiResponse, ErrorCode, LogoutRoute, MAX_BODY_BYTES, PhoneRoute,
-    ProfileRoute, login, logout, phone, profile,
+    ApiError, ApiRequest, ApiResponse, Authenticator, ErrorCode, LogoutRoute, MAX_BODY_BYTES,
+    PhoneRoute, ProfileRoute, login,
 };
-use crate::tokens::Jwks;
+use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
 use http::{Method, StatusCode};
 use std::time::Instant;
 use tracing::Instrument;
+
+/// A token-protected route. The router serves it in a fixed order: it
+/// authenticates the caller, then hands the body to [`parse`](Self::parse),
+/// then asks for the [`answer`](Self::answer). A route never sees its body
+/// before the caller is known, so a bad token is 401 whatever the body.
+pub(super) trait Protected {
+    /// The parsed body.
+    type Input;
+
+    fn authenticator(&self) -> &Authenticator;
+
+    /// Reads the body; only called for an authenticated caller.
+    fn parse(body: &[u8]) -> Result<Self::Input, ApiError>;
+
+    async fn answer(&self, caller: Caller, input: Self::Input) -> Result<ApiResponse, ApiError>;
+}
+
+/// Serves a protected route: token, body, answer, in that order.
+///
+/// The token's signature, issuer, audience and expiry are checked before the
+/// body is parsed, without I/O. Whether a logout revoked it needs a store read:
+/// on the way to an answer the use case makes it, together with the session
+/// read it needs anyway (one read per request); a body that does not parse
+/// never gets that far, so the revocation is read here before answering 400.
+async fn serve_protected<R: Protected>(
+    route: &R,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let auth = route.authenticator();
+    let caller = auth.authenticate(request)?;
+    let input = match R::parse(&request.body) {
+        Ok(input) => input,
+        Err(bad_body) => {
+            return match auth.revoked(&caller).await {
+                Ok(true) => Err(ApiError::session_ended()),
+                Ok(false) => Err(bad_body),
+                // The body is wrong either way: say so rather than "retry".
+                Err(error) => {
+                    tracing::warn!(error = %error, "revocation unknown, answering the bad body");
+                    Err(bad_body)
+                }
+            };
+        }
+    };
+    route.answer(caller, input).await
+}
 
 /// The routes one process serves. Each Lambda function enables its own; the
 /// local server enables all. A route that is not enabled answers 404.
@@ -145,7 +193,7 @@ impl Router {
                 None => Err(not_found()),
             },
             Route::Logout => match &self.logout {
-                Some(route) => logout::handle(route, request).await,
+                Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
             Route::Jwks => match &self.jwks {
@@ -157,11 +205,11 @@ impl Router {
                 None => Err(not_found()),
             },
             Route::Profile => match &self.profile {
-                Some(route) => profile::handle(route, request).await,
+                Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
             Route::Phone => match &self.phone {
-                Some(route) => phone::handle(route, request).await,
+                Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
         }
