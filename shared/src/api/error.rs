@@ -10,7 +10,7 @@ use crate::usecases::phone::PhoneError;
 use crate::usecases::profile::ProfileError;
 use crate::wechat::WeChatError;
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 /// An error answer: `{"error": {"code", "message"}}` with a stable code from
 /// the catalogue, which also decides the status and any `Retry-After`.
@@ -18,6 +18,18 @@ use serde_json::json;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+}
+
+/// The body of every error answer.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: ErrorCode,
+    message: &'a str,
 }
 
 impl ApiError {
@@ -58,8 +70,13 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> ApiResponse {
-        let body = json!({"error": {"code": self.code.as_str(), "message": self.message}});
-        let mut response = ApiResponse::json(self.status(), body.to_string());
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        let mut response = ApiResponse::serialized(self.status(), &body);
         if let Some(secs) = self.code.retry_after() {
             response.headers.push(("retry-after", secs.to_string()));
         }
@@ -204,5 +221,58 @@ impl From<PhoneError> for ApiError {
             ),
             PhoneError::Store(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_body_and_headers() {
+        let response = ApiError::new(ErrorCode::RateLimited, "slow \"down\"").into_response();
+        assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            response.body,
+            r#"{"error":{"code":"rate_limited","message":"slow \"down\""}}"#
+        );
+        assert_eq!(response.headers, vec![("retry-after", "60".to_owned())]);
+        let response = ApiError::session_ended().into_response();
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        assert!(response.headers.is_empty());
+        assert_eq!(
+            response.body,
+            r#"{"error":{"code":"session_ended","message":"your session has ended; log in again"}}"#
+        );
+    }
+
+    #[test]
+    fn phone_codes_and_login_codes_have_their_own_codes() {
+        for e in [WeChatError::InvalidCode, WeChatError::CodeUsed] {
+            let error = ApiError::from(PhoneError::WeChat(e.clone()));
+            assert_eq!(error.code, ErrorCode::PhoneCodeInvalid);
+            assert!(error.message.contains("button"), "{}", error.message);
+            assert!(!error.message.contains("wx.login"), "{}", error.message);
+        }
+        assert_eq!(
+            ApiError::from(LoginError::WeChat(WeChatError::InvalidCode)).code,
+            ErrorCode::InvalidCode
+        );
+        assert_eq!(
+            ApiError::from(LoginError::WeChat(WeChatError::CodeUsed)).code,
+            ErrorCode::CodeUsed
+        );
+        assert_eq!(
+            ApiError::from(PhoneError::WeChat(WeChatError::RateLimited)).code,
+            ErrorCode::RateLimited
+        );
+        assert_eq!(
+            ApiError::from(PhoneError::SessionGone).code,
+            ErrorCode::SessionEnded
+        );
+        assert_eq!(
+            ApiError::from(ProfileError::SessionGone).code,
+            ErrorCode::SessionEnded
+        );
     }
 }

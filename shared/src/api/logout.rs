@@ -5,12 +5,20 @@ use super::{ApiError, ApiResponse, Authenticator};
 use crate::store::{Revocation, UserStore};
 use crate::tokens::Caller;
 use http::StatusCode;
+use serde::Serialize;
 use std::sync::Arc;
 
 /// The route: who is asking, and where revocations go.
 pub struct LogoutRoute {
     pub auth: Authenticator,
     pub store: Arc<dyn UserStore>,
+}
+
+/// The answer: `{"loggedOut": true}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogoutAnswer {
+    logged_out: bool,
 }
 
 impl Protected for LogoutRoute {
@@ -34,6 +42,22 @@ impl Protected for LogoutRoute {
             })
             .await?;
         tracing::info!(user_id = %caller.subject.user_id, "token revoked (logout)");
-        Ok(ApiResponse::json(StatusCode::OK, r#"{"loggedOut":true}"#))
+        Ok(ApiResponse::serialized(
+            StatusCode::OK,
+            &LogoutAnswer { logged_out: true },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_is_logged_out_true() {
+        assert_eq!(
+            serde_json::to_string(&LogoutAnswer { logged_out: true }).unwrap(),
+            r#"{"loggedOut":true}"#
+        );
     }
 }

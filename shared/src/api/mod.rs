@@ -3,6 +3,7 @@
 //! server both call [`Router::handle`], so they run the very same code.
 
 mod auth;
+mod body;
 mod catalogue;
 mod error;
 mod login;
