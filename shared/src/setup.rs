@@ -6,12 +6,12 @@ use crate::api::{Authenticator, LogoutRoute, PhoneRoute, ProfileRoute, Router};
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS};
-use crate::usecases::login::LoginService;
-use crate::usecases::phone::PhoneService;
-use crate::usecases::profile::ProfileService;
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
+use crate::usecases::login::LoginService;
+use crate::usecases::phone::PhoneService;
+use crate::usecases::profile::ProfileService;
 use crate::wechat::{HttpWeChat, WeChatApi};
 use std::sync::Arc;
 
@@ -98,7 +98,7 @@ pub fn logout_route(
     clock: Arc<dyn Clock>,
 ) -> LogoutRoute {
     LogoutRoute {
-        auth: Authenticator::new(keys.verifier.clone(), clock),
+        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock),
         store,
     }
 }
@@ -126,7 +126,7 @@ pub fn profile_route(
 ) -> Result<ProfileRoute, ConfigError> {
     let max_age = config::watermark_max_age_secs(env)?;
     Ok(ProfileRoute {
-        auth: Authenticator::new(keys.verifier.clone(), clock.clone()),
+        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
         service: ProfileService::new(store, keys.issuer.clone(), clock, max_age),
     })
 }
@@ -150,7 +150,7 @@ pub fn phone_route(
     let apps = config::app_credentials(env)?;
     let max_age = config::watermark_max_age_secs(env)?;
     Ok(PhoneRoute {
-        auth: Authenticator::new(keys.verifier.clone(), clock.clone()),
+        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
         service: PhoneService::new(apps, wechat, store, clock, max_age),
     })
 }

@@ -302,5 +302,9 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
         "bind-phone/success-code.json",
         &[("token", &token), ("phone_code", "any")],
     );
-    assert_eq!((status, error_code(&body)), (401, "session_ended"), "{body}");
+    assert_eq!(
+        (status, error_code(&body)),
+        (401, "session_ended"),
+        "{body}"
+    );
 }

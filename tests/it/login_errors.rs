@@ -64,6 +64,22 @@ async fn a_reused_code_is_code_used() {
 }
 
 #[tokio::test]
+async fn an_invalid_login_code_is_invalid_code() {
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
+    let (status, code, written) = attempt(&h, "errcode=40029").await;
+    assert_eq!(
+        (status, code.as_str(), written),
+        (400, "invalid_code", false)
+    );
+    let (status, body) = h.login(&Harness::code("erin", "errcode=40029"), None).await;
+    let message = body["error"]["message"].as_str().unwrap();
+    assert_eq!(status, 400);
+    assert!(message.contains("wx.login"), "{message}");
+}
+
+#[tokio::test]
 async fn busy_is_retried_with_backoff_then_succeeds_or_gives_up() {
     let Some(h) = Harness::start(StoreKind::Embedded).await else {
         return;

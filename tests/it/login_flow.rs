@@ -175,7 +175,16 @@ async fn protected_routes_need_a_valid_token() {
     let wrong_audience = token(ours(), "someone-else", 600, now);
     let stranger = token(SigningKey::generate().unwrap().0, "wxauth-tests", 600, now);
     let valid = token(ours(), "wxauth-tests", 600, now);
-    for path in ["/auth/profile", "/auth/phone"] {
+    // The token is checked before the body: a bad token is 401 whatever the body.
+    let bodies = [
+        "{}",
+        "",
+        "not json",
+        "[]",
+        r#"{"code":5}"#,
+        r#"{"iv":null}"#,
+    ];
+    for path in ["/auth/profile", "/auth/phone", "/auth/logout"] {
         for token in [
             None,
             Some("garbage"),
@@ -183,17 +192,28 @@ async fn protected_routes_need_a_valid_token() {
             Some(wrong_audience.as_str()),
             Some(stranger.as_str()),
         ] {
-            let (status, body) = h.post(path, "{}", token).await;
+            for request in bodies {
+                let (status, body) = h.post(path, request, token).await;
+                assert_eq!(
+                    (status, body["error"]["code"].as_str()),
+                    (401, Some("unauthorized")),
+                    "{path} {token:?} {request:?}"
+                );
+            }
+        }
+        if path == "/auth/logout" {
+            continue;
+        }
+        // Past authentication, the malformed body is refused.
+        for request in bodies {
+            let expected = (400, Some("bad_request"));
+            let (status, body) = h.post(path, request, Some(&valid)).await;
             assert_eq!(
                 (status, body["error"]["code"].as_str()),
-                (401, Some("unauthorized")),
-                "{path} {token:?}"
+                expected,
+                "{path} {request:?}"
             );
         }
-        // Past authentication, the empty body is refused.
-        let expected = (400, Some("bad_request"));
-        let (status, body) = h.post(path, "{}", Some(&valid)).await;
-        assert_eq!((status, body["error"]["code"].as_str()), expected, "{path}");
     }
 }
 

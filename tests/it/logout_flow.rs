@@ -73,3 +73,76 @@ async fn logout_on_dynamodb() {
 async fn logout_on_the_embedded_store() {
     logout_revokes_only_the_presented_token(StoreKind::Embedded).await;
 }
+
+/// A logged-out token is refused before the body is looked at: 401, not 400,
+/// however malformed the body.
+async fn a_revoked_token_is_refused_whatever_the_body(kind: StoreKind) {
+    let Some(h) = Harness::start(kind).await else {
+        return;
+    };
+    let token = |body: &serde_json::Value| body["token"].as_str().unwrap().to_owned();
+    let (status, revoked) = h.login(&Harness::code("gone", ""), Some(APP_A)).await;
+    assert_eq!(status, 200, "{revoked}");
+    let (status, live) = h.login(&Harness::code("gone", ""), Some(APP_A)).await;
+    assert_eq!(status, 200, "{live}");
+    let (revoked, live) = (token(&revoked), token(&live));
+    assert_eq!(h.post("/auth/logout", "", Some(&revoked)).await.0, 200);
+
+    let malformed = [
+        "",
+        "not json",
+        "[]",
+        "{}",
+        r#"{"code":5}"#,
+        r#"{"encryptedData":7,"iv":"AAAA"}"#,
+        r#"{"code":"x","iv":"AAAA"}"#,
+    ];
+    for path in ["/auth/profile", "/auth/phone"] {
+        for body in malformed {
+            let (status, answer) = h.post(path, body, None).await;
+            assert_eq!(
+                (status, answer["error"]["code"].as_str()),
+                (401, Some("unauthorized")),
+                "{path} {body:?} without a token: {answer}"
+            );
+            let (status, answer) = h.post(path, body, Some(&revoked)).await;
+            assert_eq!(
+                (status, answer["error"]["code"].as_str()),
+                (401, Some("session_ended")),
+                "{path} {body:?} with a revoked token: {answer}"
+            );
+            // The body is malformed indeed: a live token gets the 400.
+            let (status, answer) = h.post(path, body, Some(&live)).await;
+            assert_eq!(
+                (status, answer["error"]["code"].as_str()),
+                (400, Some("bad_request")),
+                "{path} {body:?} with a live token: {answer}"
+            );
+        }
+    }
+    // Logout reads no body; without a token it is 401, a revoked one again is fine.
+    for body in malformed {
+        let (status, answer) = h.post("/auth/logout", body, None).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (401, Some("unauthorized")),
+            "{body:?}: {answer}"
+        );
+        assert_eq!(h.post("/auth/logout", body, Some(&revoked)).await.0, 200);
+    }
+    assert_eq!(
+        h.simulator().calls("getuserphonenumber"),
+        0,
+        "nothing reached WeChat"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_with_a_malformed_body_is_401_on_dynamodb() {
+    a_revoked_token_is_refused_whatever_the_body(StoreKind::Dynamo).await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_with_a_malformed_body_is_401_on_the_embedded_store() {
+    a_revoked_token_is_refused_whatever_the_body(StoreKind::Embedded).await;
+}

@@ -69,7 +69,10 @@ async fn a_phone_code_binds_the_number_once_per_user() {
             Some(&alice),
         )
         .await;
-    assert_eq!((status, code_of(&answer)), (400, Some("invalid_code")));
+    assert_eq!(
+        (status, code_of(&answer)),
+        (400, Some("phone_code_invalid"))
+    );
 
     // Another user: 409, nothing changed for them.
     let bob = login(&h, "bob").await;
@@ -84,6 +87,60 @@ async fn a_phone_code_binds_the_number_once_per_user() {
     assert_eq!(status, 200);
     let (status, answer) = bind_code(&h, &bob, "bob", &PhoneSpec::china(&number)).await;
     assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
+async fn a_used_or_refused_phone_code_is_phone_code_invalid() {
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
+    let grace = login(&h, "grace").await;
+    let code = h
+        .simulator()
+        .mint_phone_code(APP_A, "grace", &PhoneSpec::china(unique_number()));
+    let body = json!({ "code": code }).to_string();
+    assert_eq!(h.post("/auth/phone", &body, Some(&grace)).await.0, 200);
+
+    // The same phone code again: WeChat answers 40029. It is the button's code,
+    // so the client is told to tap the button again, not to call wx.login.
+    let (status, answer) = h.post("/auth/phone", &body, Some(&grace)).await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (400, Some("phone_code_invalid")),
+        "{answer}"
+    );
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("button"), "{message}");
+    assert!(!message.contains("wx.login"), "{message}");
+
+    // WeChat's 40163 ("code been used") for a phone code: the same answer.
+    h.simulator().fail_next_access_token_use(APP_A, 40163);
+    let (status, answer) = bind_code(&h, &grace, "grace", &PhoneSpec::china(unique_number())).await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (400, Some("phone_code_invalid")),
+        "{answer}"
+    );
+
+    // A code nobody minted.
+    let (status, answer) = h
+        .post(
+            "/auth/phone",
+            r#"{"code":"0123456789abcdef"}"#,
+            Some(&grace),
+        )
+        .await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (400, Some("phone_code_invalid")),
+        "{answer}"
+    );
+
+    // Login codes keep their own codes.
+    let (status, answer) = h
+        .login(&Harness::code("grace", "errcode=40029"), Some(APP_A))
+        .await;
+    assert_eq!((status, code_of(&answer)), (400, Some("invalid_code")));
 }
 
 #[tokio::test]

@@ -291,13 +291,15 @@ async fn an_empty_user_is_folded_into_the_unionid_owner_and_gets_a_new_token() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["userId"], owner.as_str());
     let new_token = answer["token"].as_str().expect("a token for the owner");
-    // The old token's user is gone; the new one works.
+    // The old token's user is gone, its session ended; the new one works.
     let again = mint(&h, APP_B, "carol", "Carol", None);
+    let (status, answer) = h
+        .post("/auth/profile", &body(&again, true), Some(&token))
+        .await;
     assert_eq!(
-        h.post("/auth/profile", &body(&again, true), Some(&token))
-            .await
-            .0,
-        401
+        (status, error_code(&answer)),
+        (401, Some("session_ended")),
+        "{answer}"
     );
     let (status, answer) = h
         .post("/auth/profile", &body(&again, true), Some(new_token))

@@ -2,6 +2,9 @@
 
 use super::{ApiError, ApiRequest};
 use crate::clock::Clock;
+use crate::domain::rules::session::{self, SessionKeys};
+use crate::store::{ItemStore, StoreError};
+use crate::usecases::decider;
 use crate::tokens::{Caller, TokenVerifier, bearer_token};
 use std::sync::Arc;
 
@@ -9,14 +12,27 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Authenticator {
     verifier: Arc<TokenVerifier>,
+    store: Arc<dyn ItemStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl Authenticator {
-    pub fn new(verifier: Arc<TokenVerifier>, clock: Arc<dyn Clock>) -> Self {
-        Self { verifier, clock }
+    /// `store` is where sessions are judged (logouts, folds).
+    pub fn new(
+        verifier: Arc<TokenVerifier>,
+        store: Arc<dyn ItemStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            verifier,
+            store,
+            clock,
+        }
     }
 
+    /// The token itself: present, well-formed, signed by one of our keys, for
+    /// our issuer and audience, not expired, with usable claims. No I/O. Whether
+    /// its session is still live is a store read: see [`Self::session_live`].
     pub fn authenticate(&self, request: &ApiRequest) -> Result<Caller, ApiError> {
         let header = request
             .headers
@@ -33,5 +49,18 @@ impl Authenticator {
         claims
             .caller()
             .ok_or_else(|| ApiError::unauthorized("token claims are malformed; log in again"))
+    }
+
+    /// Whether the caller's session is still live (not logged out, its
+    /// identity still its user's): one store read, the authorizer's rule.
+    pub async fn session_live(&self, caller: &Caller) -> Result<bool, StoreError> {
+        let keys = SessionKeys::new(
+            &caller.subject.user_id,
+            &caller.subject.appid,
+            &caller.subject.openid,
+            &caller.token_id,
+        );
+        let snapshot = decider::read(&*self.store, &keys.token_keys()).await?;
+        Ok(session::token_live(&snapshot, &keys)? == Some(true))
     }
 }

@@ -1,118 +1,119 @@
-//! Every error the API answers, mapped from the domain errors in one place.
+//! Every error the API answers, mapped from the domain errors in one place. The
+//! codes, their statuses and retry hints are in the catalogue ([`ErrorCode`]).
 
-use super::ApiResponse;
-use crate::usecases::login::LoginError;
+use super::{ApiResponse, ErrorCode};
 use crate::open_data::OpenDataError;
-use crate::usecases::phone::PhoneError;
-use crate::usecases::profile::ProfileError;
 use crate::store::StoreError;
 use crate::tokens::TokenError;
+use crate::usecases::login::LoginError;
+use crate::usecases::phone::PhoneError;
+use crate::usecases::profile::ProfileError;
 use crate::wechat::WeChatError;
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
-/// An error answer: `{"error": {"code", "message"}}` with a stable snake_case code.
+/// An error answer: `{"error": {"code", "message"}}` with a stable code from
+/// the catalogue, which also decides the status and any `Retry-After`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
-    pub retry_after_secs: Option<u32>,
+}
+
+/// The body of every error answer.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: ErrorCode,
+    message: &'a str,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
-            retry_after_secs: None,
         }
     }
 
-    fn retry_after(mut self, secs: u32) -> Self {
-        self.retry_after_secs = Some(secs);
-        self
+    /// The answer's status, as the catalogue gives it for the code.
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(ErrorCode::BadRequest, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(ErrorCode::Unauthorized, message)
     }
 
-    /// The token's session no longer exists (logged out, or the user was
-    /// folded into another): log in again.
+    /// The token is fine but its session no longer exists (a logout revoked
+    /// it, or its user was folded into another): only a new login helps.
     pub fn session_ended() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            "session_ended",
-            "this session has ended; call wx.login and log in again",
+            ErrorCode::SessionEnded,
+            "your session has ended; log in again",
         )
     }
 
     pub fn internal() -> Self {
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "internal error; the request id is in the logs",
         )
     }
 
     pub fn into_response(self) -> ApiResponse {
-        let body = json!({"error": {"code": self.code, "message": self.message}}).to_string();
-        let mut response = ApiResponse::json(self.status, body);
-        if let Some(secs) = self.retry_after_secs {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        let mut response = ApiResponse::serialized(self.status(), &body);
+        if let Some(secs) = self.code.retry_after() {
             response.headers.push(("retry-after", secs.to_string()));
         }
         response
     }
 }
 
+/// WeChat's errors. `InvalidCode` and `CodeUsed` here are about a `wx.login`
+/// code; the phone route maps its phone code's first (see `PhoneError`).
 impl From<WeChatError> for ApiError {
     fn from(error: WeChatError) -> Self {
-        use StatusCode as S;
+        use ErrorCode as C;
         match error {
             WeChatError::InvalidCode => Self::new(
-                S::BAD_REQUEST,
-                "invalid_code",
+                C::InvalidCode,
                 "WeChat rejected the login code (expired, from another app, or made by a devtools session of another appid); call wx.login again",
             ),
             WeChatError::CodeUsed => Self::new(
-                S::BAD_REQUEST,
-                "code_used",
+                C::CodeUsed,
                 "this login code was already used; codes are single-use, call wx.login again",
             ),
             WeChatError::RateLimited => Self::new(
-                S::TOO_MANY_REQUESTS,
-                "rate_limited",
+                C::RateLimited,
                 "WeChat's per-user rate limit was reached; retry in a minute",
-            )
-            .retry_after(60),
-            WeChatError::UserBlocked => Self::new(
-                S::FORBIDDEN,
-                "user_blocked",
-                "WeChat's risk control blocked this user",
             ),
-            WeChatError::Busy { .. } => Self::new(
-                S::SERVICE_UNAVAILABLE,
-                "wechat_busy",
-                "WeChat is busy; retry shortly",
-            )
-            .retry_after(1),
-            WeChatError::Timeout => Self::new(
-                S::GATEWAY_TIMEOUT,
-                "wechat_timeout",
-                "WeChat did not answer in time; retry",
-            ),
+            WeChatError::UserBlocked => {
+                Self::new(C::UserBlocked, "WeChat's risk control blocked this user")
+            }
+            WeChatError::Busy { .. } => Self::new(C::WechatBusy, "WeChat is busy; retry shortly"),
+            WeChatError::Timeout => {
+                Self::new(C::WechatTimeout, "WeChat did not answer in time; retry")
+            }
             WeChatError::Api { .. }
             | WeChatError::AccessTokenRejected { .. }
             | WeChatError::Malformed(_)
             | WeChatError::Unreachable(_) => Self::new(
-                S::BAD_GATEWAY,
-                "wechat_error",
+                C::WechatError,
                 "WeChat returned an error or an unexpected answer",
             ),
         }
@@ -123,11 +124,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(_) | StoreError::Contention(_) => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
+                ErrorCode::StorageUnavailable,
                 "the user store is unavailable; retry shortly",
-            )
-            .retry_after(1),
+            ),
             StoreError::Corrupt(_) => Self::internal(),
         }
     }
@@ -146,8 +145,7 @@ impl From<LoginError> for ApiError {
     fn from(error: LoginError) -> Self {
         match error {
             LoginError::UnknownApp(appid) => Self::new(
-                StatusCode::BAD_REQUEST,
-                "unknown_appid",
+                ErrorCode::UnknownAppid,
                 format!("appid {appid} is not served by this backend"),
             ),
             LoginError::WeChat(e) => e.into(),
@@ -159,33 +157,26 @@ impl From<LoginError> for ApiError {
 
 impl From<OpenDataError> for ApiError {
     fn from(error: OpenDataError) -> Self {
-        use StatusCode as S;
+        use ErrorCode as C;
         match error {
             OpenDataError::SessionKeyStale => Self::new(
-                S::CONFLICT,
-                "session_key_stale",
+                C::SessionKeyStale,
                 "the data was encrypted with another session_key (wx.login ran again and rotated it): call wx.login, log in again, then fetch the data again and retry",
             ),
             OpenDataError::WatermarkMismatch => Self::new(
-                S::BAD_REQUEST,
-                "watermark_mismatch",
+                C::WatermarkMismatch,
                 "the data's watermark names another appid",
             ),
-            OpenDataError::WatermarkExpired => Self::new(
-                S::BAD_REQUEST,
-                "watermark_expired",
-                "the data is too old; fetch it again",
-            ),
+            OpenDataError::WatermarkExpired => {
+                Self::new(C::WatermarkExpired, "the data is too old; fetch it again")
+            }
             OpenDataError::OpenIdMismatch => Self::new(
-                S::BAD_REQUEST,
-                "openid_mismatch",
+                C::OpenidMismatch,
                 "the data belongs to another user than the token's session",
             ),
-            OpenDataError::SignatureMismatch => Self::new(
-                S::BAD_REQUEST,
-                "signature_mismatch",
-                "rawData does not match its signature",
-            ),
+            OpenDataError::SignatureMismatch => {
+                Self::new(C::SignatureMismatch, "rawData does not match its signature")
+            }
         }
     }
 }
@@ -193,13 +184,10 @@ impl From<OpenDataError> for ApiError {
 impl From<ProfileError> for ApiError {
     fn from(error: ProfileError) -> Self {
         match error {
-            ProfileError::SessionGone => {
-                Self::session_ended()
-            }
+            ProfileError::SessionGone => Self::session_ended(),
             ProfileError::OpenData(e) => e.into(),
             ProfileError::AccountConflict => Self::new(
-                StatusCode::CONFLICT,
-                "account_conflict",
+                ErrorCode::AccountConflict,
                 "this WeChat account's unionId belongs to another user that holds other data; nothing was changed",
             ),
             ProfileError::BadPayload(field) => {
@@ -214,23 +202,77 @@ impl From<ProfileError> for ApiError {
 impl From<PhoneError> for ApiError {
     fn from(error: PhoneError) -> Self {
         match error {
-            PhoneError::SessionGone => {
-                Self::session_ended()
-            }
+            PhoneError::SessionGone => Self::session_ended(),
             PhoneError::UnknownApp => Self::new(
-                StatusCode::BAD_REQUEST,
-                "unknown_appid",
+                ErrorCode::UnknownAppid,
                 "the token's appid is not served by this backend",
             ),
             PhoneError::OpenData(e) => e.into(),
+            // A phone code, not a login code: a new one comes from the button.
+            PhoneError::WeChat(WeChatError::InvalidCode | WeChatError::CodeUsed) => Self::new(
+                ErrorCode::PhoneCodeInvalid,
+                "WeChat rejected the phone-number code (invalid, expired or already used; a getPhoneNumber code is single-use and expires after 5 minutes); have the user tap the phone-number button again",
+            ),
             PhoneError::WeChat(e) => e.into(),
             PhoneError::BadPayload => Self::bad_request("decrypted data is not a phone number"),
             PhoneError::Taken => Self::new(
-                StatusCode::CONFLICT,
-                "phone_taken",
+                ErrorCode::PhoneTaken,
                 "this phone number is bound to another account; nothing was changed",
             ),
             PhoneError::Store(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_body_and_headers() {
+        let response = ApiError::new(ErrorCode::RateLimited, "slow \"down\"").into_response();
+        assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            response.body,
+            r#"{"error":{"code":"rate_limited","message":"slow \"down\""}}"#
+        );
+        assert_eq!(response.headers, vec![("retry-after", "60".to_owned())]);
+        let response = ApiError::session_ended().into_response();
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        assert!(response.headers.is_empty());
+        assert_eq!(
+            response.body,
+            r#"{"error":{"code":"session_ended","message":"your session has ended; log in again"}}"#
+        );
+    }
+
+    #[test]
+    fn phone_codes_and_login_codes_have_their_own_codes() {
+        for e in [WeChatError::InvalidCode, WeChatError::CodeUsed] {
+            let error = ApiError::from(PhoneError::WeChat(e.clone()));
+            assert_eq!(error.code, ErrorCode::PhoneCodeInvalid);
+            assert!(error.message.contains("button"), "{}", error.message);
+            assert!(!error.message.contains("wx.login"), "{}", error.message);
+        }
+        assert_eq!(
+            ApiError::from(LoginError::WeChat(WeChatError::InvalidCode)).code,
+            ErrorCode::InvalidCode
+        );
+        assert_eq!(
+            ApiError::from(LoginError::WeChat(WeChatError::CodeUsed)).code,
+            ErrorCode::CodeUsed
+        );
+        assert_eq!(
+            ApiError::from(PhoneError::WeChat(WeChatError::RateLimited)).code,
+            ErrorCode::RateLimited
+        );
+        assert_eq!(
+            ApiError::from(PhoneError::SessionGone).code,
+            ErrorCode::SessionEnded
+        );
+        assert_eq!(
+            ApiError::from(ProfileError::SessionGone).code,
+            ErrorCode::SessionEnded
+        );
     }
 }

@@ -1,19 +1,21 @@
 //! `POST /auth/login`.
 
+use super::body::{Text, parse_json};
+use super::response::BearerToken;
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::domain::AppId;
-use crate::usecases::login::LoginService;
+use crate::usecases::login::{LoginResult, LoginService};
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 /// WeChat codes are 32 characters; anything much longer is not a code.
 const MAX_CODE_LEN: usize = 256;
 
+/// The request: `{"code": "<wx.login code>", "appid": "wx…"}`, appid optional.
 #[derive(Deserialize)]
 struct LoginBody {
-    code: Option<serde_json::Value>,
-    appid: Option<serde_json::Value>,
+    code: Text,
+    appid: Text,
 }
 
 struct LoginInput {
@@ -21,27 +23,47 @@ struct LoginInput {
     appid: Option<AppId>,
 }
 
+/// The answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginAnswer<'a> {
+    #[serde(flatten)]
+    token: BearerToken<'a>,
+    user_id: &'a str,
+    is_new_user: bool,
+    has_union_id: bool,
+    has_phone: bool,
+}
+
+impl<'a> From<&'a LoginResult> for LoginAnswer<'a> {
+    fn from(result: &'a LoginResult) -> Self {
+        Self {
+            token: (&result.token).into(),
+            user_id: result.subject.user_id.as_str(),
+            is_new_user: result.is_new_user,
+            has_union_id: result.has_union_id,
+            has_phone: result.has_phone,
+        }
+    }
+}
+
 fn parse(body: &[u8]) -> Result<LoginInput, ApiError> {
-    let body: LoginBody = serde_json::from_slice(body).map_err(|_| {
-        ApiError::bad_request("body must be a JSON object like {\"code\": \"<wx.login code>\"}")
-    })?;
-    let code = match body.code {
-        Some(serde_json::Value::String(code)) => code,
-        Some(_) => return Err(ApiError::bad_request("field \"code\" must be a string")),
-        None => return Err(ApiError::bad_request("field \"code\" is required")),
-    };
+    let body: LoginBody = parse_json(
+        body,
+        "body must be a JSON object like {\"code\": \"<wx.login code>\"}",
+    )?;
+    let code = body.code.required("code")?;
     if code.is_empty() || code.len() > MAX_CODE_LEN || !code.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::bad_request(
             "field \"code\" must be the non-empty code from wx.login",
         ));
     }
-    let appid = match body.appid {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(appid)) => Some(
+    let appid = match body.appid.optional("appid")? {
+        None => None,
+        Some(appid) => Some(
             AppId::parse(appid)
                 .map_err(|_| ApiError::bad_request("field \"appid\" is not an appid"))?,
         ),
-        Some(_) => return Err(ApiError::bad_request("field \"appid\" must be a string")),
     };
     Ok(LoginInput { code, appid })
 }
@@ -52,14 +74,94 @@ pub(super) async fn handle(
 ) -> Result<ApiResponse, ApiError> {
     let input = parse(&request.body)?;
     let result = service.login(&input.code, input.appid.as_ref()).await?;
-    let body = json!({
-        "token": result.token.token,
-        "tokenType": "Bearer",
-        "expiresIn": result.token.expires_in,
-        "userId": result.subject.user_id.as_str(),
-        "isNewUser": result.is_new_user,
-        "hasUnionId": result.has_union_id,
-        "hasPhone": result.has_phone,
-    });
-    Ok(ApiResponse::json(StatusCode::OK, body.to_string()))
+    Ok(ApiResponse::serialized(
+        StatusCode::OK,
+        &LoginAnswer::from(&result),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{OpenId, UserId};
+    use crate::tokens::{IssuedToken, TokenSubject};
+    use serde_json::{Value, json};
+
+    fn message(body: &str) -> String {
+        match parse(body.as_bytes()) {
+            Ok(_) => panic!("{body} parsed"),
+            Err(error) => error.message,
+        }
+    }
+
+    #[test]
+    fn malformed_bodies_are_told_what_is_wrong() {
+        let usage = "body must be a JSON object like {\"code\": \"<wx.login code>\"}";
+        for (body, expected) in [
+            ("", usage),
+            ("not json", usage),
+            ("null", usage),
+            ("[]", usage),
+            (r#"{"code":"ok""#, usage),
+            ("{}", "field \"code\" is required"),
+            (r#"{"code":null}"#, "field \"code\" is required"),
+            (r#"{"code":5}"#, "field \"code\" must be a string"),
+            (r#"{"code":["x"]}"#, "field \"code\" must be a string"),
+            (
+                r#"{"code":""}"#,
+                "field \"code\" must be the non-empty code from wx.login",
+            ),
+            (
+                r#"{"code":"a b"}"#,
+                "field \"code\" must be the non-empty code from wx.login",
+            ),
+            (
+                r#"{"code":"ok","appid":7}"#,
+                "field \"appid\" must be a string",
+            ),
+            (
+                r#"{"code":"ok","appid":"no#appid"}"#,
+                "field \"appid\" is not an appid",
+            ),
+        ] {
+            assert_eq!(message(body), expected, "{body}");
+        }
+        let input = parse(br#"{"code":"abc","appid":null,"extra":1}"#).unwrap();
+        assert_eq!((input.code.as_str(), input.appid), ("abc", None));
+        let input = parse(br#"{"code":"abc","appid":"wx0123456789abcdef"}"#).unwrap();
+        assert_eq!(input.appid.unwrap().as_str(), "wx0123456789abcdef");
+    }
+
+    #[test]
+    fn the_answer_has_the_documented_fields() {
+        let result = LoginResult {
+            token: IssuedToken {
+                token: "t.o.k".into(),
+                expires_in: 7200,
+            },
+            subject: TokenSubject {
+                user_id: UserId::parse("u-1").unwrap(),
+                appid: AppId::parse("wx0123456789abcdef").unwrap(),
+                openid: OpenId::parse("o-1").unwrap(),
+            },
+            is_new_user: true,
+            has_union_id: false,
+            has_phone: true,
+        };
+        let answer: Value =
+            serde_json::from_str(&serde_json::to_string(&LoginAnswer::from(&result)).unwrap())
+                .unwrap();
+        assert_eq!(
+            answer,
+            json!({
+                "token": "t.o.k",
+                "tokenType": "Bearer",
+                "expiresIn": 7200,
+                "userId": "u-1",
+                "isNewUser": true,
+                "hasUnionId": false,
+                "hasPhone": true,
+            })
+        );
+    }
 }

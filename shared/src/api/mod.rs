@@ -3,6 +3,8 @@
 //! server both call [`Router::handle`], so they run the very same code.
 
 mod auth;
+mod body;
+mod catalogue;
 mod error;
 mod login;
 mod logout;
@@ -12,6 +14,7 @@ mod response;
 mod router;
 
 pub use auth::Authenticator;
+pub use catalogue::ErrorCode;
 pub use error::ApiError;
 pub use logout::LogoutRoute;
 pub use phone::PhoneRoute;

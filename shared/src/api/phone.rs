@@ -1,45 +1,60 @@
 //! `POST /auth/phone`.
 
-use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
+use super::body::{Text, parse_json};
+use super::router::Protected;
+use super::{ApiError, ApiResponse, Authenticator};
 use crate::open_data::EncryptedOpenData;
-use crate::usecases::phone::{PhoneInput, PhoneService};
+use crate::tokens::Caller;
+use crate::usecases::phone::{PhoneInput, PhoneResult, PhoneService};
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 /// Phone codes are 64 hex digits today; anything much longer is not one.
 const MAX_CODE_LEN: usize = 256;
+
+const USAGE: &str = "body must be {\"code\": \"<getPhoneNumber code>\"} or {\"encryptedData\": \"…\", \"iv\": \"…\"}";
 
 pub struct PhoneRoute {
     pub auth: Authenticator,
     pub service: PhoneService,
 }
 
+/// The request: a `code`, or the legacy `encryptedData` + `iv`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PhoneBody {
-    code: Option<Value>,
-    encrypted_data: Option<Value>,
-    iv: Option<Value>,
+    code: Text,
+    encrypted_data: Text,
+    iv: Text,
 }
 
-fn text(value: Option<Value>, name: &str) -> Result<Option<String>, ApiError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ApiError::bad_request(format!(
-            "field \"{name}\" must be a string"
-        ))),
+/// The answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhoneAnswer<'a> {
+    user_id: &'a str,
+    phone_number: &'a str,
+    pure_phone_number: &'a str,
+    country_code: &'a str,
+}
+
+impl<'a> From<&'a PhoneResult> for PhoneAnswer<'a> {
+    fn from(result: &'a PhoneResult) -> Self {
+        Self {
+            user_id: result.user_id.as_str(),
+            phone_number: result.phone.e164(),
+            pure_phone_number: result.phone.pure_number(),
+            country_code: result.phone.country_code(),
+        }
     }
 }
 
 fn parse(body: &[u8]) -> Result<PhoneInput, ApiError> {
-    let usage = "body must be {\"code\": \"<getPhoneNumber code>\"} or {\"encryptedData\": \"…\", \"iv\": \"…\"}";
-    let body: PhoneBody = serde_json::from_slice(body).map_err(|_| ApiError::bad_request(usage))?;
+    let body: PhoneBody = parse_json(body, USAGE)?;
     match (
-        text(body.code, "code")?,
-        text(body.encrypted_data, "encryptedData")?,
-        text(body.iv, "iv")?,
+        body.code.optional("code")?,
+        body.encrypted_data.optional("encryptedData")?,
+        body.iv.optional("iv")?,
     ) {
         (Some(code), None, None) => {
             if code.is_empty()
@@ -55,22 +70,88 @@ fn parse(body: &[u8]) -> Result<PhoneInput, ApiError> {
         (None, Some(data), Some(iv)) => EncryptedOpenData::parse(&data, &iv)
             .map(PhoneInput::Encrypted)
             .map_err(|e| ApiError::bad_request(e.to_string())),
-        _ => Err(ApiError::bad_request(usage)),
+        _ => Err(ApiError::bad_request(USAGE)),
     }
 }
 
-pub(super) async fn handle(
-    route: &PhoneRoute,
-    request: &ApiRequest,
-) -> Result<ApiResponse, ApiError> {
-    let caller = route.auth.authenticate(request)?;
-    let input = parse(&request.body)?;
-    let result = route.service.bind(&caller, &input).await?;
-    let body = json!({
-        "userId": result.user_id.as_str(),
-        "phoneNumber": result.phone.e164(),
-        "purePhoneNumber": result.phone.pure_number(),
-        "countryCode": result.phone.country_code(),
-    });
-    Ok(ApiResponse::json(StatusCode::OK, body.to_string()))
+impl Protected for PhoneRoute {
+    type Input = PhoneInput;
+
+    fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    fn parse(body: &[u8]) -> Result<PhoneInput, ApiError> {
+        parse(body)
+    }
+
+    async fn answer(&self, caller: Caller, input: PhoneInput) -> Result<ApiResponse, ApiError> {
+        let result = self.service.bind(&caller, &input).await?;
+        Ok(ApiResponse::serialized(
+            StatusCode::OK,
+            &PhoneAnswer::from(&result),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PhoneNumber, UserId};
+    use serde_json::{Value, json};
+
+    #[test]
+    fn the_answer_has_the_documented_fields() {
+        let result = PhoneResult {
+            user_id: UserId::parse("u-1").unwrap(),
+            phone: PhoneNumber::from_parts("86", "13800138000").unwrap(),
+        };
+        let answer: Value =
+            serde_json::from_str(&serde_json::to_string(&PhoneAnswer::from(&result)).unwrap())
+                .unwrap();
+        assert_eq!(
+            answer,
+            json!({
+                "userId": "u-1",
+                "phoneNumber": "+8613800138000",
+                "purePhoneNumber": "13800138000",
+                "countryCode": "86",
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_told_what_is_wrong() {
+        let message = |body: &str| match parse(body.as_bytes()) {
+            Ok(_) => panic!("{body} parsed"),
+            Err(error) => error.message,
+        };
+        for (body, expected) in [
+            ("", USAGE),
+            ("[]", USAGE),
+            ("{}", USAGE),
+            (r#"{"code":null}"#, USAGE),
+            (r#"{"code":"x","iv":"AAAA"}"#, USAGE),
+            (r#"{"encryptedData":"AAAA"}"#, USAGE),
+            (r#"{"code":5}"#, "field \"code\" must be a string"),
+            (
+                r#"{"encryptedData":[],"iv":"AAAA"}"#,
+                "field \"encryptedData\" must be a string",
+            ),
+            (
+                r#"{"encryptedData":"AAAA","iv":{}}"#,
+                "field \"iv\" must be a string",
+            ),
+            (
+                r#"{"code":""}"#,
+                "field \"code\" must be the code from getPhoneNumber",
+            ),
+        ] {
+            assert_eq!(message(body), expected, "{body}");
+        }
+        assert!(matches!(
+            parse(br#"{"code":"0123abcd","encryptedData":null}"#),
+            Ok(PhoneInput::Code(code)) if code == "0123abcd"
+        ));
+    }
 }

@@ -1,4 +1,30 @@
+use crate::tokens::IssuedToken;
 use http::StatusCode;
+use serde::Serialize;
+
+/// The answer when an answer cannot be serialised. It always can: the answer
+/// structs hold strings, numbers and booleans.
+const UNSERIALIZABLE: &str = r#"{"error":{"code":"internal_error","message":"internal error; the request id is in the logs"}}"#;
+
+/// `token`, `tokenType` and `expiresIn`, as login and a profile fold hand a
+/// token out (flattened into their answers).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct BearerToken<'a> {
+    token: &'a str,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+impl<'a> From<&'a IssuedToken> for BearerToken<'a> {
+    fn from(issued: &'a IssuedToken) -> Self {
+        Self {
+            token: &issued.token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+        }
+    }
+}
 
 /// One HTTP answer: always JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +44,17 @@ impl ApiResponse {
             body: body.into(),
             headers: Vec::new(),
             cacheable: false,
+        }
+    }
+
+    /// `value` serialised as the JSON body.
+    pub fn serialized(status: StatusCode, value: &impl Serialize) -> Self {
+        match serde_json::to_string(value) {
+            Ok(body) => Self::json(status, body),
+            Err(error) => {
+                tracing::error!(%error, "answer not serialisable");
+                Self::json(StatusCode::INTERNAL_SERVER_ERROR, UNSERIALIZABLE)
+            }
         }
     }
 

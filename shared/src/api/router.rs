@@ -1,14 +1,63 @@
-//! Routing: which routes this process serves, and the request span and access log.
+//! Routing: which routes this process serves, the order in which a protected
+//! route is served (token, then body, then answer), and the request span and
+//! access log.
 
 use super::{
-    ApiError, ApiRequest, ApiResponse, LogoutRoute, MAX_BODY_BYTES, PhoneRoute, ProfileRoute,
-    login, logout, phone, profile,
+    ApiError, ApiRequest, ApiResponse, Authenticator, ErrorCode, LogoutRoute, MAX_BODY_BYTES,
+    PhoneRoute, ProfileRoute, login,
 };
+use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
-use crate::tokens::Jwks;
 use http::{Method, StatusCode};
 use std::time::Instant;
 use tracing::Instrument;
+
+/// A token-protected route. The router serves it in a fixed order: it
+/// authenticates the caller, then hands the body to [`parse`](Self::parse),
+/// then asks for the [`answer`](Self::answer). A route never sees its body
+/// before the caller is known, so a bad token is 401 whatever the body.
+pub(super) trait Protected {
+    /// The parsed body.
+    type Input;
+
+    fn authenticator(&self) -> &Authenticator;
+
+    /// Reads the body; only called for an authenticated caller.
+    fn parse(body: &[u8]) -> Result<Self::Input, ApiError>;
+
+    async fn answer(&self, caller: Caller, input: Self::Input) -> Result<ApiResponse, ApiError>;
+}
+
+/// Serves a protected route: token, body, answer, in that order.
+///
+/// The token's signature, issuer, audience and expiry are checked before the
+/// body is parsed, without I/O. Whether its session is still live (no logout,
+/// no fold) needs a store read: on the way to an answer the use case makes it,
+/// together with the account read it needs anyway (one read per request); a
+/// body that does not parse never gets that far, so the session is read here
+/// before answering 400.
+async fn serve_protected<R: Protected>(
+    route: &R,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let auth = route.authenticator();
+    let caller = auth.authenticate(request)?;
+    let input = match R::parse(&request.body) {
+        Ok(input) => input,
+        Err(bad_body) => {
+            return match auth.session_live(&caller).await {
+                Ok(false) => Err(ApiError::session_ended()),
+                Ok(true) => Err(bad_body),
+                // The body is wrong either way: say so rather than "retry".
+                Err(error) => {
+                    tracing::warn!(error = %error, "session unknown, answering the bad body");
+                    Err(bad_body)
+                }
+            };
+        }
+    };
+    route.answer(caller, input).await
+}
 
 /// The routes one process serves. Each Lambda function enables its own; the
 /// local server enables all. A route that is not enabled answers 404.
@@ -90,10 +139,10 @@ impl Router {
             let (response, error_code) = match self.dispatch(&request).await {
                 Ok(response) => (response, None),
                 Err(error) => {
-                    if error.status.is_server_error() {
-                        tracing::warn!(code = error.code, "request failed");
+                    let code = error.code.as_str();
+                    if error.status().is_server_error() {
+                        tracing::warn!(code, "request failed");
                     }
-                    let code = error.code;
                     (error.into_response(), Some(code))
                 }
             };
@@ -112,8 +161,7 @@ impl Router {
     async fn dispatch(&self, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
         let not_found = || {
             ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 format!("no route for {}", request.path),
             )
         };
@@ -130,15 +178,13 @@ impl Router {
         }
         if request.method != method {
             return Err(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 format!("{} only accepts {method}", request.path),
             ));
         }
         if request.body.len() > MAX_BODY_BYTES {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("request body is larger than {MAX_BODY_BYTES} bytes"),
             ));
         }
@@ -148,7 +194,7 @@ impl Router {
                 None => Err(not_found()),
             },
             Route::Logout => match &self.logout {
-                Some(route) => logout::handle(route, request).await,
+                Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
             Route::Jwks => match &self.jwks {
@@ -160,11 +206,11 @@ impl Router {
                 None => Err(not_found()),
             },
             Route::Profile => match &self.profile {
-                Some(route) => profile::handle(route, request).await,
+                Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
             Route::Phone => match &self.phone {
-                Some(route) => phone::handle(route, request).await,
+                Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
         }
