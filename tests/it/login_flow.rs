@@ -204,10 +204,15 @@ async fn protected_routes_need_a_valid_token() {
         if path == "/auth/logout" {
             continue;
         }
-        // Past authentication, the malformed body is refused.
+        // Past authentication, the malformed body is refused; a well-signed
+        // token whose session does not exist (never logged in) ended.
+        let (_, session) = h.post(path, "not json", Some(&valid)).await;
+        assert_eq!(session["error"]["code"], "session_ended", "{path}");
+        let (_, login) = h.login(&Harness::code("malformed", ""), None).await;
+        let live = login["token"].as_str().unwrap();
         for request in bodies {
             let expected = (400, Some("bad_request"));
-            let (status, body) = h.post(path, request, Some(&valid)).await;
+            let (status, body) = h.post(path, request, Some(live)).await;
             assert_eq!(
                 (status, body["error"]["code"].as_str()),
                 expected,
