@@ -4,6 +4,7 @@
 mod account_races;
 mod concurrency;
 mod conformance;
+mod ended_sessions;
 
 mod key_rotation;
 mod lambda_invoke;

@@ -167,6 +167,21 @@ impl Harness {
         }
     }
 
+    /// Another router over `store` (a wrapper of this harness's store).
+    pub fn router_over(&self, store: Arc<dyn ItemStore>) -> Router {
+        build_router(&self.env, store)
+    }
+
+    /// The Lambda authorizer over this harness's store and token settings.
+    pub fn authorizer(&self) -> wxauth_shared::authorizer::TokenAuthorizer {
+        let keys: TokenKeys = setup::token_keys(&self.env, None).expect("token settings");
+        wxauth_shared::authorizer::TokenAuthorizer::new(
+            keys.verifier,
+            self.store.clone(),
+            Arc::new(SystemClock),
+        )
+    }
+
     pub fn simulator(&self) -> &Simulator {
         self.sim.simulator()
     }

@@ -7,5 +7,6 @@ pub mod dynamo_proxy;
 pub mod emulator;
 pub mod events;
 pub mod harness;
+pub mod held_store;
 
 pub use harness::{Harness, StoreKind};

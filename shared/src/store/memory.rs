@@ -22,6 +22,13 @@ impl MemoryStore {
         self.items.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A separate store holding a copy of every item as it is now.
+    pub fn copy(&self) -> Self {
+        Self {
+            items: Arc::new(Mutex::new(self.table().clone())),
+        }
+    }
+
     /// Every item, decoded: what the property tests check invariants over.
     pub fn all(&self) -> Result<Items, StoreError> {
         let table = self.table();

@@ -1,0 +1,413 @@
+//! Property tests of the account rules: any mix of logins (new users, returning
+//! users, unionId joins and links), profile writes (merges, links, folds) and
+//! phone binds, run concurrently with every interleaving proptest can think of
+//! (each operation advanced one read or one commit at a time, in an order
+//! drawn at random), against the in-memory store and its commit semantics. After
+//! every commit the invariants must hold:
+//!
+//! - one user per openid (by key) and per unionId and per number;
+//! - every identity points to a user that lists it, every listed identity
+//!   exists and points back;
+//! - `hasPhone` on every identity is true exactly when its user holds a number,
+//!   and every identity carries its user's unionId;
+//! - no operation fails other than by giving up on contention.
+
+use proptest::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use wxauth_shared::domain::rules::login::{self, LoginInput, LoginOutcome};
+use wxauth_shared::domain::rules::phone::{self, BindOutcome};
+use wxauth_shared::domain::rules::profile::{self, ProfileInput, ProfileOutcome};
+use wxauth_shared::domain::rules::session::SessionKeys;
+use wxauth_shared::domain::rules::{Snapshot, Step};
+use wxauth_shared::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
+use wxauth_shared::store::memory::MemoryStore;
+use wxauth_shared::store::{Commit, Guard, Item, Items, Key, StoreError};
+use wxauth_shared::usecases::decider::{Decider, Next};
+
+const APPS: [&str; 2] = ["wxA", "wxB"];
+const PEOPLE: u8 = 3;
+const NUMBERS: [&str; 3] = ["13800000001", "13800000002", "13800000003"];
+
+fn appid(app: usize) -> AppId {
+    AppId::parse(APPS[app]).unwrap()
+}
+
+fn openid(app: usize, person: u8) -> OpenId {
+    OpenId::parse(format!("o{app}p{person}")).unwrap()
+}
+
+fn unionid(person: u8) -> UnionId {
+    UnionId::parse(format!("u{person}")).unwrap()
+}
+
+fn number(n: usize) -> PhoneNumber {
+    PhoneNumber::from_parts("86", NUMBERS[n]).unwrap()
+}
+
+fn session_key(byte: u8) -> SessionKey {
+    use base64::Engine;
+    SessionKey::parse(base64::engine::general_purpose::STANDARD.encode([byte; 16])).unwrap()
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Login { app: usize, person: u8, with_union: bool },
+    Profile { app: usize, person: u8, with_union: bool, city: bool },
+    Bind { app: usize, person: u8, number: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let app = 0..APPS.len();
+    let person = 0..PEOPLE;
+    prop_oneof![
+        (app.clone(), person.clone(), any::<bool>())
+            .prop_map(|(app, person, with_union)| Op::Login { app, person, with_union }),
+        (app.clone(), person.clone(), any::<bool>(), any::<bool>()).prop_map(
+            |(app, person, with_union, city)| Op::Profile { app, person, with_union, city }
+        ),
+        (app, person, 0..NUMBERS.len()).prop_map(|(app, person, number)| Op::Bind {
+            app,
+            person,
+            number
+        }),
+    ]
+}
+
+/// What an operation answered.
+#[derive(Debug)]
+enum Answer {
+    Login(LoginOutcome),
+    Profile(ProfileOutcome),
+    Bind(BindOutcome),
+}
+
+type Decide = Box<dyn FnMut(&Snapshot) -> Result<Step<Answer>, StoreError>>;
+
+/// One operation in flight.
+struct Running {
+    op: Op,
+    decider: Decider<Answer, Decide>,
+    /// The store at each of this operation's reads and as its commit left it:
+    /// its answer must be true of one of them (an answer is decided on reads
+    /// that may span several requests, and may commit later beside writes its
+    /// guards let through, such as a bind flagging `hasPhone` while a login
+    /// refreshes its session).
+    seen: Vec<MemoryStore>,
+}
+
+fn map<A>(step: Step<A>, f: fn(A) -> Answer) -> Step<Answer> {
+    match step {
+        Step::Read(keys) => Step::Read(keys),
+        Step::Commit { writes, answer } => Step::Commit {
+            writes,
+            answer: f(answer),
+        },
+        Step::Answer(answer) => Step::Answer(f(answer)),
+    }
+}
+
+/// Starts `op` as a use case would: a login first refreshes the session (its
+/// one-request fast path); a profile write or a bind acts with a token of the
+/// identity's user as it is now (no identity yet: nothing to do).
+fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
+    let decide: Decide = match op.clone() {
+        Op::Login { app, person, with_union } => {
+            let input = LoginInput {
+                appid: appid(app),
+                openid: openid(app, person),
+                unionid: with_union.then(|| unionid(person)),
+                session_key: session_key(serial),
+                now: 1000 + u64::from(serial),
+                new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
+            };
+            let key = input.identity_key();
+            let touched = store
+                .patch_now(&key, &input.session_patch(), &Guard::Exists)
+                .unwrap();
+            let written = touched.is_some();
+            let mut first = Snapshot::default();
+            first.set(key, touched.map(Item::Identity));
+            let decider = Decider::new(
+                first,
+                Box::new(move |s: &Snapshot| {
+                    Ok(map(login::decide(s, &input, written)?, Answer::Login))
+                }) as Decide,
+            );
+            return Some(Running {
+                op: op.clone(),
+                decider,
+                seen: vec![store.copy()],
+            });
+        }
+        Op::Profile { app, person, with_union, city } => {
+            let keys = token_of(store, app, person)?;
+            let mut profile = Profile::default();
+            if city {
+                profile.city = Some(format!("city{serial}"));
+            } else {
+                profile.nick_name = Some(format!("nick{serial}"));
+            }
+            let input = ProfileInput {
+                profile,
+                union_id: with_union.then(|| unionid(person)),
+                now: 1000 + u64::from(serial),
+            };
+            Box::new(move |s: &Snapshot| {
+                Ok(map(profile::decide(s, &keys, &input)?, Answer::Profile))
+            })
+        }
+        Op::Bind { app, person, number: n } => {
+            let keys = token_of(store, app, person)?;
+            Box::new(move |s: &Snapshot| {
+                Ok(map(phone::decide(s, &keys, &number(n), 1000)?, Answer::Bind))
+            })
+        }
+    };
+    Some(Running {
+        op: op.clone(),
+        decider: Decider::new(Snapshot::default(), decide),
+        seen: vec![store.copy()],
+    })
+}
+
+/// A token of the identity's user as it is now.
+fn token_of(store: &MemoryStore, app: usize, person: u8) -> Option<SessionKeys> {
+    let key = Key::identity(&appid(app), &openid(app, person));
+    match store.get_now(std::slice::from_ref(&key)).unwrap().remove(&key) {
+        Some(Item::Identity(identity)) => Some(SessionKeys::new(
+            &identity.user_id,
+            &appid(app),
+            &openid(app, person),
+            "token",
+        )),
+        _ => None,
+    }
+}
+
+/// Advances one read or one commit. `Some` when the operation has finished.
+fn advance(store: &MemoryStore, running: &mut Running) -> Option<Result<Answer, StoreError>> {
+    match running.decider.step() {
+        Err(e) => Some(Err(e)),
+        Ok(Next::Done(answer)) => Some(Ok(answer)),
+        Ok(Next::Read(keys)) => {
+            let found = store.get_now(&keys).unwrap();
+            running.decider.read(&keys, found);
+            running.seen.push(store.copy());
+            None
+        }
+        Ok(Next::Commit(writes, answer)) => match store.commit_now(&writes).unwrap() {
+            Commit::Done => {
+                running.seen.push(store.copy());
+                Some(Ok(answer))
+            }
+            Commit::GuardFailed { keys, current } => {
+                // The items a failed guard returns are a read.
+                running.seen.push(store.copy());
+                running.decider.failed(keys, current).err().map(Err)
+            }
+        },
+    }
+}
+
+/// Every invariant of the stored accounts.
+fn check_invariants(items: &Items) -> Result<(), String> {
+    let mut users = BTreeMap::new();
+    let mut identities = BTreeMap::new();
+    let mut unions = BTreeMap::new();
+    let mut phones = BTreeMap::new();
+    for (key, item) in items {
+        match item {
+            Item::User(user) => drop(users.insert(key.clone(), user)),
+            Item::Identity(identity) => drop(identities.insert(key.clone(), identity)),
+            Item::Union(owner) => drop(unions.insert(key.clone(), owner)),
+            Item::Phone(owner) => drop(phones.insert(key.clone(), owner)),
+            Item::Revoked(_) => {}
+        }
+    }
+    for (key, identity) in &identities {
+        let user_key = Key::user(&identity.user_id);
+        let user = users
+            .get(&user_key)
+            .ok_or(format!("{key:?} points to missing {user_key:?}"))?;
+        if !user.identities.iter().any(|r| &r.key() == key) {
+            return Err(format!("{user_key:?} does not list {key:?}"));
+        }
+        if identity.has_phone != user.phone.is_some() {
+            return Err(format!("{key:?} hasPhone {} but the user's number is {:?}", identity.has_phone, user.phone));
+        }
+        if identity.union_id != user.union_id {
+            return Err(format!("{key:?} unionId {:?}, its user's {:?}", identity.union_id, user.union_id));
+        }
+    }
+    let mut held_unions = HashMap::new();
+    let mut held_numbers = HashMap::new();
+    for (user_key, user) in &users {
+        for entry in &user.identities {
+            match identities.get(&entry.key()) {
+                Some(identity) if &Key::user(&identity.user_id) == user_key => {}
+                other => return Err(format!("{user_key:?} lists {entry:?}, which is {other:?}")),
+            }
+        }
+        if let Some(union_id) = &user.union_id {
+            if let Some(other) = held_unions.insert(union_id.clone(), user_key.clone()) {
+                return Err(format!("{union_id:?} held by {other:?} and {user_key:?}"));
+            }
+            match unions.get(&Key::union(union_id)) {
+                Some(owner) if &Key::user(&owner.user_id) == user_key => {}
+                other => return Err(format!("{user_key:?} has {union_id:?}, whose item is {other:?}")),
+            }
+        }
+        if let Some(phone) = &user.phone {
+            if let Some(other) = held_numbers.insert(phone.clone(), user_key.clone()) {
+                return Err(format!("{phone:?} held by {other:?} and {user_key:?}"));
+            }
+            match phones.get(&Key::phone(phone)) {
+                Some(owner) if &Key::user(&owner.user_id) == user_key => {}
+                other => return Err(format!("{user_key:?} has {phone:?}, whose item is {other:?}")),
+            }
+        }
+    }
+    for (key, owner) in unions.iter().chain(phones.iter()) {
+        let user_key = Key::user(&owner.user_id);
+        if !users.contains_key(&user_key) {
+            return Err(format!("{key:?} is held by missing {user_key:?}"));
+        }
+    }
+    if phones.len() != held_numbers.len() || unions.len() != held_unions.len() {
+        return Err(format!(
+            "{} number items for {} held numbers, {} union items for {} held unionIds",
+            phones.len(),
+            held_numbers.len(),
+            unions.len(),
+            held_unions.len()
+        ));
+    }
+    Ok(())
+}
+
+/// What an answer claims must be true of the store when it is given.
+fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), String> {
+    let identity_user = |app: usize, person: u8| {
+        let key = Key::identity(&appid(app), &openid(app, person));
+        match store.get_now(std::slice::from_ref(&key)).unwrap().remove(&key) {
+            Some(Item::Identity(identity)) => Some(identity),
+            _ => None,
+        }
+    };
+    match (op, answer) {
+        (Op::Login { app, person, .. }, Answer::Login(outcome)) => {
+            let identity = identity_user(*app, *person).ok_or("a login left no identity")?;
+            if identity.user_id != outcome.user_id || identity.has_phone != outcome.has_phone {
+                return Err(format!("login answered {outcome:?}, stored {identity:?}"));
+            }
+        }
+        (Op::Bind { number: n, .. }, Answer::Bind(BindOutcome::Bound | BindOutcome::AlreadyYours)) => {
+            let key = Key::phone(&number(*n));
+            if store.get_now(std::slice::from_ref(&key)).unwrap().is_empty() {
+                return Err(format!("bind answered {answer:?} but nobody holds the number"));
+            }
+        }
+        (Op::Profile { app, person, .. }, Answer::Profile(ProfileOutcome::Folded { owner, .. })) => {
+            let identity = identity_user(*app, *person).ok_or("a fold left no identity")?;
+            if &identity.user_id != owner {
+                return Err(format!("folded into {owner:?}, identity says {:?}", identity.user_id));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The answer is true of the store as the operation read it or left it.
+fn check_done(done: &Running, answer: &Answer) -> Result<(), String> {
+    let mut verdicts = done.seen.iter().map(|seen| check_answer(seen, &done.op, answer));
+    let first = verdicts.next().unwrap_or(Ok(()));
+    if first.is_ok() || verdicts.any(|v| v.is_ok()) {
+        return Ok(());
+    }
+    first
+}
+
+fn run(ops: &[Op], schedule: &[u8]) -> Result<(), TestCaseError> {
+    let store = MemoryStore::new();
+    let mut running: Vec<Running> = Vec::new();
+    let mut next_op = 0;
+    let mut choices = schedule.iter().cycle();
+    while next_op < ops.len() || !running.is_empty() {
+        let choice = usize::from(*choices.next().unwrap_or(&0));
+        // Either start the next operation or advance one in flight.
+        if next_op < ops.len() && (running.is_empty() || choice % 3 == 0) {
+            if let Some(op) = start(&store, &ops[next_op], next_op as u8 + 1) {
+                running.push(op);
+            }
+            next_op += 1;
+            continue;
+        }
+        let i = choice % running.len();
+        if let Some(result) = advance(&store, &mut running[i]) {
+            let done = running.swap_remove(i);
+            match result {
+                Ok(answer) => check_done(&done, &answer).map_err(TestCaseError::fail)?,
+                Err(StoreError::Contention(_)) => {}
+                Err(e) => return Err(TestCaseError::fail(format!("{:?} failed: {e}", done.op))),
+            }
+        }
+        check_invariants(&store.all().unwrap()).map_err(TestCaseError::fail)?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_interleaving_keeps_the_accounts_whole(
+        ops in prop::collection::vec(op(), 1..9),
+        schedule in prop::collection::vec(any::<u8>(), 1..64),
+    ) {
+        run(&ops, &schedule)?;
+    }
+}
+
+/// The defect-6 interleavings by hand: a bind and a join, each held between its
+/// read and its commit while the other runs.
+#[test]
+fn a_join_and_a_bind_in_either_order_keep_has_phone() {
+    let first_login = Op::Login { app: 0, person: 0, with_union: true };
+    let bind = Op::Bind { app: 0, person: 0, number: 0 };
+    let join = Op::Login { app: 1, person: 0, with_union: true };
+    for held_first in [&bind, &join] {
+        let store = MemoryStore::new();
+        let mut login = start(&store, &first_login, 1).unwrap();
+        while advance(&store, &mut login).is_none() {}
+        let other = if std::ptr::eq(held_first, &bind) { &join } else { &bind };
+        let mut held = start(&store, held_first, 2).unwrap();
+        // Up to its commit: read everything it needs, then stop.
+        loop {
+            match held.decider.step().unwrap() {
+                Next::Read(keys) => {
+                    let found = store.get_now(&keys).unwrap();
+                    held.decider.read(&keys, found);
+                }
+                Next::Commit(writes, _) => {
+                    let mut other = start(&store, other, 3).unwrap();
+                    while advance(&store, &mut other).is_none() {}
+                    let Commit::GuardFailed { keys, current } = store.commit_now(&writes).unwrap()
+                    else {
+                        panic!("the held commit must fail its guard");
+                    };
+                    held.decider.failed(keys, current).unwrap();
+                    break;
+                }
+                Next::Done(_) => panic!("the held operation must write"),
+            }
+        }
+        let answer = loop {
+            if let Some(answer) = advance(&store, &mut held) {
+                break answer.unwrap();
+            }
+        };
+        check_done(&held, &answer).unwrap();
+        check_invariants(&store.all().unwrap()).unwrap();
+    }
+}
