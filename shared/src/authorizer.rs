@@ -7,8 +7,8 @@
 use crate::clock::Clock;
 use crate::domain::rules::session::{self, SessionKeys};
 use crate::store::{ItemStore, StoreError};
-use crate::usecases::decider;
 use crate::tokens::{TokenVerifier, bearer_token};
+use crate::usecases::decider;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;

@@ -51,19 +51,42 @@ fn session_key(byte: u8) -> SessionKey {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Login { app: usize, person: u8, with_union: bool },
-    Profile { app: usize, person: u8, with_union: bool, city: bool },
-    Bind { app: usize, person: u8, number: usize },
+    Login {
+        app: usize,
+        person: u8,
+        with_union: bool,
+    },
+    Profile {
+        app: usize,
+        person: u8,
+        with_union: bool,
+        city: bool,
+    },
+    Bind {
+        app: usize,
+        person: u8,
+        number: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let app = 0..APPS.len();
     let person = 0..PEOPLE;
     prop_oneof![
-        (app.clone(), person.clone(), any::<bool>())
-            .prop_map(|(app, person, with_union)| Op::Login { app, person, with_union }),
+        (app.clone(), person.clone(), any::<bool>()).prop_map(|(app, person, with_union)| {
+            Op::Login {
+                app,
+                person,
+                with_union,
+            }
+        }),
         (app.clone(), person.clone(), any::<bool>(), any::<bool>()).prop_map(
-            |(app, person, with_union, city)| Op::Profile { app, person, with_union, city }
+            |(app, person, with_union, city)| Op::Profile {
+                app,
+                person,
+                with_union,
+                city
+            }
         ),
         (app, person, 0..NUMBERS.len()).prop_map(|(app, person, number)| Op::Bind {
             app,
@@ -111,7 +134,11 @@ fn map<A>(step: Step<A>, f: fn(A) -> Answer) -> Step<Answer> {
 /// identity's user as it is now (no identity yet: nothing to do).
 fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
     let decide: Decide = match op.clone() {
-        Op::Login { app, person, with_union } => {
+        Op::Login {
+            app,
+            person,
+            with_union,
+        } => {
             let input = LoginInput {
                 appid: appid(app),
                 openid: openid(app, person),
@@ -139,7 +166,12 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 seen: vec![store.copy()],
             });
         }
-        Op::Profile { app, person, with_union, city } => {
+        Op::Profile {
+            app,
+            person,
+            with_union,
+            city,
+        } => {
             let keys = token_of(store, app, person)?;
             let mut profile = Profile::default();
             if city {
@@ -156,10 +188,17 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 Ok(map(profile::decide(s, &keys, &input)?, Answer::Profile))
             })
         }
-        Op::Bind { app, person, number: n } => {
+        Op::Bind {
+            app,
+            person,
+            number: n,
+        } => {
             let keys = token_of(store, app, person)?;
             Box::new(move |s: &Snapshot| {
-                Ok(map(phone::decide(s, &keys, &number(n), 1000)?, Answer::Bind))
+                Ok(map(
+                    phone::decide(s, &keys, &number(n), 1000)?,
+                    Answer::Bind,
+                ))
             })
         }
     };
@@ -173,7 +212,11 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
 /// A token of the identity's user as it is now.
 fn token_of(store: &MemoryStore, app: usize, person: u8) -> Option<SessionKeys> {
     let key = Key::identity(&appid(app), &openid(app, person));
-    match store.get_now(std::slice::from_ref(&key)).unwrap().remove(&key) {
+    match store
+        .get_now(std::slice::from_ref(&key))
+        .unwrap()
+        .remove(&key)
+    {
         Some(Item::Identity(identity)) => Some(SessionKeys::new(
             &identity.user_id,
             &appid(app),
@@ -233,10 +276,16 @@ fn check_invariants(items: &Items) -> Result<(), String> {
             return Err(format!("{user_key:?} does not list {key:?}"));
         }
         if identity.has_phone != user.phone.is_some() {
-            return Err(format!("{key:?} hasPhone {} but the user's number is {:?}", identity.has_phone, user.phone));
+            return Err(format!(
+                "{key:?} hasPhone {} but the user's number is {:?}",
+                identity.has_phone, user.phone
+            ));
         }
         if identity.union_id != user.union_id {
-            return Err(format!("{key:?} unionId {:?}, its user's {:?}", identity.union_id, user.union_id));
+            return Err(format!(
+                "{key:?} unionId {:?}, its user's {:?}",
+                identity.union_id, user.union_id
+            ));
         }
     }
     let mut held_unions = HashMap::new();
@@ -254,7 +303,11 @@ fn check_invariants(items: &Items) -> Result<(), String> {
             }
             match unions.get(&Key::union(union_id)) {
                 Some(owner) if &Key::user(&owner.user_id) == user_key => {}
-                other => return Err(format!("{user_key:?} has {union_id:?}, whose item is {other:?}")),
+                other => {
+                    return Err(format!(
+                        "{user_key:?} has {union_id:?}, whose item is {other:?}"
+                    ));
+                }
             }
         }
         if let Some(phone) = &user.phone {
@@ -263,7 +316,11 @@ fn check_invariants(items: &Items) -> Result<(), String> {
             }
             match phones.get(&Key::phone(phone)) {
                 Some(owner) if &Key::user(&owner.user_id) == user_key => {}
-                other => return Err(format!("{user_key:?} has {phone:?}, whose item is {other:?}")),
+                other => {
+                    return Err(format!(
+                        "{user_key:?} has {phone:?}, whose item is {other:?}"
+                    ));
+                }
             }
         }
     }
@@ -289,7 +346,11 @@ fn check_invariants(items: &Items) -> Result<(), String> {
 fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), String> {
     let identity_user = |app: usize, person: u8| {
         let key = Key::identity(&appid(app), &openid(app, person));
-        match store.get_now(std::slice::from_ref(&key)).unwrap().remove(&key) {
+        match store
+            .get_now(std::slice::from_ref(&key))
+            .unwrap()
+            .remove(&key)
+        {
             Some(Item::Identity(identity)) => Some(identity),
             _ => None,
         }
@@ -301,16 +362,31 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
                 return Err(format!("login answered {outcome:?}, stored {identity:?}"));
             }
         }
-        (Op::Bind { number: n, .. }, Answer::Bind(BindOutcome::Bound | BindOutcome::AlreadyYours)) => {
+        (
+            Op::Bind { number: n, .. },
+            Answer::Bind(BindOutcome::Bound | BindOutcome::AlreadyYours),
+        ) => {
             let key = Key::phone(&number(*n));
-            if store.get_now(std::slice::from_ref(&key)).unwrap().is_empty() {
-                return Err(format!("bind answered {answer:?} but nobody holds the number"));
+            if store
+                .get_now(std::slice::from_ref(&key))
+                .unwrap()
+                .is_empty()
+            {
+                return Err(format!(
+                    "bind answered {answer:?} but nobody holds the number"
+                ));
             }
         }
-        (Op::Profile { app, person, .. }, Answer::Profile(ProfileOutcome::Folded { owner, .. })) => {
+        (
+            Op::Profile { app, person, .. },
+            Answer::Profile(ProfileOutcome::Folded { owner, .. }),
+        ) => {
             let identity = identity_user(*app, *person).ok_or("a fold left no identity")?;
             if &identity.user_id != owner {
-                return Err(format!("folded into {owner:?}, identity says {:?}", identity.user_id));
+                return Err(format!(
+                    "folded into {owner:?}, identity says {:?}",
+                    identity.user_id
+                ));
             }
         }
         _ => {}
@@ -320,7 +396,10 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
 
 /// The answer is true of the store as the operation read it or left it.
 fn check_done(done: &Running, answer: &Answer) -> Result<(), String> {
-    let mut verdicts = done.seen.iter().map(|seen| check_answer(seen, &done.op, answer));
+    let mut verdicts = done
+        .seen
+        .iter()
+        .map(|seen| check_answer(seen, &done.op, answer));
     let first = verdicts.next().unwrap_or(Ok(()));
     if first.is_ok() || verdicts.any(|v| v.is_ok()) {
         return Ok(());
@@ -373,14 +452,30 @@ proptest! {
 /// read and its commit while the other runs.
 #[test]
 fn a_join_and_a_bind_in_either_order_keep_has_phone() {
-    let first_login = Op::Login { app: 0, person: 0, with_union: true };
-    let bind = Op::Bind { app: 0, person: 0, number: 0 };
-    let join = Op::Login { app: 1, person: 0, with_union: true };
+    let first_login = Op::Login {
+        app: 0,
+        person: 0,
+        with_union: true,
+    };
+    let bind = Op::Bind {
+        app: 0,
+        person: 0,
+        number: 0,
+    };
+    let join = Op::Login {
+        app: 1,
+        person: 0,
+        with_union: true,
+    };
     for held_first in [&bind, &join] {
         let store = MemoryStore::new();
         let mut login = start(&store, &first_login, 1).unwrap();
         while advance(&store, &mut login).is_none() {}
-        let other = if std::ptr::eq(held_first, &bind) { &join } else { &bind };
+        let other = if std::ptr::eq(held_first, &bind) {
+            &join
+        } else {
+            &bind
+        };
         let mut held = start(&store, held_first, 2).unwrap();
         // Up to its commit: read everything it needs, then stop.
         loop {

@@ -113,14 +113,18 @@ async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
     let mut hold = proxy.hold(WRITES, 1);
     let held = {
         let (router, uma) = (held_router, uma.clone());
-        tokio::spawn(
-            async move { call_router(&router, "POST", "/auth/profile", Some(&fold), Some(&uma)).await },
-        )
+        tokio::spawn(async move {
+            call_router(&router, "POST", "/auth/profile", Some(&fold), Some(&uma)).await
+        })
     };
     hold.reached().await;
     let number = unique_number();
     let (status, answer) = h
-        .post("/auth/phone", &phone_body(&h, APP_B, "uma", &number), Some(&uma))
+        .post(
+            "/auth/phone",
+            &phone_body(&h, APP_B, "uma", &number),
+            Some(&uma),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     hold.release();
@@ -153,12 +157,23 @@ async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
     let held = {
         let (router, bea) = (held_router, bea.clone());
         tokio::spawn(async move {
-            call_router(&router, "POST", "/auth/phone", Some(&first_body), Some(&bea)).await
+            call_router(
+                &router,
+                "POST",
+                "/auth/phone",
+                Some(&first_body),
+                Some(&bea),
+            )
+            .await
         })
     };
     hold.reached().await;
     let (status, answer) = h
-        .post("/auth/phone", &phone_body(&h, APP_A, "bea", &second), Some(&bea))
+        .post(
+            "/auth/phone",
+            &phone_body(&h, APP_A, "bea", &second),
+            Some(&bea),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     hold.release();
@@ -169,12 +184,20 @@ async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
     // The replaced number is free: another user can take it.
     let cid = token(&login(&h, "cid", "", APP_A).await);
     let (status, answer) = h
-        .post("/auth/phone", &phone_body(&h, APP_A, "cid", &second), Some(&cid))
+        .post(
+            "/auth/phone",
+            &phone_body(&h, APP_A, "cid", &second),
+            Some(&cid),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     // And bea's current number is still hers.
     let (status, answer) = h
-        .post("/auth/phone", &phone_body(&h, APP_A, "cid", &first), Some(&cid))
+        .post(
+            "/auth/phone",
+            &phone_body(&h, APP_A, "cid", &first),
+            Some(&cid),
+        )
         .await;
     assert_eq!(
         (status, code_of(&answer)),
@@ -201,12 +224,23 @@ async fn the_same_number_twice_at_once_is_yours_even_without_old_items() {
     let held = {
         let (router, dan) = (held_router, dan.clone());
         tokio::spawn(async move {
-            call_router(&router, "POST", "/auth/phone", Some(&first_body), Some(&dan)).await
+            call_router(
+                &router,
+                "POST",
+                "/auth/phone",
+                Some(&first_body),
+                Some(&dan),
+            )
+            .await
         })
     };
     hold.reached().await;
     let (status, answer) = h
-        .post("/auth/phone", &phone_body(&h, APP_A, "dan", &number), Some(&dan))
+        .post(
+            "/auth/phone",
+            &phone_body(&h, APP_A, "dan", &number),
+            Some(&dan),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     hold.release();
@@ -231,9 +265,9 @@ async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
     let mut hold = proxy.hold(WRITES, 1);
     let held = {
         let (router, una) = (held_router, una.clone());
-        tokio::spawn(
-            async move { call_router(&router, "POST", "/auth/phone", Some(&bind), Some(&una)).await },
-        )
+        tokio::spawn(async move {
+            call_router(&router, "POST", "/auth/phone", Some(&bind), Some(&una)).await
+        })
     };
     hold.reached().await;
     let fold = profile_body(
@@ -258,7 +292,11 @@ async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
     assert_eq!(again["hasPhone"], false, "{again}");
     let eve = token(&login(&h, "eve", "", APP_A).await);
     let (status, answer) = h
-        .post("/auth/phone", &phone_body(&h, APP_A, "eve", &number), Some(&eve))
+        .post(
+            "/auth/phone",
+            &phone_body(&h, APP_A, "eve", &number),
+            Some(&eve),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
 }
@@ -277,9 +315,9 @@ async fn a_join_during_a_bind_leaves_every_identity_with_has_phone() {
     let mut hold = proxy.hold(WRITES, 1);
     let held = {
         let (router, pia) = (held_router, pia.clone());
-        tokio::spawn(
-            async move { call_router(&router, "POST", "/auth/phone", Some(&bind), Some(&pia)).await },
-        )
+        tokio::spawn(async move {
+            call_router(&router, "POST", "/auth/phone", Some(&bind), Some(&pia)).await
+        })
     };
     hold.reached().await;
     let joined = login(&h, "pia", "unionid=acme-pia", APP_B).await;

@@ -38,13 +38,24 @@ async fn a_write_whose_user_was_folded_meanwhile_ends_the_session(kind: StoreKin
     let request = {
         let token = token.clone();
         tokio::spawn(async move {
-            call_router(&held_router, "POST", "/auth/profile", Some(&plain), Some(&token)).await
+            call_router(
+                &held_router,
+                "POST",
+                "/auth/profile",
+                Some(&plain),
+                Some(&token),
+            )
+            .await
         })
     };
     let release = held.reached().await;
     let fold = profile_body(&h, APP_B, "una", "Una", Some("acme-ola"));
     let (status, answer) = h.post("/auth/profile", &fold, Some(&token)).await;
-    assert_eq!((status, &answer["userId"]), (200, &owner["userId"]), "{answer}");
+    assert_eq!(
+        (status, &answer["userId"]),
+        (200, &owner["userId"]),
+        "{answer}"
+    );
     release.send(()).unwrap();
     let (status, answer) = request.await.unwrap();
     assert_eq!(
@@ -86,11 +97,20 @@ async fn a_token_from_before_a_fold_is_refused_everywhere(kind: StoreKind) {
 
     let fold = profile_body(&h, APP_B, "una", "Una", Some("acme-ola"));
     let (status, answer) = h.post("/auth/profile", &fold, Some(&old)).await;
-    assert_eq!((status, &answer["userId"]), (200, &owner["userId"]), "{answer}");
+    assert_eq!(
+        (status, &answer["userId"]),
+        (200, &owner["userId"]),
+        "{answer}"
+    );
     assert_eq!(answer["unionId"], unionid_for("acme-ola").as_str());
-    let new = answer["token"].as_str().expect("a fold answers a new token");
+    let new = answer["token"]
+        .as_str()
+        .expect("a fold answers a new token");
 
-    assert!(!allowed(&old).await, "the authorizer refuses the folded user's token");
+    assert!(
+        !allowed(&old).await,
+        "the authorizer refuses the folded user's token"
+    );
     assert!(allowed(new).await, "and allows the owner's new token");
     for (path, body) in [
         ("/auth/profile", profile_body(&h, APP_B, "una", "Una", None)),

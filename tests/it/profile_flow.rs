@@ -5,8 +5,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-use wxauth_shared::domain::{AppId, OpenId, SessionKey, UserId};
 use wxauth_shared::domain::rules::login::LoginInput;
+use wxauth_shared::domain::{AppId, OpenId, SessionKey, UserId};
 use wxauth_shared::store::Key;
 use wxauth_shared::tokens::{SigningKey, TokenIssuer, TokenSubject};
 use wxauth_tests::StoreKind;

@@ -18,12 +18,7 @@ use tokio::sync::oneshot;
 const REACH_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Every DynamoDB operation that writes.
-pub const WRITES: &[&str] = &[
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "TransactWriteItems",
-];
+pub const WRITES: &[&str] = &["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"];
 
 struct PendingHold {
     operations: &'static [&'static str],
@@ -144,7 +139,9 @@ impl Drop for DynamoProxy {
 /// The held request's release, if this request is the one to hold.
 fn take_hold(shared: &Shared, operation: &str) -> Option<oneshot::Receiver<()>> {
     let mut pending = shared.hold.lock().expect("lock");
-    let hold = pending.as_mut().filter(|h| h.operations.contains(&operation))?;
+    let hold = pending
+        .as_mut()
+        .filter(|h| h.operations.contains(&operation))?;
     if hold.skip > 0 {
         hold.skip -= 1;
         return None;

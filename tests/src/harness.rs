@@ -11,11 +11,11 @@ use std::time::Duration;
 use wxauth_shared::api::Router;
 use wxauth_shared::clock::SystemClock;
 use wxauth_shared::config;
-use wxauth_shared::setup::{self, TokenKeys};
 use wxauth_shared::domain::{AppId, OpenId};
-use wxauth_shared::store::{IdentityItem, Item, ItemStore, Key};
+use wxauth_shared::setup::{self, TokenKeys};
 use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
 use wxauth_shared::store::embedded::EmbeddedStore;
+use wxauth_shared::store::{IdentityItem, Item, ItemStore, Key};
 use wxauth_shared::tokens::SigningKey;
 use wxauth_shared::wechat::HttpWeChat;
 use wxauth_wechat_sim::{RunningSimulator, Simulator};
@@ -160,7 +160,13 @@ impl Harness {
             &AppId::parse(appid).expect("appid"),
             &OpenId::parse(openid).expect("openid"),
         );
-        match self.store.get(std::slice::from_ref(&key)).await.expect("read").remove(&key) {
+        match self
+            .store
+            .get(std::slice::from_ref(&key))
+            .await
+            .expect("read")
+            .remove(&key)
+        {
             Some(Item::Identity(identity)) => Some(identity),
             None => None,
             Some(other) => panic!("{key:?} holds {other:?}"),

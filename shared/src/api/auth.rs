@@ -4,8 +4,8 @@ use super::{ApiError, ApiRequest};
 use crate::clock::Clock;
 use crate::domain::rules::session::{self, SessionKeys};
 use crate::store::{ItemStore, StoreError};
-use crate::usecases::decider;
 use crate::tokens::{Caller, TokenVerifier, bearer_token};
+use crate::usecases::decider;
 use std::sync::Arc;
 
 /// Checks `Authorization: Bearer <token>` and yields who the token is about.

@@ -119,7 +119,12 @@ impl fmt::Debug for Key {
         // Phone keys hold the number: print them masked like the number itself.
         match self.0.strip_prefix(KeyKind::Phone.prefix()) {
             Some(e164) if e164.len() > 7 => {
-                write!(f, "PHONE#{}****{}", &e164[..e164.len() - 8], &e164[e164.len() - 4..])
+                write!(
+                    f,
+                    "PHONE#{}****{}",
+                    &e164[..e164.len() - 8],
+                    &e164[e164.len() - 4..]
+                )
             }
             _ => write!(f, "{}", self.0),
         }
@@ -183,15 +188,27 @@ pub struct UserItem {
 struct UserItemText {
     #[serde(alias = "created_at")]
     created_at: u64,
-    #[serde(with = "serde_dynamo::string_set", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        with = "serde_dynamo::string_set",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     identities: Vec<IdentityRef>,
     #[serde(alias = "union_id", default, skip_serializing_if = "Option::is_none")]
     union_id: Option<UnionId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     phone: Option<String>,
-    #[serde(alias = "phone_country_code", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        alias = "phone_country_code",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     phone_country_code: Option<String>,
-    #[serde(default, with = "profile_text", skip_serializing_if = "Profile::is_empty")]
+    #[serde(
+        default,
+        with = "profile_text",
+        skip_serializing_if = "Profile::is_empty"
+    )]
     profile: Profile,
     #[serde(default)]
     version: u64,

@@ -19,7 +19,9 @@ impl MemoryStore {
 
     fn table(&self) -> MutexGuard<'_, BTreeMap<String, JsonItem>> {
         // A panic while holding the lock leaves whole items only: keep going.
-        self.items.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.items
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A separate store holding a copy of every item as it is now.

@@ -49,16 +49,26 @@ pub enum Guard {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
     /// Writes the whole item.
-    Put { key: Key, item: Item, guard: Guard },
+    Put {
+        key: Key,
+        item: Item,
+        guard: Guard,
+    },
     /// Sets some attributes of an identity, leaving the others alone.
     Patch {
         key: Key,
         patch: IdentityPatch,
         guard: Guard,
     },
-    Delete { key: Key, guard: Guard },
+    Delete {
+        key: Key,
+        guard: Guard,
+    },
     /// Writes nothing; only its guard must hold.
-    Check { key: Key, guard: Guard },
+    Check {
+        key: Key,
+        guard: Guard,
+    },
 }
 
 impl Write {

@@ -39,11 +39,11 @@ pub fn guard_holds(current: Option<&JsonItem>, guard: &Guard) -> bool {
         Guard::Always => true,
         Guard::Absent => current.is_none(),
         Guard::Exists => current.is_some(),
-        Guard::Version(version) => current.is_some_and(|item| {
-            item.get(VERSION).and_then(Value::as_u64).unwrap_or(0) == *version
+        Guard::Version(version) => current
+            .is_some_and(|item| item.get(VERSION).and_then(Value::as_u64).unwrap_or(0) == *version),
+        Guard::OwnedBy(user_id) => current.is_some_and(|item| {
+            item.get(USER_ID).and_then(Value::as_str) == Some(user_id.as_str())
         }),
-        Guard::OwnedBy(user_id) => current
-            .is_some_and(|item| item.get(USER_ID).and_then(Value::as_str) == Some(user_id.as_str())),
     }
 }
 
@@ -56,7 +56,9 @@ pub fn commit(table: &mut impl JsonTable, writes: &[Write]) -> Result<Commit, St
     let mut seen = HashSet::new();
     if !writes.iter().all(|w| seen.insert(w.key())) {
         // DynamoDB refuses this too (ValidationException): a bug, not a race.
-        return Err(StoreError::Unavailable("two writes to one item in one commit".into()));
+        return Err(StoreError::Unavailable(
+            "two writes to one item in one commit".into(),
+        ));
     }
     let mut failed = Vec::new();
     let mut current = Items::new();
@@ -80,9 +82,9 @@ pub fn commit(table: &mut impl JsonTable, writes: &[Write]) -> Result<Commit, St
         match write {
             Write::Put { key, item, .. } => table.write(key.as_str(), item.to_json()?)?,
             Write::Patch { key, patch, .. } => {
-                let mut item = table
-                    .read(key.as_str())?
-                    .ok_or_else(|| StoreError::Corrupt(format!("{key:?}: patch of a missing item")))?;
+                let mut item = table.read(key.as_str())?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("{key:?}: patch of a missing item"))
+                })?;
                 for (name, value) in patch.attributes() {
                     item.insert(name.to_owned(), value);
                 }
@@ -110,7 +112,11 @@ pub fn patch_identity(
     if commit(table, &[write])? != Commit::Done {
         return Ok(None);
     }
-    match table.read(key.as_str())?.map(|item| decode(key, item)).transpose()? {
+    match table
+        .read(key.as_str())?
+        .map(|item| decode(key, item))
+        .transpose()?
+    {
         Some(Item::Identity(identity)) => Ok(Some(identity)),
         _ => Err(StoreError::Corrupt(format!("{key:?} is not an identity"))),
     }

@@ -58,7 +58,12 @@ where
         let mut forced = self.snapshot.unread(std::mem::take(&mut self.must_read));
         Ok(match step {
             Step::Read(mut keys) => {
-                keys.extend(forced.into_iter().filter(|k| !keys.contains(k)).collect::<Vec<_>>());
+                keys.extend(
+                    forced
+                        .into_iter()
+                        .filter(|k| !keys.contains(k))
+                        .collect::<Vec<_>>(),
+                );
                 Next::Read(keys)
             }
             // Decided on a guess about a key that must be read first.
@@ -81,7 +86,10 @@ where
         if self.rounds >= MAX_ROUNDS {
             return Err(StoreError::Contention(self.rounds));
         }
-        self.must_read = keys.into_iter().filter(|k| !current.contains_key(k)).collect();
+        self.must_read = keys
+            .into_iter()
+            .filter(|k| !current.contains_key(k))
+            .collect();
         self.snapshot = Snapshot::default();
         self.snapshot.seed(current);
         Ok(())
@@ -93,7 +101,11 @@ where
 }
 
 /// Runs `decide` against `store` from `snapshot` until it is answered.
-pub async fn run<A, F>(store: &dyn ItemStore, snapshot: Snapshot, decide: F) -> Result<A, StoreError>
+pub async fn run<A, F>(
+    store: &dyn ItemStore,
+    snapshot: Snapshot,
+    decide: F,
+) -> Result<A, StoreError>
 where
     F: FnMut(&Snapshot) -> Result<Step<A>, StoreError>,
 {

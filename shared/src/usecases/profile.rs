@@ -97,8 +97,7 @@ impl ProfileService {
             .raw_data
             .as_ref()
             .map(|(raw, signature)| (raw.as_str(), signature.as_str()));
-        let payload =
-            open_data::open(&session_key, &input.data, raw_data, &expect)?;
+        let payload = open_data::open(&session_key, &input.data, raw_data, &expect)?;
         let union_id = match payload.get("unionId") {
             None | Some(Value::Null) => None,
             Some(Value::String(u)) if u.is_empty() => None,

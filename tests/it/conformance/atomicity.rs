@@ -9,7 +9,11 @@ async fn one_failed_guard_writes_nothing(s: Subject) {
     let union = union_key();
     let commit = s
         .store
-        .commit(&[put(&identity, Item::Identity(identity_item(&user_id, 1)), Guard::Absent)])
+        .commit(&[put(
+            &identity,
+            Item::Identity(identity_item(&user_id, 1)),
+            Guard::Absent,
+        )])
         .await
         .unwrap();
     assert_eq!(commit, Commit::Done);
@@ -24,7 +28,11 @@ async fn one_failed_guard_writes_nothing(s: Subject) {
             guard: Guard::OwnedBy(user_id.clone()),
         },
         // Stale: the user is at version 2.
-        put(&user_key, Item::User(user_item(&[entry], 2)), Guard::Version(1)),
+        put(
+            &user_key,
+            Item::User(user_item(&[entry], 2)),
+            Guard::Version(1),
+        ),
     ];
     let Commit::GuardFailed { keys, .. } = s.store.commit(&writes).await.unwrap() else {
         panic!("the stale version must fail the commit");
@@ -35,7 +43,10 @@ async fn one_failed_guard_writes_nothing(s: Subject) {
         panic!("identity");
     };
     assert!(!identity_after.has_phone, "the patch did not happen");
-    assert_eq!(read(&s, &user_key).await, Some(Item::User(user_item(&[], 2))));
+    assert_eq!(
+        read(&s, &user_key).await,
+        Some(Item::User(user_item(&[], 2)))
+    );
 }
 
 async fn a_commit_of_many_writes_lands_whole(s: Subject) {
@@ -57,19 +68,21 @@ async fn a_commit_of_many_writes_lands_whole(s: Subject) {
         Write::Check {
             key: user_key.clone(),
             guard: Guard::Exists,
-        }
-        .clone(),
+        },
     ];
     // Two writes to one item are refused, as DynamoDB refuses them.
     assert!(s.store.commit(&writes).await.is_err());
     assert_eq!(read(&s, &old_union).await, Some(owner(&user_id)));
-    assert_eq!(
-        s.store.commit(&writes[..3]).await.unwrap(),
-        Commit::Done
-    );
+    assert_eq!(s.store.commit(&writes[..3]).await.unwrap(), Commit::Done);
     assert_eq!(read(&s, &old_union).await, None);
     assert_eq!(read(&s, &new_union).await, Some(owner(&user_id)));
-    assert_eq!(read(&s, &user_key).await, Some(Item::User(user_item(&[], 2))));
+    assert_eq!(
+        read(&s, &user_key).await,
+        Some(Item::User(user_item(&[], 2)))
+    );
 }
 
-crate::conformance!(one_failed_guard_writes_nothing, a_commit_of_many_writes_lands_whole);
+crate::conformance!(
+    one_failed_guard_writes_nothing,
+    a_commit_of_many_writes_lands_whole
+);

@@ -7,14 +7,26 @@ use wxauth_shared::store::{Commit, IdentityPatch};
 async fn absent_and_exists(s: Subject) {
     let key = union_key();
     let (a, b) = (new_user_id(), new_user_id());
-    let first = s.store.commit(&[put(&key, owner(&a), Guard::Absent)]).await.unwrap();
+    let first = s
+        .store
+        .commit(&[put(&key, owner(&a), Guard::Absent)])
+        .await
+        .unwrap();
     assert_eq!(first, Commit::Done);
-    let second = s.store.commit(&[put(&key, owner(&b), Guard::Absent)]).await.unwrap();
+    let second = s
+        .store
+        .commit(&[put(&key, owner(&b), Guard::Absent)])
+        .await
+        .unwrap();
     let Commit::GuardFailed { keys, current } = second else {
         panic!("put-if-absent over an item must fail");
     };
     assert_eq!(keys, vec![key.clone()]);
-    assert_eq!(current.get(&key), Some(&owner(&a)), "the failed guard answers the holder");
+    assert_eq!(
+        current.get(&key),
+        Some(&owner(&a)),
+        "the failed guard answers the holder"
+    );
     assert_eq!(read(&s, &key).await, Some(owner(&a)));
 
     let missing = union_key();
@@ -63,7 +75,11 @@ async fn owned_by_compares_the_user(s: Subject) {
     let (identity, _) = identity_key();
     let commit = s
         .store
-        .commit(&[put(&identity, Item::Identity(identity_item(&a, 1)), Guard::Absent)])
+        .commit(&[put(
+            &identity,
+            Item::Identity(identity_item(&a, 1)),
+            Guard::Absent,
+        )])
         .await
         .unwrap();
     assert_eq!(commit, Commit::Done);

@@ -95,8 +95,14 @@ pub fn user_item(identities: &[IdentityRef], version: u64) -> UserItem {
 
 /// A fresh identity key and its entry in a user's list.
 pub fn identity_key() -> (Key, IdentityRef) {
-    let (appid, openid) = (AppId::parse("wxA").unwrap(), OpenId::parse(unique("o")).unwrap());
-    (Key::identity(&appid, &openid), IdentityRef::new(&appid, &openid))
+    let (appid, openid) = (
+        AppId::parse("wxA").unwrap(),
+        OpenId::parse(unique("o")).unwrap(),
+    );
+    (
+        Key::identity(&appid, &openid),
+        IdentityRef::new(&appid, &openid),
+    )
 }
 
 pub fn identity_item(user_id: &UserId, key_byte: u8) -> IdentityItem {
@@ -144,7 +150,11 @@ pub async fn stored_user(s: &Subject, version: u64) -> (Key, UserId) {
     let key = Key::user(&user_id);
     let commit = s
         .store
-        .commit(&[put(&key, Item::User(user_item(&[], version)), Guard::Absent)])
+        .commit(&[put(
+            &key,
+            Item::User(user_item(&[], version)),
+            Guard::Absent,
+        )])
         .await
         .unwrap();
     assert_eq!(commit, wxauth_shared::store::Commit::Done);

@@ -38,8 +38,11 @@ async fn versioned_read_modify_write_loses_no_update(s: Subject) {
             tokio::spawn(async move {
                 let (_, entry) = identity_key();
                 for _ in 0..200 {
-                    let Some(Item::User(user)) =
-                        store.get(std::slice::from_ref(&key)).await.unwrap().remove(&key)
+                    let Some(Item::User(user)) = store
+                        .get(std::slice::from_ref(&key))
+                        .await
+                        .unwrap()
+                        .remove(&key)
                     else {
                         panic!("user");
                     };

@@ -5,8 +5,20 @@ use wxauth_shared::store::Commit;
 
 async fn absent_keys_are_left_out(s: Subject) {
     let (identity, _) = identity_key();
-    assert!(s.store.get(&[identity.clone()]).await.unwrap().is_empty());
-    assert!(s.store.get(&[identity, union_key()]).await.unwrap().is_empty());
+    assert!(
+        s.store
+            .get(std::slice::from_ref(&identity))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.store
+            .get(&[identity, union_key()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(s.store.get(&[]).await.unwrap().is_empty());
 }
 
@@ -24,7 +36,11 @@ async fn every_kind_reads_back_as_written(s: Subject) {
     let revoked = Key::revoked(&unique("jti"));
     let writes = [
         put(&identity, Item::Identity(ident.clone()), Guard::Absent),
-        put(&Key::user(&user_id), Item::User(user.clone()), Guard::Absent),
+        put(
+            &Key::user(&user_id),
+            Item::User(user.clone()),
+            Guard::Absent,
+        ),
         put(&union, owner(&user_id), Guard::Absent),
         put(
             &revoked,
@@ -36,7 +52,12 @@ async fn every_kind_reads_back_as_written(s: Subject) {
         ),
     ];
     assert_eq!(s.store.commit(&writes).await.unwrap(), Commit::Done);
-    let keys = [identity.clone(), Key::user(&user_id), union.clone(), revoked.clone()];
+    let keys = [
+        identity.clone(),
+        Key::user(&user_id),
+        union.clone(),
+        revoked.clone(),
+    ];
     let found = s.store.get(&keys).await.unwrap();
     assert_eq!(found.len(), 4);
     assert_eq!(found[&identity], Item::Identity(ident));
@@ -55,7 +76,10 @@ async fn a_patch_answers_the_identity_after_it(s: Subject) {
     };
     // No identity yet: the guard fails, nothing is created.
     assert_eq!(
-        s.store.patch_identity(&identity, &patch, &Guard::Exists).await.unwrap(),
+        s.store
+            .patch_identity(&identity, &patch, &Guard::Exists)
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(read(&s, &identity).await, None);

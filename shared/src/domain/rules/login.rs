@@ -98,7 +98,10 @@ fn returning(
             return Ok(Step::Read(unread));
         }
         let Read::Present(user) = snapshot.user(&user_key)? else {
-            return Err(StoreError::Corrupt(format!("{identity_key:?} names a missing user", identity_key = input.identity_key())));
+            return Err(StoreError::Corrupt(format!(
+                "{identity_key:?} names a missing user",
+                identity_key = input.identity_key()
+            )));
         };
         let union_free = match snapshot.owner(&union_key)? {
             Read::Present(owner) => (&owner.user_id == me).then_some(false),
@@ -229,7 +232,12 @@ fn create(input: &LoginInput) -> Step<LoginOutcome> {
 }
 
 /// The openid joins the user holding its unionId, as that user is now.
-fn join(input: &LoginInput, unionid: &UnionId, owner: &UserId, user: &UserItem) -> Step<LoginOutcome> {
+fn join(
+    input: &LoginInput,
+    unionid: &UnionId,
+    owner: &UserId,
+    user: &UserItem,
+) -> Step<LoginOutcome> {
     let has_phone = user.phone.is_some();
     let mut joined = user.clone();
     let identity_ref = IdentityRef::new(&input.appid, &input.openid);
@@ -260,5 +268,99 @@ fn join(input: &LoginInput, unionid: &UnionId, owner: &UserId, user: &UserItem) 
             union_id: Some(unionid.clone()),
             has_phone,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    fn input(union: Option<u8>) -> LoginInput {
+        LoginInput {
+            appid: appid(),
+            openid: openid(1),
+            unionid: union.map(union_id),
+            session_key: key(),
+            now: 9,
+            new_user_id: user_id(1),
+        }
+    }
+
+    fn after_touch(input: &LoginInput, identity: Option<IdentityItem>) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.set(input.identity_key(), identity.map(Item::Identity));
+        s
+    }
+
+    #[test]
+    fn an_unknown_openid_is_a_new_user_whose_items_are_put_only_if_absent() {
+        let input = input(Some(7));
+        let Step::Commit { writes, answer } =
+            decide(&after_touch(&input, None), &input, false).unwrap()
+        else {
+            panic!("a new user");
+        };
+        assert!(answer.is_new_user);
+        assert_eq!(writes.len(), 3);
+        assert!(writes.iter().all(|w| w.guard() == &Guard::Absent));
+    }
+
+    #[test]
+    fn an_unknown_openid_whose_union_is_held_joins_that_user_as_it_is() {
+        let input = input(Some(7));
+        let mut s = after_touch(&input, None);
+        s.set(Key::union(&union_id(7)), Some(Item::Union(owner(5))));
+        assert_eq!(
+            decide(&s, &input, false).unwrap(),
+            Step::Read(vec![Key::user(&user_id(5))])
+        );
+        let mut holder = user(&[3], 4);
+        holder.phone = Some(phone(1));
+        s.set(Key::user(&user_id(5)), Some(Item::User(holder)));
+        let Step::Commit { writes, answer } = decide(&s, &input, false).unwrap() else {
+            panic!("a join");
+        };
+        assert_eq!(
+            (answer.user_id, answer.is_new_user, answer.has_phone),
+            (user_id(5), false, true)
+        );
+        assert_eq!(writes[1].guard(), &Guard::Version(4));
+        assert_eq!(writes[2].guard(), &Guard::OwnedBy(user_id(5)));
+    }
+
+    #[test]
+    fn a_returning_login_answers_from_its_identity_and_links_a_late_union() {
+        let input = input(None);
+        let s = after_touch(&input, Some(identity(2)));
+        let Step::Answer(answer) = decide(&s, &input, true).unwrap() else {
+            panic!("nothing to write");
+        };
+        assert_eq!((answer.user_id, answer.is_new_user), (user_id(2), false));
+        // Found on a re-read (the session patch did not happen): write it.
+        assert!(matches!(
+            decide(&s, &input, false).unwrap(),
+            Step::Commit { .. }
+        ));
+
+        let linking = super::tests::input(Some(7));
+        let mut s = after_touch(&linking, Some(identity(2)));
+        assert_eq!(
+            decide(&s, &linking, true).unwrap(),
+            Step::Read(vec![Key::union(&union_id(7)), Key::user(&user_id(2))])
+        );
+        s.set(Key::union(&union_id(7)), None);
+        s.set(Key::user(&user_id(2)), Some(Item::User(user(&[1], 3))));
+        let Step::Commit { writes, answer } = decide(&s, &linking, true).unwrap() else {
+            panic!("a link");
+        };
+        assert_eq!(answer.union_id, Some(union_id(7)));
+        assert_eq!(writes.len(), 3);
+        // Held by another user: the login goes on, unlinked.
+        s.set(Key::union(&union_id(7)), Some(Item::Union(owner(6))));
+        let Step::Answer(answer) = decide(&s, &linking, true).unwrap() else {
+            panic!("nothing to write");
+        };
+        assert_eq!(answer.union_id, None);
     }
 }

@@ -19,3 +19,6 @@ pub mod session;
 mod snapshot;
 
 pub use snapshot::{Read, Snapshot, Step};
+
+#[cfg(test)]
+mod fixtures;

@@ -86,3 +86,63 @@ pub fn decide(
         answer: BindOutcome::Bound,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    fn writes(step: Step<BindOutcome>) -> (Vec<Write>, BindOutcome) {
+        match step {
+            Step::Commit { writes, answer } => (writes, answer),
+            other => panic!("expected writes, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_number_is_claimed_the_old_released_every_identity_flagged() {
+        let keys = session(1, 1);
+        let mut holder = user(&[1, 2], 4);
+        holder.phone = Some(phone(1));
+        let s = read_account(&keys, Some(identity(1)), Some(holder));
+        let (writes, answer) = writes(decide(&s, &keys, &phone(2), 9).unwrap());
+        assert_eq!(answer, BindOutcome::Bound);
+        let me = Guard::OwnedBy(user_id(1));
+        assert_eq!(writes[0].key(), &Key::phone(&phone(2)));
+        assert_eq!(writes[0].guard(), &Guard::Absent);
+        assert_eq!(
+            writes[1].guard(),
+            &Guard::Version(4),
+            "judged on the user as read"
+        );
+        assert_eq!(
+            (writes[2].key(), writes[2].guard()),
+            (&Key::phone(&phone(1)), &me)
+        );
+        let flagged: Vec<_> = writes[3..].iter().map(|w| w.key().clone()).collect();
+        assert_eq!(flagged, vec![key_of_identity(1), key_of_identity(2)]);
+    }
+
+    #[test]
+    fn yours_taken_and_ended_write_nothing() {
+        let keys = session(1, 1);
+        let mut holder = user(&[1], 1);
+        holder.phone = Some(phone(1));
+        let s = read_account(&keys, Some(identity(1)), Some(holder));
+        assert_eq!(
+            decide(&s, &keys, &phone(1), 9).unwrap(),
+            Step::Answer(BindOutcome::AlreadyYours)
+        );
+        let mut s = read_account(&keys, Some(identity(1)), Some(user(&[1], 1)));
+        s.set(Key::phone(&phone(3)), Some(Item::Phone(owner(2))));
+        assert_eq!(
+            decide(&s, &keys, &phone(3), 9).unwrap(),
+            Step::Answer(BindOutcome::Taken)
+        );
+        let gone = read_account(&keys, Some(identity(2)), Some(user(&[1], 1)));
+        assert_eq!(
+            decide(&gone, &keys, &phone(3), 9).unwrap(),
+            Step::Answer(BindOutcome::SessionEnded)
+        );
+    }
+}

@@ -6,7 +6,9 @@
 use super::session::{self, Account, SessionKeys};
 use super::{Read, Snapshot, Step};
 use crate::domain::{Profile, UnionId, UserId};
-use crate::store::{Guard, IdentityPatch, IdentityRef, Item, Key, OwnerItem, StoreError, UserItem, Write};
+use crate::store::{
+    Guard, IdentityPatch, IdentityRef, Item, Key, OwnerItem, StoreError, UserItem, Write,
+};
 
 /// What the decrypted payload brought.
 #[derive(Debug, Clone)]
@@ -73,7 +75,14 @@ pub fn decide(
                 Read::Absent => Err(StoreError::Corrupt(format!(
                     "{union_key:?} names a missing user"
                 ))),
-                Read::Present(owner_user) => Ok(fold(keys, user, input, union_id, &owner.user_id, owner_user)),
+                Read::Present(owner_user) => Ok(fold(
+                    keys,
+                    user,
+                    input,
+                    union_id,
+                    &owner.user_id,
+                    owner_user,
+                )),
             }
         }
     }
@@ -215,4 +224,124 @@ fn fold(
 /// The user's entry for the identity under `key`.
 fn identity_ref_of(key: &Key, user: &UserItem) -> Option<IdentityRef> {
     user.identities.iter().find(|r| &r.key() == key).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    fn input(nick: &str, union: Option<u8>) -> ProfileInput {
+        ProfileInput {
+            profile: Profile {
+                nick_name: Some(nick.into()),
+                ..Profile::default()
+            },
+            union_id: union.map(union_id),
+            now: 9,
+        }
+    }
+
+    #[test]
+    fn a_profile_is_merged_over_the_user_as_read_and_guarded_by_its_version() {
+        let keys = session(1, 1);
+        let mut stored = user(&[1], 3);
+        stored.profile.city = Some("Hangzhou".into());
+        let s = read_account(&keys, Some(identity(1)), Some(stored));
+        let Step::Commit { writes, answer } = decide(&s, &keys, &input("Band", None)).unwrap()
+        else {
+            panic!("a write");
+        };
+        let Write::Put {
+            item: Item::User(written),
+            guard,
+            ..
+        } = &writes[0]
+        else {
+            panic!("the user");
+        };
+        assert_eq!(guard, &Guard::Version(3));
+        assert_eq!(written.version, 4);
+        assert_eq!(written.profile.city.as_deref(), Some("Hangzhou"));
+        assert_eq!(written.profile.nick_name.as_deref(), Some("Band"));
+        assert!(matches!(answer, ProfileOutcome::Stored { .. }));
+        // The same again changes nothing: no write.
+        let mut same = user(&[1], 4);
+        same.profile = written.profile.clone();
+        let s = read_account(&keys, Some(identity(1)), Some(same));
+        assert!(matches!(
+            decide(&s, &keys, &input("Band", None)).unwrap(),
+            Step::Answer(ProfileOutcome::Stored { .. })
+        ));
+    }
+
+    #[test]
+    fn a_new_union_is_linked_to_every_identity() {
+        let keys = session(1, 1);
+        let s = read_account(&keys, Some(identity(1)), Some(user(&[1, 2], 1)));
+        let Step::Commit { writes, .. } = decide(&s, &keys, &input("A", Some(7))).unwrap() else {
+            panic!("a write");
+        };
+        assert_eq!(
+            (writes[0].key(), writes[0].guard()),
+            (&Key::union(&union_id(7)), &Guard::Absent)
+        );
+        let patched: Vec<_> = writes[2..].iter().map(|w| w.key().clone()).collect();
+        assert_eq!(patched, vec![key_of_identity(1), key_of_identity(2)]);
+    }
+
+    #[test]
+    fn an_owned_union_folds_an_empty_user_and_conflicts_with_a_full_one() {
+        let keys = session(1, 1);
+        let mut s = read_account(&keys, Some(identity(1)), Some(user(&[1], 2)));
+        s.set(Key::union(&union_id(7)), Some(Item::Union(owner(5))));
+        // The owner is read before folding into it.
+        assert_eq!(
+            decide(&s, &keys, &input("A", Some(7))).unwrap(),
+            Step::Read(vec![Key::user(&user_id(5))])
+        );
+        let mut owner_user = user(&[9], 6);
+        owner_user.phone = Some(phone(1));
+        s.set(Key::user(&user_id(5)), Some(Item::User(owner_user)));
+        let Step::Commit { writes, answer } = decide(&s, &keys, &input("A", Some(7))).unwrap()
+        else {
+            panic!("a fold");
+        };
+        assert!(matches!(answer, ProfileOutcome::Folded { .. }));
+        let guards: Vec<_> = writes
+            .iter()
+            .map(|w| (w.key().clone(), w.guard().clone()))
+            .collect();
+        assert_eq!(
+            guards,
+            vec![
+                (Key::union(&union_id(7)), Guard::OwnedBy(user_id(5))),
+                (key_of_identity(1), Guard::OwnedBy(user_id(1))),
+                (Key::user(&user_id(1)), Guard::Version(2)),
+                (Key::user(&user_id(5)), Guard::Version(6)),
+            ]
+        );
+        let Write::Patch { patch, .. } = &writes[1] else {
+            panic!("the identity moves");
+        };
+        assert_eq!(patch.has_phone, Some(true), "it reports the owner's number");
+
+        // A user holding a number is not folded: conflict, nothing written.
+        let mut full = user(&[1], 2);
+        full.phone = Some(phone(2));
+        let mut s = read_account(&keys, Some(identity(1)), Some(full));
+        s.set(Key::union(&union_id(7)), Some(Item::Union(owner(5))));
+        assert_eq!(
+            decide(&s, &keys, &input("A", Some(7))).unwrap(),
+            Step::Answer(ProfileOutcome::Conflict)
+        );
+        // Nor is a different unionId than the user's own ever taken.
+        let mut other = user(&[1], 2);
+        other.union_id = Some(union_id(8));
+        let s = read_account(&keys, Some(identity(1)), Some(other));
+        assert_eq!(
+            decide(&s, &keys, &input("A", Some(7))).unwrap(),
+            Step::Answer(ProfileOutcome::Conflict)
+        );
+    }
 }

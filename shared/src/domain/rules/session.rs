@@ -75,8 +75,58 @@ pub fn account<'a>(snapshot: &'a Snapshot, keys: &SessionKeys) -> Result<Account
     if token_live(snapshot, keys)? != Some(true) {
         return Ok(Account::Ended);
     }
-    match (snapshot.identity(&keys.identity)?, snapshot.user(&keys.user)?) {
+    match (
+        snapshot.identity(&keys.identity)?,
+        snapshot.user(&keys.user)?,
+    ) {
         (Read::Present(identity), Read::Present(user)) => Ok(Account::Live { identity, user }),
         _ => Ok(Account::Ended),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::store::{Item, RevokedItem};
+
+    #[test]
+    fn a_session_lives_while_its_identity_is_its_users_and_it_is_not_revoked() {
+        let keys = session(1, 1);
+        assert_eq!(
+            account(&Snapshot::default(), &keys).unwrap(),
+            Account::Unread(keys.account_keys())
+        );
+        let live = fixtures_account(&keys, 1);
+        assert!(matches!(
+            account(&live, &keys).unwrap(),
+            Account::Live { .. }
+        ));
+        // Folded away: the identity now names another user.
+        let folded = fixtures_account(&keys, 2);
+        assert_eq!(account(&folded, &keys).unwrap(), Account::Ended);
+        assert_eq!(token_live(&folded, &keys).unwrap(), Some(false));
+        // The user is gone.
+        let gone = super::super::fixtures::read_account(&keys, Some(identity(1)), None);
+        assert_eq!(account(&gone, &keys).unwrap(), Account::Ended);
+        // Logged out.
+        let mut revoked = fixtures_account(&keys, 1);
+        revoked.set(
+            keys.revoked.clone(),
+            Some(Item::Revoked(RevokedItem {
+                user_id: user_id(1),
+                expires_at: 9,
+            })),
+        );
+        assert_eq!(account(&revoked, &keys).unwrap(), Account::Ended);
+        assert_eq!(token_live(&revoked, &keys).unwrap(), Some(false));
+    }
+
+    fn fixtures_account(keys: &SessionKeys, identity_user: u8) -> Snapshot {
+        super::super::fixtures::read_account(
+            keys,
+            Some(identity(identity_user)),
+            Some(user(&[1], 1)),
+        )
     }
 }

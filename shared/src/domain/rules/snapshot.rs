@@ -81,7 +81,8 @@ impl Snapshot {
             Read::Unread => Read::Unread,
             Read::Absent => Read::Absent,
             Read::Present(item) => Read::Present(
-                pick(item).ok_or_else(|| StoreError::Corrupt(format!("{key:?} has another kind")))?,
+                pick(item)
+                    .ok_or_else(|| StoreError::Corrupt(format!("{key:?} has another kind")))?,
             ),
         })
     }

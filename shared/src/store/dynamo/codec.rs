@@ -13,7 +13,9 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 /// The key of an item read back.
 pub(super) fn key_of(item: &Attributes) -> Result<Key, StoreError> {
     match item.get("pk") {
-        Some(AttributeValue::S(pk)) => Key::parse(pk).ok_or_else(|| corrupt(format!("unknown key {pk}"))),
+        Some(AttributeValue::S(pk)) => {
+            Key::parse(pk).ok_or_else(|| corrupt(format!("unknown key {pk}")))
+        }
         _ => Err(corrupt("an item without pk")),
     }
 }

@@ -10,7 +10,9 @@ mod write;
 
 pub use client::{RequestCounter, client_config, create_table};
 
-use super::{Commit, Guard, IdentityItem, IdentityPatch, Item, ItemStore, Items, Key, StoreError, Write};
+use super::{
+    Commit, Guard, IdentityItem, IdentityPatch, Item, ItemStore, Items, Key, StoreError, Write,
+};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use std::collections::HashMap;

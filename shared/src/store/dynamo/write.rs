@@ -2,10 +2,10 @@
 //! and a failed condition answers the item as it is (`ALL_OLD`), so the use
 //! case can decide again without reading it a second time.
 
-use super::client::unavailable;
-use super::codec::{self, Attributes};
 use super::super::items::{USER_ID, VERSION};
 use super::super::{Commit, Guard, IdentityPatch, Item, Items, Key, StoreError, Write};
+use super::client::unavailable;
+use super::codec::{self, Attributes};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
@@ -46,7 +46,8 @@ fn condition(guard: &Guard) -> Expression {
         // Items written before versions have none: it reads as 0.
         Guard::Version(0) => {
             e.names.insert("#version".into(), VERSION.into());
-            e.values.insert(":version".into(), AttributeValue::N("0".into()));
+            e.values
+                .insert(":version".into(), AttributeValue::N("0".into()));
             "attribute_exists(pk) AND (attribute_not_exists(#version) OR #version = :version)"
         }
         Guard::Version(version) => {
@@ -57,8 +58,10 @@ fn condition(guard: &Guard) -> Expression {
         }
         Guard::OwnedBy(user_id) => {
             e.names.insert("#owner".into(), USER_ID.into());
-            e.values
-                .insert(":owner".into(), AttributeValue::S(user_id.as_str().to_owned()));
+            e.values.insert(
+                ":owner".into(),
+                AttributeValue::S(user_id.as_str().to_owned()),
+            );
             "#owner = :owner"
         }
     };
@@ -215,7 +218,11 @@ pub(super) async fn transaction(
 }
 
 /// One write as one conditional request.
-pub(super) async fn single(client: &Client, table: &str, write: &Write) -> Result<Commit, StoreError> {
+pub(super) async fn single(
+    client: &Client,
+    table: &str,
+    write: &Write,
+) -> Result<Commit, StoreError> {
     let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
     match write {
         Write::Put { key, item, guard } => {
@@ -321,7 +328,9 @@ pub(super) async fn patch_returning(
 ) -> Result<Option<Item>, StoreError> {
     match patch_returning_old(client, table, key, patch, guard, ReturnValue::AllNew).await? {
         Ok(Some(new)) => codec::decode(key, new).map(Some),
-        Ok(None) => Err(StoreError::Unavailable("UpdateItem returned no item".into())),
+        Ok(None) => Err(StoreError::Unavailable(
+            "UpdateItem returned no item".into(),
+        )),
         Err(_) => Ok(None),
     }
 }
