@@ -1,16 +1,21 @@
 //! wxauth's common library. Everything the Lambda functions and the local
 //! server share lives here, organised as ports and adapters:
 //!
-//! - [`domain`]: the types that carry meaning (ids, session keys) and the use cases
-//!   live in [`usecases`].
-//! - ports: [`store::UserStore`], [`wechat::WeChatApi`], [`clock::Clock`].
+//! - [`domain`]: the types that carry meaning (ids, phone numbers, session
+//!   keys, profiles) and [`domain::rules`], every account rule once, as plain
+//!   functions over what was read.
+//! - [`usecases`]: login, profile, phone, logout: read, let the rules decide,
+//!   commit the guarded writes, read and decide again when a guard fails.
+//! - ports: [`store::ItemStore`], [`wechat::WeChatApi`], [`clock::Clock`].
 //! - adapters: [`store::dynamo`] (production), [`store::embedded`] (local runs),
-//!   [`wechat::HttpWeChat`] (the real WeChat API or the simulator).
+//!   [`store::memory`] (benchmarks, property tests), [`wechat::HttpWeChat`]
+//!   (the real WeChat API or the simulator).
 //! - [`tokens`]: our own RS256 JWTs and the JWKS document; [`authorizer`], the
 //!   Lambda authorizer that verifies them for a team's own routes.
 //! - [`crypto`]: WeChat's open-data decryption and signatures.
-//! - the edge: [`api`] (framework-free HTTP routing and error mapping), [`lambda`]
-//!   (the lambda_http adapter), [`config`], [`logging`], [`setup`] (start-up wiring).
+//! - the edge: [`api`] (framework-free HTTP routing, the error catalogue),
+//!   [`lambda`] (the lambda_http adapter), [`config`], [`logging`], [`setup`]
+//!   (start-up wiring).
 
 pub mod api;
 pub mod authorizer;
