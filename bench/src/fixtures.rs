@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use wxauth_shared::api::Router;
 use wxauth_shared::clock::FixedClock;
+use wxauth_shared::config::Config;
 use wxauth_shared::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
 use wxauth_shared::setup::{all_routes, token_keys};
 use wxauth_shared::store::memory::MemoryStore;
@@ -175,7 +176,8 @@ pub fn offline_routes(signing_key_pem: &str) -> OfflineRoutes {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let keys = token_keys(&env, None).expect("token settings");
+    let config = Config::from_env(&env).expect("configuration");
+    let keys = token_keys(&config).expect("token settings");
     let user_id = UserId::generate();
     let clock = FixedClock(example.timestamp + 60);
     let token = keys
@@ -194,7 +196,7 @@ pub fn offline_routes(signing_key_pem: &str) -> OfflineRoutes {
     let wechat = Arc::new(InstantWeChat {
         example: example.clone(),
     });
-    let router = all_routes(&env, store, wechat, keys, Arc::new(clock)).expect("routes");
+    let router = all_routes(&config, store, wechat, keys, Arc::new(clock)).expect("routes");
 
     let event = |path: &str, body: Value, token: Option<&str>| {
         wxauth_tests::events::http_api_event("POST", path, Some(&body.to_string()), token)

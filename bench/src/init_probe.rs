@@ -4,7 +4,7 @@
 //! only show in a fresh process, which a criterion loop never is.
 
 use std::time::Instant;
-use wxauth_shared::config::ProcessEnv;
+use wxauth_shared::config::{Config, ProcessEnv};
 use wxauth_shared::setup;
 
 fn main() {
@@ -18,18 +18,24 @@ fn main() {
         let micros = started.elapsed().as_secs_f64() * 1e6;
         timings.insert(name.to_owned(), serde_json::json!(micros));
     };
+    let mut config = None;
+    time("configuration (environment variables)", &mut || {
+        config = Some(Config::from_env(&ProcessEnv).map_err(|e| e.to_string())?);
+        Ok(())
+    });
+    let config = config.expect("read above");
     time("token keys (RSA key from PEM, JWKS)", &mut || {
-        setup::token_keys(&ProcessEnv, None)
+        setup::token_keys(&config)
             .map(drop)
             .map_err(|e| e.to_string())
     });
     time("WeChat HTTP client (reqwest, rustls)", &mut || {
-        setup::wechat_client(&ProcessEnv)
+        setup::wechat_client(&config)
             .map(drop)
             .map_err(|e| e.to_string())
     });
     time("DynamoDB client (SDK, rustls)", &mut || {
-        setup::dynamo_store(&ProcessEnv)
+        setup::dynamo_store(&config)
             .map(drop)
             .map_err(|e| e.to_string())
     });

@@ -3,6 +3,14 @@
 use std::path::PathBuf;
 use wxauth_shared::config::Env;
 
+// The local server's own variables, each with its flag.
+pub const PORT: &str = "PORT";
+pub const DEFAULT_PORT: u16 = 3000;
+pub const HOST: &str = "HOST";
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+pub const WXAUTH_DATA_DIR: &str = "WXAUTH_DATA_DIR";
+pub const DEFAULT_DATA_DIR: &str = ".wxauth";
+
 pub const USAGE: &str = "\
 wxauth-dev: every wxauth route on one local port
 
@@ -30,9 +38,9 @@ pub enum Parsed {
 
 impl Args {
     pub fn parse(mut argv: impl Iterator<Item = String>, env: &dyn Env) -> Result<Parsed, String> {
-        let mut port = env.var("PORT");
-        let mut host = env.var("HOST");
-        let mut data_dir = env.var("WXAUTH_DATA_DIR");
+        let mut port = env.var(PORT);
+        let mut host = env.var(HOST);
+        let mut data_dir = env.var(WXAUTH_DATA_DIR);
         while let Some(flag) = argv.next() {
             let slot = match flag.as_str() {
                 "--port" => &mut port,
@@ -44,7 +52,7 @@ impl Args {
             *slot = Some(argv.next().ok_or_else(|| format!("{flag} needs a value"))?);
         }
         let port = match port.filter(|p| !p.is_empty()) {
-            None => 3000,
+            None => DEFAULT_PORT,
             Some(p) => p
                 .parse()
                 .map_err(|_| format!("port must be a number from 0 to 65535, got {p:?}"))?,
@@ -53,11 +61,11 @@ impl Args {
             port,
             host: host
                 .filter(|h| !h.is_empty())
-                .unwrap_or_else(|| "127.0.0.1".to_owned()),
+                .unwrap_or_else(|| DEFAULT_HOST.to_owned()),
             data_dir: PathBuf::from(
                 data_dir
                     .filter(|d| !d.is_empty())
-                    .unwrap_or_else(|| ".wxauth".to_owned()),
+                    .unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()),
             ),
         }))
     }

@@ -4,13 +4,13 @@
 //! configured, runs the WeChat simulator in-process.
 
 mod args;
-mod env_overlay;
 mod http_edge;
 mod signing_key;
 
 use std::sync::Arc;
 use wxauth_shared::clock::SystemClock;
-use wxauth_shared::config::{self, ProcessEnv};
+use wxauth_shared::config::{AppsConfig, Config, ProcessEnv, Setting};
+use wxauth_shared::domain::AppId;
 use wxauth_shared::store::embedded::EmbeddedStore;
 use wxauth_shared::{logging, setup};
 use wxauth_wechat_sim::Simulator;
@@ -45,31 +45,27 @@ async fn run() -> Result<(), Error> {
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");
 
-    // Without a secret, WeChat is the in-process simulator mounted on this server.
-    let mut env = env_overlay::EnvOverlay::new(ProcessEnv);
-    let simulator = if config::has_app_secret(&env) {
+    let mut config = Config::from_env(&ProcessEnv)?;
+    // Without a secret, WeChat is the in-process simulator mounted on this
+    // server, serving the configured appids (or one of its own).
+    let simulator = if config.apps.has_secret() {
         None
     } else {
-        let appids = config::app_ids(&env)
-            .map(|ids| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>());
-        let appids = appids.unwrap_or_else(|_| vec![SIMULATED_APPID.to_owned()]);
-        let secrets = vec![SIMULATED_SECRET; appids.len()];
-        env.set(config::WECHAT_APPID, appids.join(","));
-        env.set(config::WECHAT_SECRET, secrets.join(","));
-        env.set(
-            config::WECHAT_API_BASE,
-            format!("{base_url}{SIMULATOR_PREFIX}"),
-        );
-        Some(Simulator::new(
-            appids.into_iter().map(|id| (id, SIMULATED_SECRET)),
-        ))
+        let appids = match config.apps.ids.get() {
+            Ok(ids) => ids.clone(),
+            Err(_) => vec![AppId::parse(SIMULATED_APPID).expect("a valid appid")],
+        };
+        let simulator = Simulator::new(appids.iter().map(|id| (id.to_string(), SIMULATED_SECRET)));
+        config.apps = AppsConfig::with_one_secret(appids, SIMULATED_SECRET);
+        config.wechat.api_base = Setting::ok(format!("{base_url}{SIMULATOR_PREFIX}"));
+        Some(simulator)
     };
 
-    let signing_key = signing_key::load_or_create(&env, &args.data_dir)?;
-    let keys = setup::token_keys(&env, signing_key)?;
+    signing_key::ensure(&mut config.tokens, &args.data_dir)?;
+    let keys = setup::token_keys(&config)?;
     let store = Arc::new(EmbeddedStore::open(&args.data_dir)?);
-    let wechat = setup::wechat_client(&env)?;
-    let router = setup::all_routes(&env, store, wechat, keys, Arc::new(SystemClock))?;
+    let wechat = setup::wechat_client(&config)?;
+    let router = setup::all_routes(&config, store, wechat, keys, Arc::new(SystemClock))?;
 
     let app = http_edge::app(
         router,
@@ -77,7 +73,7 @@ async fn run() -> Result<(), Error> {
             .as_ref()
             .map(|sim| (SIMULATOR_PREFIX, sim.router())),
     );
-    print_banner(&base_url, &args, simulator.is_some(), &env);
+    print_banner(&base_url, &args, simulator.is_some(), &config);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -86,16 +82,14 @@ async fn run() -> Result<(), Error> {
     Ok(())
 }
 
-fn print_banner(
-    base_url: &str,
-    args: &args::Args,
-    simulated: bool,
-    env: &env_overlay::EnvOverlay<ProcessEnv>,
-) {
+fn print_banner(base_url: &str, args: &args::Args, simulated: bool, config: &Config) {
     eprintln!("wxauth-dev listening on {base_url}");
     eprintln!("  data directory: {}", args.data_dir.display());
     if simulated {
-        let appid = config::app_ids(env)
+        let appid = config
+            .apps
+            .ids
+            .get()
             .ok()
             .and_then(|ids| ids.first().map(|id| id.to_string()))
             .unwrap_or_default();
@@ -111,7 +105,9 @@ fn print_banner(
     } else {
         eprintln!(
             "  WeChat: {}",
-            config::wechat_settings(env)
+            config
+                .wechat
+                .settings()
                 .map(|w| w.api_base)
                 .unwrap_or_default()
         );

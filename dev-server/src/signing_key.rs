@@ -2,22 +2,26 @@
 //! generated on first run and kept in the data directory, so tokens survive restarts.
 
 use std::path::Path;
-use wxauth_shared::config::{Env, TOKEN_SIGNING_KEY};
+use wxauth_shared::config::{Secret, Setting, TokenConfig};
 use wxauth_shared::tokens::SigningKey;
 
 const FILE_NAME: &str = "signing-key.pem";
 
-/// `None` means "use TOKEN_SIGNING_KEY"; `Some(pem)` is the data directory's key.
-pub fn load_or_create(env: &dyn Env, data_dir: &Path) -> Result<Option<String>, std::io::Error> {
-    if env
-        .var(TOKEN_SIGNING_KEY)
-        .is_some_and(|v| !v.trim().is_empty())
-    {
-        return Ok(None);
+/// Keeps `TOKEN_SIGNING_KEY` when set; otherwise puts the data directory's key
+/// in the token settings.
+pub fn ensure(tokens: &mut TokenConfig, data_dir: &Path) -> Result<(), std::io::Error> {
+    if tokens.signing_key.is_ok() {
+        return Ok(());
     }
+    let pem = load_or_create(data_dir)?;
+    tokens.signing_key = Setting::ok(Secret::new(pem));
+    Ok(())
+}
+
+fn load_or_create(data_dir: &Path) -> Result<String, std::io::Error> {
     let path = data_dir.join(FILE_NAME);
     match std::fs::read_to_string(&path) {
-        Ok(pem) => return Ok(Some(pem)),
+        Ok(pem) => return Ok(pem),
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}
     }
@@ -28,7 +32,7 @@ pub fn load_or_create(env: &dyn Env, data_dir: &Path) -> Result<Option<String>, 
         "wxauth-dev: generated a token signing key in {}",
         path.display()
     );
-    Ok(Some(pem))
+    Ok(pem)
 }
 
 #[cfg(unix)]

@@ -1,6 +1,7 @@
 //! Structured JSON logs (tracing). Every line inside a request carries its
 //! `request_id` through the request span.
 
+use crate::config::{DEFAULT_LOG_LEVEL, Env, LOG_LEVEL, ProcessEnv, RUST_LOG};
 use std::str::FromStr;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
@@ -31,15 +32,17 @@ pub fn filter_from(rust_log: Option<&str>, log_level: Option<&str>) -> Targets {
     let level = log_level
         .map(|l| l.trim().to_ascii_lowercase())
         .filter(|l| ["error", "warn", "info", "debug", "trace"].contains(&l.as_str()));
-    let level = level.unwrap_or_else(|| "info".to_owned());
+    let level = level.unwrap_or_else(|| DEFAULT_LOG_LEVEL.to_owned());
     Targets::from_str(&format!("{level},{DEPENDENCY_CAPS}"))
         .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO))
 }
 
+/// Read here rather than from the [`crate::config::Config`]: logging starts
+/// first, so that a bad setting is logged.
 fn filter() -> Targets {
     filter_from(
-        std::env::var("RUST_LOG").ok().as_deref(),
-        std::env::var("LOG_LEVEL").ok().as_deref(),
+        ProcessEnv.var(RUST_LOG).as_deref(),
+        ProcessEnv.var(LOG_LEVEL).as_deref(),
     )
 }
 

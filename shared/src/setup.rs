@@ -1,11 +1,14 @@
-//! Start-up wiring: reads the configuration and builds every long-lived client
-//! once, before the first request. Each Lambda function calls its own builder;
-//! the local server calls [`all_routes`]. Any bad setting fails here, naming it.
+//! Start-up wiring: builds every long-lived client once, before the first
+//! request, from the [`Config`] read at start-up. Each Lambda function calls its
+//! own builder; the local server calls [`all_routes`]. Each builder asks the
+//! configuration for the settings it uses, in the order it uses them: a
+//! function stops here on a bad setting it uses, naming it, and never on one it
+//! does not use.
 
 use crate::api::{Authenticator, LogoutRoute, PhoneRoute, ProfileRoute, Router};
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{self, ConfigError, Env, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS};
+use crate::config::{Config, ConfigError, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
@@ -23,13 +26,12 @@ pub struct TokenKeys {
     pub jwks: Jwks,
 }
 
-/// Reads the token settings; `signing_key_pem` overrides `TOKEN_SIGNING_KEY`.
-pub fn token_keys(
-    env: &dyn Env,
-    signing_key_pem: Option<String>,
-) -> Result<TokenKeys, ConfigError> {
-    let settings = config::token_settings(env, signing_key_pem)?;
-    let key = SigningKey::from_pem(&settings.signing_key_pem).map_err(|e| ConfigError {
+/// The keys of the token settings (the local server may have put its generated
+/// signing key there).
+pub fn token_keys(config: &Config) -> Result<TokenKeys, ConfigError> {
+    let settings = &config.tokens;
+    let pem = settings.signing_key.get()?;
+    let key = SigningKey::from_pem(pem.expose()).map_err(|e| ConfigError {
         var: TOKEN_SIGNING_KEY,
         problem: format!("is not a usable RSA private key: {e}"),
     })?;
@@ -46,7 +48,12 @@ pub fn token_keys(
     }
     let jwks = Jwks::new(&public);
     let verifier = TokenVerifier::new(public, settings.issuer.clone(), settings.audience.clone());
-    let issuer = TokenIssuer::new(key, settings.issuer, settings.audience, settings.ttl_secs);
+    let issuer = TokenIssuer::new(
+        key,
+        settings.issuer.clone(),
+        settings.audience.clone(),
+        settings.ttl_secs,
+    );
     Ok(TokenKeys {
         issuer: Arc::new(issuer),
         verifier: Arc::new(verifier),
@@ -55,10 +62,10 @@ pub fn token_keys(
 }
 
 /// The WeChat HTTP client for `WECHAT_API_BASE`.
-pub fn wechat_client(env: &dyn Env) -> Result<Arc<dyn WeChatApi>, ConfigError> {
-    let settings = config::wechat_settings(env)?;
+pub fn wechat_client(config: &Config) -> Result<Arc<dyn WeChatApi>, ConfigError> {
+    let settings = config.wechat.settings()?;
     let client = HttpWeChat::new(&settings).map_err(|e| ConfigError {
-        var: config::WECHAT_API_BASE,
+        var: WECHAT_API_BASE,
         problem: format!("HTTP client: {e}"),
     })?;
     Ok(Arc::new(client))
@@ -66,22 +73,22 @@ pub fn wechat_client(env: &dyn Env) -> Result<Arc<dyn WeChatApi>, ConfigError> {
 
 /// The DynamoDB store for `TABLE_NAME`, with the SDK configured from the standard
 /// AWS variables.
-pub fn dynamo_store(env: &dyn Env) -> Result<Arc<dyn ItemStore>, ConfigError> {
-    let table = config::table_name(env)?;
-    let aws = config::aws_settings(env)?;
-    let client = aws_sdk_dynamodb::Client::from_conf(client_config(&aws).build());
-    Ok(Arc::new(DynamoStore::new(client, table)))
+pub fn dynamo_store(config: &Config) -> Result<Arc<dyn ItemStore>, ConfigError> {
+    let table = config.dynamo.table_name.get()?;
+    let aws = config.dynamo.aws.get()?;
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config(aws).build());
+    Ok(Arc::new(DynamoStore::new(client, table.clone())))
 }
 
 /// The login service for the configured apps.
 pub fn login_service(
-    env: &dyn Env,
+    config: &Config,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<LoginService, ConfigError> {
-    let apps = config::app_credentials(env)?;
+    let apps = config.apps.credentials()?;
     Ok(LoginService::new(
         apps,
         wechat,
@@ -104,12 +111,12 @@ pub fn logout_route(
 }
 
 /// The `login` function: `POST /auth/login`, `POST /auth/logout` and the JWKS.
-pub async fn login_function(env: &dyn Env) -> Result<Router, ConfigError> {
-    let keys = token_keys(env, None)?;
-    let wechat = wechat_client(env)?;
-    let store = dynamo_store(env)?;
+pub async fn login_function(config: &Config) -> Result<Router, ConfigError> {
+    let keys = token_keys(config)?;
+    let wechat = wechat_client(config)?;
+    let store = dynamo_store(config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let login = login_service(env, wechat, store.clone(), &keys, clock.clone())?;
+    let login = login_service(config, wechat, store.clone(), &keys, clock.clone())?;
     let logout = logout_route(store, &keys, clock);
     Ok(Router::new()
         .with_login(login)
@@ -119,12 +126,12 @@ pub async fn login_function(env: &dyn Env) -> Result<Router, ConfigError> {
 
 /// The decrypt-profile route over a store.
 pub fn profile_route(
-    env: &dyn Env,
+    config: &Config,
     store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<ProfileRoute, ConfigError> {
-    let max_age = config::watermark_max_age_secs(env)?;
+    let max_age = *config.watermark_max_age_secs.get()?;
     Ok(ProfileRoute {
         auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
         service: ProfileService::new(store, keys.issuer.clone(), clock, max_age),
@@ -132,23 +139,23 @@ pub fn profile_route(
 }
 
 /// The `decrypt-profile` function: `POST /auth/profile`.
-pub async fn decrypt_profile_function(env: &dyn Env) -> Result<Router, ConfigError> {
-    let keys = token_keys(env, None)?;
-    config::app_ids(env)?;
-    let store = dynamo_store(env)?;
-    Ok(Router::new().with_profile(profile_route(env, store, &keys, Arc::new(SystemClock))?))
+pub async fn decrypt_profile_function(config: &Config) -> Result<Router, ConfigError> {
+    let keys = token_keys(config)?;
+    config.apps.ids.get()?;
+    let store = dynamo_store(config)?;
+    Ok(Router::new().with_profile(profile_route(config, store, &keys, Arc::new(SystemClock))?))
 }
 
 /// The bind-phone route over a store and a WeChat client.
 pub fn phone_route(
-    env: &dyn Env,
+    config: &Config,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<PhoneRoute, ConfigError> {
-    let apps = config::app_credentials(env)?;
-    let max_age = config::watermark_max_age_secs(env)?;
+    let apps = config.apps.credentials()?;
+    let max_age = *config.watermark_max_age_secs.get()?;
     Ok(PhoneRoute {
         auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
         service: PhoneService::new(apps, wechat, store, clock, max_age),
@@ -156,12 +163,12 @@ pub fn phone_route(
 }
 
 /// The `bind-phone` function: `POST /auth/phone`.
-pub async fn bind_phone_function(env: &dyn Env) -> Result<Router, ConfigError> {
-    let keys = token_keys(env, None)?;
-    let wechat = wechat_client(env)?;
-    let store = dynamo_store(env)?;
+pub async fn bind_phone_function(config: &Config) -> Result<Router, ConfigError> {
+    let keys = token_keys(config)?;
+    let wechat = wechat_client(config)?;
+    let store = dynamo_store(config)?;
     Ok(Router::new().with_phone(phone_route(
-        env,
+        config,
         wechat,
         store,
         &keys,
@@ -170,9 +177,9 @@ pub async fn bind_phone_function(env: &dyn Env) -> Result<Router, ConfigError> {
 }
 
 /// The `authorizer` function: verifies our tokens for a team's own routes.
-pub fn authorizer_function(env: &dyn Env) -> Result<TokenAuthorizer, ConfigError> {
-    let keys = token_keys(env, None)?;
-    let store = dynamo_store(env)?;
+pub fn authorizer_function(config: &Config) -> Result<TokenAuthorizer, ConfigError> {
+    let keys = token_keys(config)?;
+    let store = dynamo_store(config)?;
     Ok(TokenAuthorizer::new(
         keys.verifier,
         store,
@@ -183,16 +190,16 @@ pub fn authorizer_function(env: &dyn Env) -> Result<TokenAuthorizer, ConfigError
 /// Every route in one router, over the given store and WeChat client: the local
 /// server and the HTTP tests.
 pub fn all_routes(
-    env: &dyn Env,
+    config: &Config,
     store: Arc<dyn ItemStore>,
     wechat: Arc<dyn WeChatApi>,
     keys: TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
-    let login = login_service(env, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let login = login_service(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let logout = logout_route(store.clone(), &keys, clock.clone());
-    let profile = profile_route(env, store.clone(), &keys, clock.clone())?;
-    let phone = phone_route(env, wechat, store, &keys, clock)?;
+    let profile = profile_route(config, store.clone(), &keys, clock.clone())?;
+    let phone = phone_route(config, wechat, store, &keys, clock)?;
     Ok(Router::new()
         .with_login(login)
         .with_logout(logout)

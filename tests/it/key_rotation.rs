@@ -4,6 +4,7 @@
 //! refused.
 
 use serde_json::{Value, json};
+use wxauth_shared::config::Config;
 use wxauth_shared::tokens::SigningKey;
 use wxauth_tests::StoreKind;
 use wxauth_tests::harness::{APP_A, Harness, call_router, signing_key_pem};
@@ -116,7 +117,8 @@ fn a_broken_verify_key_stops_start_up_naming_the_variable() {
     let mut env = std::collections::HashMap::new();
     env.insert("TOKEN_SIGNING_KEY".to_owned(), signing_key_pem().to_owned());
     env.insert("TOKEN_VERIFY_KEYS".to_owned(), signing_key_pem().to_owned());
-    let error = wxauth_shared::setup::token_keys(&env, None).err().unwrap();
+    let config = Config::from_env(&env).expect("the variables read");
+    let error = wxauth_shared::setup::token_keys(&config).err().unwrap();
     assert_eq!(error.var, "TOKEN_VERIFY_KEYS");
     assert!(error.to_string().contains("PUBLIC KEY"), "{error}");
 }
@@ -151,7 +153,8 @@ fn the_readme_openssl_commands_make_usable_keys() {
     let mut env = std::collections::HashMap::new();
     env.insert("TOKEN_SIGNING_KEY".to_owned(), read("key.pem"));
     env.insert("TOKEN_VERIFY_KEYS".to_owned(), read("old.pub.pem"));
-    let keys = wxauth_shared::setup::token_keys(&env, None).expect("usable keys");
+    let config = Config::from_env(&env).expect("the variables read");
+    let keys = wxauth_shared::setup::token_keys(&config).expect("usable keys");
     let jwks: Value = serde_json::from_str(keys.jwks.body()).unwrap();
     assert_eq!(kids(&jwks).len(), 2);
     assert_eq!(kids(&jwks)[1], old.public().kid);

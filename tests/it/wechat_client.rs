@@ -3,9 +3,9 @@
 //! refetch-and-retry when WeChat refuses the token.
 
 use std::sync::Arc;
-use wxauth_shared::config;
+use wxauth_shared::config::{Config, Secret};
 use wxauth_shared::domain::{AppId, OpenId};
-use wxauth_shared::wechat::{AppCredentials, AppSecret, HttpWeChat, WeChatApi, WeChatError};
+use wxauth_shared::wechat::{AppCredentials, HttpWeChat, WeChatApi, WeChatError};
 use wxauth_tests::harness::{APP_A, SECRET_A};
 use wxauth_wechat_sim::{PhoneSpec, RunningSimulator, Simulator, openid_for};
 
@@ -18,10 +18,11 @@ async fn client() -> (RunningSimulator, Arc<HttpWeChat>, AppCredentials) {
         "WECHAT_API_BASE".to_owned(),
         sim.base_url().to_owned(),
     )]);
-    let client = HttpWeChat::new(&config::wechat_settings(&env).unwrap()).unwrap();
+    let settings = Config::from_env(&env).unwrap().wechat.settings().unwrap();
+    let client = HttpWeChat::new(&settings).unwrap();
     let app = AppCredentials {
         appid: AppId::parse(APP_A).unwrap(),
-        secret: AppSecret::new(SECRET_A).unwrap(),
+        secret: Secret::new(SECRET_A),
     };
     (sim, Arc::new(client), app)
 }

@@ -5,7 +5,7 @@
 //! `cargo test` without one skips those tests with a message instead.
 
 use aws_sdk_dynamodb::Client;
-use wxauth_shared::config::{ProcessEnv, aws_settings};
+use wxauth_shared::config::{AwsSettings, Config, ProcessEnv};
 use wxauth_shared::store::dynamo::{RequestCounter, client_config, create_table};
 
 /// A client for the emulator, counting its requests, or `None` (skip) when no
@@ -23,8 +23,7 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
         return None;
     }
     let counter = RequestCounter::default();
-    let settings = aws_settings(&ProcessEnv).expect("AWS settings for the emulator");
-    let config = client_config(&settings)
+    let config = client_config(&aws_settings())
         .interceptor(counter.clone())
         .build();
     Some((Client::from_conf(config), counter))
@@ -32,9 +31,16 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
 
 /// A client for the emulator through `endpoint` (a proxy in front of it).
 pub fn client_via(endpoint: &str) -> Client {
-    let mut settings = aws_settings(&ProcessEnv).expect("AWS settings for the emulator");
+    let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
     Client::from_conf(client_config(&settings).build())
+}
+
+/// The AWS settings of this process's environment, as a function reads them.
+fn aws_settings() -> AwsSettings {
+    let config = Config::from_env(&ProcessEnv).expect("configuration");
+    let aws = config.dynamo.aws.get();
+    aws.expect("AWS settings for the emulator").clone()
 }
 
 /// The emulator's own URL, when one is configured.

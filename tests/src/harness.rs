@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wxauth_shared::api::Router;
 use wxauth_shared::clock::SystemClock;
-use wxauth_shared::config;
+use wxauth_shared::config::Config;
 use wxauth_shared::domain::{AppId, OpenId};
 use wxauth_shared::setup::{self, TokenKeys};
 use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
@@ -180,7 +180,8 @@ impl Harness {
 
     /// The Lambda authorizer over this harness's store and token settings.
     pub fn authorizer(&self) -> wxauth_shared::authorizer::TokenAuthorizer {
-        let keys: TokenKeys = setup::token_keys(&self.env, None).expect("token settings");
+        let config = Config::from_env(&self.env).expect("configuration");
+        let keys: TokenKeys = setup::token_keys(&config).expect("token settings");
         wxauth_shared::authorizer::TokenAuthorizer::new(
             keys.verifier,
             self.store.clone(),
@@ -229,8 +230,9 @@ impl Harness {
 
 /// Every route over `store`, configured by `env`, as the functions build them.
 fn build_router(env: &HashMap<String, String>, store: Arc<dyn ItemStore>) -> Router {
-    let keys: TokenKeys = setup::token_keys(env, None).expect("token settings");
-    let wechat_settings = config::wechat_settings(env).expect("wechat settings");
+    let config = Config::from_env(env).expect("configuration");
+    let keys: TokenKeys = setup::token_keys(&config).expect("token settings");
+    let wechat_settings = config.wechat.settings().expect("wechat settings");
     let mut policy = wxauth_shared::wechat::CallPolicy::new(wechat_settings.call_timeout);
     // Same policy as production but a short backoff, to keep the suite fast.
     policy.first_backoff = Duration::from_millis(20);
@@ -239,7 +241,7 @@ fn build_router(env: &HashMap<String, String>, store: Arc<dyn ItemStore>) -> Rou
             .expect("http client")
             .with_policy(policy),
     );
-    setup::all_routes(env, store, wechat, keys, Arc::new(SystemClock)).expect("router")
+    setup::all_routes(&config, store, wechat, keys, Arc::new(SystemClock)).expect("router")
 }
 
 /// Sends one API Gateway v2 event to `router` through the Lambda adapter.

@@ -2,11 +2,12 @@
 //! team's own route carries a valid wxauth token (`shared/src/authorizer.rs`).
 //! Thin by design, like the others.
 
-use wxauth_shared::config::ProcessEnv;
+use wxauth_shared::config::{Config, ProcessEnv};
 use wxauth_shared::{lambda, logging, setup};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     logging::init();
-    lambda::run_authorizer(setup::authorizer_function(&ProcessEnv)).await
+    let authorizer = Config::from_env(&ProcessEnv).and_then(|c| setup::authorizer_function(&c));
+    lambda::run_authorizer(authorizer).await
 }

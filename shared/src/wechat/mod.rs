@@ -11,7 +11,7 @@ mod phone;
 pub use access_token::{AccessToken, AccessTokenCache};
 pub use call::CallPolicy;
 pub use code2session::Code2Session;
-pub use credentials::{AppCredentials, AppSecret};
+pub use credentials::AppCredentials;
 pub use errors::WeChatError;
 pub use http::HttpWeChat;
 pub use phone::{PhoneInfo, parse_phone_payload};

@@ -29,8 +29,11 @@ pub fn client_config(settings: &AwsSettings) -> aws_sdk_dynamodb::config::Builde
         .build();
     let credentials = Credentials::new(
         &settings.access_key_id,
-        &settings.secret_access_key,
-        settings.session_token.clone(),
+        settings.secret_access_key.expose(),
+        settings
+            .session_token
+            .as_ref()
+            .map(|token| token.expose().to_owned()),
         None,
         "environment",
     );

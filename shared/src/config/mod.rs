@@ -1,0 +1,76 @@
+//! Settings from environment variables, the same for the Lambda functions and
+//! the local server, read once at start-up into one [`Config`]. Every variable
+//! is named in [`vars`], with its default; every problem names its variable;
+//! secrets are [`Secret`]s, which never print.
+//!
+//! Each binary reads the whole configuration, then asks for what it uses:
+//!
+//! | section | login | decrypt-profile | bind-phone | authorizer | local server |
+//! |---|---|---|---|---|---|
+//! | [`Config::tokens`] | ✓ | ✓ | ✓ | ✓ | ✓ (generates the key when unset) |
+//! | [`Config::wechat`] | ✓ | | ✓ | | ✓ (or the simulator) |
+//! | [`Config::apps`]: ids | ✓ | ✓ | ✓ | | ✓ |
+//! | [`Config::apps`]: secrets | ✓ | | ✓ | | ✓ (or the simulator) |
+//! | [`Config::watermark_max_age_secs`] | | ✓ | ✓ | | ✓ |
+//! | [`Config::dynamo`] | ✓ | ✓ | ✓ | ✓ | |
+//!
+//! The token settings are checked by [`Config::from_env`] itself; the others
+//! are [`Setting`]s, whose problems stop only the binaries that use them (in
+//! [`crate::setup`]), so a binary never fails on a variable it does not read.
+
+mod apps;
+mod aws;
+mod dynamo;
+mod env;
+mod error;
+mod secret;
+mod setting;
+mod tokens;
+pub mod vars;
+mod wechat;
+
+#[cfg(test)]
+mod tests;
+
+pub use apps::AppsConfig;
+pub use aws::AwsSettings;
+pub use dynamo::DynamoConfig;
+pub use env::{Env, ProcessEnv};
+pub use error::ConfigError;
+pub use secret::Secret;
+pub use setting::Setting;
+pub use tokens::TokenConfig;
+pub use vars::*;
+pub use wechat::{WeChatConfig, WeChatSettings};
+
+/// Every setting, read from the environment once, before the first request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub tokens: TokenConfig,
+    pub wechat: WeChatConfig,
+    pub apps: AppsConfig,
+    /// How old decrypted data's watermark may be, in seconds; 0 turns the
+    /// check off.
+    pub watermark_max_age_secs: Setting<u64>,
+    pub dynamo: DynamoConfig,
+}
+
+impl Config {
+    /// Reads and checks every variable. Fails only on the token settings,
+    /// which every binary uses; see [`Setting`] for the rest.
+    pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            tokens: TokenConfig::from_env(env)?,
+            wechat: WeChatConfig::from_env(env),
+            apps: AppsConfig::from_env(env),
+            watermark_max_age_secs: env::number(
+                env,
+                WATERMARK_MAX_AGE_SECS,
+                DEFAULT_WATERMARK_MAX_AGE_SECS,
+                WATERMARK_MAX_AGE_SECS_RANGE,
+            )
+            .into(),
+            dynamo: DynamoConfig::from_env(env),
+        })
+    }
+}

@@ -1,0 +1,240 @@
+use super::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn config(pairs: &[(&str, &str)]) -> Config {
+    Config::from_env(&env(pairs)).expect("configuration")
+}
+
+#[test]
+fn single_app_pair() {
+    let apps = config(&[("WECHAT_APPID", "wx1"), ("WECHAT_SECRET", "s1")])
+        .apps
+        .credentials()
+        .unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0].appid.as_str(), "wx1");
+    assert_eq!(apps[0].secret.expose(), "s1");
+}
+
+#[test]
+fn several_apps_in_order() {
+    let apps = config(&[("WECHAT_APPID", "wx1, wx2"), ("WECHAT_SECRET", "s1,s2")])
+        .apps
+        .credentials()
+        .unwrap();
+    let ids: Vec<_> = apps.iter().map(|a| a.appid.as_str()).collect();
+    assert_eq!(ids, ["wx1", "wx2"]);
+    assert_eq!(apps[1].secret.expose(), "s2");
+}
+
+#[test]
+fn errors_name_the_variable() {
+    let e = config(&[("WECHAT_APPID", "wx1")])
+        .apps
+        .credentials()
+        .unwrap_err();
+    assert_eq!(e.var, "WECHAT_SECRET");
+    let e = config(&[("WECHAT_APPID", "wx1,wx2"), ("WECHAT_SECRET", "s1")])
+        .apps
+        .credentials()
+        .unwrap_err();
+    assert_eq!(e.var, "WECHAT_SECRET");
+    assert!(e.to_string().contains("WECHAT_SECRET"), "{e}");
+    let e = config(&[("WECHAT_APPID", "wx1,wx2"), ("WECHAT_SECRET", "s1,")])
+        .apps
+        .credentials()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "configuration: WECHAT_SECRET has an empty entry"
+    );
+    let e = config(&[("WECHAT_APPID", "wx 1")])
+        .apps
+        .ids
+        .get()
+        .unwrap_err();
+    assert_eq!(e.var, "WECHAT_APPID");
+    let e = config(&[("WECHAT_APPID", "wx1,wx1")])
+        .apps
+        .ids
+        .get()
+        .unwrap_err();
+    assert_eq!(e.to_string(), "configuration: WECHAT_APPID lists wx1 twice");
+    let e = config(&[]).apps.ids.get().unwrap_err();
+    assert_eq!(e.to_string(), "configuration: WECHAT_APPID is not set");
+    // The appids are checked before the secrets, as a function needs them.
+    let e = config(&[("WECHAT_SECRET", "s1")])
+        .apps
+        .credentials()
+        .unwrap_err();
+    assert_eq!(e.var, "WECHAT_APPID");
+    let e = config(&[("WECHAT_API_BASE", "api.weixin.qq.com")])
+        .wechat
+        .settings()
+        .unwrap_err();
+    assert_eq!(e.var, "WECHAT_API_BASE");
+    let e = config(&[("WECHAT_TIMEOUT_MS", "soon")])
+        .wechat
+        .settings()
+        .unwrap_err();
+    assert_eq!(e.var, "WECHAT_TIMEOUT_MS");
+    let e = Config::from_env(&env(&[("TOKEN_TTL_SECS", "5")])).unwrap_err();
+    assert_eq!(e.var, "TOKEN_TTL_SECS");
+    assert_eq!(
+        e.to_string(),
+        "configuration: TOKEN_TTL_SECS must be between 60 and 2592000, got 5"
+    );
+    let e = config(&[]).tokens.signing_key.get().unwrap_err();
+    assert_eq!(e.var, "TOKEN_SIGNING_KEY");
+    let e = config(&[("TABLE_NAME", "a b")])
+        .dynamo
+        .table_name
+        .get()
+        .unwrap_err();
+    assert_eq!(e.var, "TABLE_NAME");
+    let e = config(&[("WATERMARK_MAX_AGE_SECS", "-1")])
+        .watermark_max_age_secs
+        .get()
+        .unwrap_err();
+    assert_eq!(e.var, "WATERMARK_MAX_AGE_SECS");
+}
+
+#[test]
+fn defaults() {
+    let w = config(&[]).wechat.settings().unwrap();
+    assert_eq!(w.api_base, "https://api.weixin.qq.com");
+    assert_eq!(w.call_timeout, Duration::from_secs(5));
+    let w = config(&[("WECHAT_API_BASE", "http://127.0.0.1:9/")])
+        .wechat
+        .settings()
+        .unwrap();
+    assert_eq!(w.api_base, "http://127.0.0.1:9");
+    let t = config(&[]).tokens;
+    assert_eq!(
+        (t.issuer.as_str(), t.audience.as_str(), t.ttl_secs),
+        ("wxauth", "wxauth-miniprogram", 7200)
+    );
+    assert_eq!(t.verify_keys_pem, "");
+    assert_eq!(config(&[]).watermark_max_age_secs.get(), Ok(&600));
+    let t = config(&[("TOKEN_SIGNING_KEY", "a\\nb")]).tokens;
+    assert_eq!(t.signing_key.get().unwrap().expose(), "a\nb");
+    assert!(!format!("{t:?}").contains("a\nb"));
+    // Blank counts as unset.
+    assert!(!config(&[("WECHAT_SECRET", "  ")]).apps.has_secret());
+}
+
+#[test]
+fn aws_settings_come_from_the_standard_variables_only() {
+    let e = config(&[]).dynamo.aws.get().unwrap_err();
+    assert_eq!(e.var, "AWS_REGION");
+    let e = config(&[("AWS_DEFAULT_REGION", "cn-north-1")])
+        .dynamo
+        .aws
+        .get()
+        .unwrap_err();
+    assert_eq!(e.var, "AWS_ACCESS_KEY_ID");
+    let full = [
+        ("AWS_REGION", "cn-northwest-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret-access-key-value"),
+        ("AWS_SESSION_TOKEN", "session-token-value"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
+    ];
+    let a = config(&full).dynamo.aws.get().unwrap().clone();
+    assert_eq!(a.region, "cn-northwest-1");
+    assert_eq!(
+        a.session_token.as_ref().map(Secret::expose),
+        Some("session-token-value")
+    );
+    assert_eq!(a.endpoint_url.as_deref(), Some("http://127.0.0.1:2"));
+    let shown = format!("{a:?}");
+    assert!(!shown.contains("secret-access-key-value") && !shown.contains("session-token-value"));
+}
+
+/// A problem with a setting a binary does not use never stops `from_env`: only
+/// the token settings, which every binary uses, do.
+#[test]
+fn only_the_token_settings_stop_reading() {
+    let c = config(&[
+        ("WECHAT_APPID", "wx 1"),
+        ("WECHAT_API_BASE", "ftp://x"),
+        ("WECHAT_TIMEOUT_MS", "soon"),
+        ("WATERMARK_MAX_AGE_SECS", "forever"),
+        ("TABLE_NAME", "a b"),
+    ]);
+    assert!(!c.apps.ids.is_ok() && !c.wechat.api_base.is_ok());
+    assert!(!c.wechat.call_timeout.is_ok() && !c.watermark_max_age_secs.is_ok());
+    assert!(!c.dynamo.table_name.is_ok() && !c.dynamo.aws.is_ok());
+}
+
+/// Every variable set, each secret distinctive: a full configuration's `Debug`
+/// (and the credentials built from it) shows the settings but none of the
+/// secrets.
+#[test]
+fn a_full_configs_debug_shows_no_secret() {
+    let signing_key =
+        "-----BEGIN PRIVATE KEY-----\\nc2lnbmluZy1rZXktYm9keS1zZWNyZXQ\\n-----END PRIVATE KEY-----";
+    let secrets = [
+        "app-secret-one-7f3a",
+        "app-secret-two-9c1e",
+        "c2lnbmluZy1rZXktYm9keS1zZWNyZXQ",
+        "aws-secret-access-key-4d2b",
+        "aws-session-token-8e6f",
+    ];
+    let c = config(&[
+        ("WECHAT_APPID", "wxaaaa,wxbbbb"),
+        ("WECHAT_SECRET", "app-secret-one-7f3a,app-secret-two-9c1e"),
+        ("WECHAT_API_BASE", "http://127.0.0.1:9"),
+        ("WECHAT_TIMEOUT_MS", "3000"),
+        ("WATERMARK_MAX_AGE_SECS", "0"),
+        ("TOKEN_ISSUER", "https://auth.example.com"),
+        ("TOKEN_AUDIENCE", "aud-example"),
+        ("TOKEN_TTL_SECS", "600"),
+        ("TOKEN_SIGNING_KEY", signing_key),
+        ("TOKEN_VERIFY_KEYS", ""),
+        ("TABLE_NAME", "wxauth-users"),
+        ("AWS_REGION", "cn-northwest-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "aws-secret-access-key-4d2b"),
+        ("AWS_SESSION_TOKEN", "aws-session-token-8e6f"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
+    ]);
+    // Every secret was read, and is there to be exposed.
+    let credentials = c.apps.credentials().unwrap();
+    let aws = c.dynamo.aws.get().unwrap();
+    let exposed = [
+        credentials[0].secret.expose(),
+        credentials[1].secret.expose(),
+        c.tokens.signing_key.get().unwrap().expose(),
+        aws.secret_access_key.expose(),
+        aws.session_token.as_ref().unwrap().expose(),
+    ];
+    for (secret, exposed) in secrets.iter().zip(exposed) {
+        assert!(exposed.contains(secret), "{secret} was read");
+    }
+    let shown = [
+        (format!("{c:?}"), 5),
+        (format!("{c:#?}"), 5),
+        (format!("{credentials:?}"), 2),
+    ];
+    for (shown, redacted) in shown {
+        for secret in secrets {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert_eq!(shown.matches("<redacted>").count(), redacted, "{shown}");
+        assert!(shown.contains("wxbbbb"), "{shown}");
+    }
+    let shown = format!("{c:?}");
+    for setting in ["auth.example.com", "wxauth-users", "AKIAEXAMPLE", "3s"] {
+        assert!(shown.contains(setting), "{setting} in {shown}");
+    }
+}

@@ -1,0 +1,77 @@
+//! Every environment variable wxauth reads, with its default and range. The
+//! README's "Configuration" table describes the same list for operators; the
+//! section modules read them, nothing else names them.
+
+use std::ops::RangeInclusive;
+
+// WeChat: the apps served and how they are reached.
+
+/// The mini-programs' AppIDs: one, or several separated by commas (the first
+/// is the default for requests naming none). Required by login,
+/// decrypt-profile and bind-phone.
+pub const WECHAT_APPID: &str = "WECHAT_APPID";
+/// Secret. Their AppSecrets, in the same order, separated by commas. Required
+/// by login and bind-phone; the local server runs the simulator without it.
+pub const WECHAT_SECRET: &str = "WECHAT_SECRET";
+/// WeChat's API base URL (`http://` or `https://`, a trailing `/` dropped).
+pub const WECHAT_API_BASE: &str = "WECHAT_API_BASE";
+pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+/// How long one WeChat call may wait for an answer, in milliseconds.
+pub const WECHAT_TIMEOUT_MS: &str = "WECHAT_TIMEOUT_MS";
+pub const DEFAULT_WECHAT_TIMEOUT_MS: u64 = 5_000;
+pub const WECHAT_TIMEOUT_MS_RANGE: RangeInclusive<u64> = 100..=10_000;
+
+// Decrypted open data (decrypt-profile, bind-phone).
+
+/// How old a watermark may be, in seconds; `0` turns the check off.
+pub const WATERMARK_MAX_AGE_SECS: &str = "WATERMARK_MAX_AGE_SECS";
+pub const DEFAULT_WATERMARK_MAX_AGE_SECS: u64 = 600;
+pub const WATERMARK_MAX_AGE_SECS_RANGE: RangeInclusive<u64> = 0..=86_400;
+
+// Our own tokens (every binary).
+
+/// `iss` of our tokens.
+pub const TOKEN_ISSUER: &str = "TOKEN_ISSUER";
+pub const DEFAULT_TOKEN_ISSUER: &str = "wxauth";
+/// `aud` of our tokens.
+pub const TOKEN_AUDIENCE: &str = "TOKEN_AUDIENCE";
+pub const DEFAULT_TOKEN_AUDIENCE: &str = "wxauth-miniprogram";
+/// Token lifetime in seconds, a minute to 30 days.
+pub const TOKEN_TTL_SECS: &str = "TOKEN_TTL_SECS";
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7_200;
+pub const TOKEN_TTL_SECS_RANGE: RangeInclusive<u64> = 60..=30 * 86_400;
+/// Secret. The RSA private key, PEM (PKCS#8 or PKCS#1); literal `\n` are read
+/// as newlines. Required; the local server generates one when unset.
+pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";
+/// Public keys (PEM) also accepted and published, for the overlap of a key
+/// rotation; literal `\n` are read as newlines. Empty by default.
+pub const TOKEN_VERIFY_KEYS: &str = "TOKEN_VERIFY_KEYS";
+
+// DynamoDB (the Lambda functions; the local server uses its data directory).
+
+/// The table. Required by the Lambda functions.
+pub const TABLE_NAME: &str = "TABLE_NAME";
+/// The region; Lambda sets it. Required by the Lambda functions.
+pub const AWS_REGION: &str = "AWS_REGION";
+/// Read when `AWS_REGION` is unset.
+pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// The execution role's credentials; Lambda sets them. The key id is required.
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// Secret. Required.
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// Secret. Set by Lambda for a role's temporary credentials; unset otherwise.
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// Points the functions at another DynamoDB (the tests' emulator). Unset: the
+/// region's endpoint.
+pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+/// Read when `AWS_ENDPOINT_URL_DYNAMODB` is unset.
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
+// Logs: read by `logging::init`, before the configuration, so that a bad
+// setting is logged.
+
+/// `error`, `warn`, `info`, `debug` or `trace` for wxauth's own logs.
+pub const LOG_LEVEL: &str = "LOG_LEVEL";
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+/// An expert override of the whole filter. Unset by default.
+pub const RUST_LOG: &str = "RUST_LOG";
