@@ -15,4 +15,5 @@ mod logout_flow;
 mod phone_flow;
 mod profile_flow;
 mod request_budget;
+mod start_up;
 mod wechat_client;

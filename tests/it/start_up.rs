@@ -1,0 +1,152 @@
+//! Each function's start-up asks the configuration for the settings it uses,
+//! in the order it uses them, and for no other: a missing or malformed setting
+//! a function does not use never stops it.
+
+use std::collections::HashMap;
+use wxauth_shared::config::{Config, ConfigError};
+use wxauth_shared::setup;
+use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+
+/// What every function uses: the signing key and DynamoDB (never reached here).
+fn base() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("TOKEN_SIGNING_KEY", signing_key_pem()),
+        ("TABLE_NAME", "wxauth-start-up"),
+        ("AWS_REGION", "cn-northwest-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret-access-key"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9"),
+    ]
+}
+
+fn config(pairs: &[(&str, &str)]) -> Config {
+    let env: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_env(&env).expect("configuration")
+}
+
+fn with(extra: &[(&'static str, &'static str)]) -> Config {
+    let mut pairs = base();
+    pairs.extend_from_slice(extra);
+    config(&pairs)
+}
+
+fn var<T>(result: Result<T, ConfigError>) -> &'static str {
+    result.err().expect("start-up fails").var
+}
+
+#[tokio::test]
+async fn the_authorizer_uses_tokens_and_dynamodb_only() {
+    let unused = [
+        ("WECHAT_APPID", "wx 1"),
+        ("WECHAT_SECRET", "a,b"),
+        ("WECHAT_API_BASE", "ftp://nowhere"),
+        ("WECHAT_TIMEOUT_MS", "soon"),
+        ("WATERMARK_MAX_AGE_SECS", "forever"),
+    ];
+    assert!(setup::authorizer_function(&with(&unused)).is_ok());
+    assert!(setup::authorizer_function(&with(&[])).is_ok());
+    let no_table = config(&base()[..1]);
+    assert_eq!(var(setup::authorizer_function(&no_table)), "TABLE_NAME");
+}
+
+#[tokio::test]
+async fn decrypt_profile_uses_the_appids_but_no_secret_nor_wechat() {
+    let unused = [
+        ("WECHAT_SECRET", "a,b"),
+        ("WECHAT_API_BASE", "ftp://nowhere"),
+        ("WECHAT_TIMEOUT_MS", "soon"),
+    ];
+    let mut settings = vec![("WECHAT_APPID", APP_A)];
+    settings.extend_from_slice(&unused);
+    assert!(
+        setup::decrypt_profile_function(&with(&settings))
+            .await
+            .is_ok()
+    );
+    let no_appid = with(&unused);
+    assert_eq!(
+        var(setup::decrypt_profile_function(&no_appid).await),
+        "WECHAT_APPID"
+    );
+    let bad_watermark = with(&[("WECHAT_APPID", APP_A), ("WATERMARK_MAX_AGE_SECS", "-1")]);
+    assert_eq!(
+        var(setup::decrypt_profile_function(&bad_watermark).await),
+        "WATERMARK_MAX_AGE_SECS"
+    );
+}
+
+#[tokio::test]
+async fn login_uses_the_secrets_and_wechat_but_not_the_watermark() {
+    let apps = [("WECHAT_APPID", APP_A), ("WECHAT_SECRET", SECRET_A)];
+    let mut settings = apps.to_vec();
+    settings.push(("WATERMARK_MAX_AGE_SECS", "forever"));
+    assert!(setup::login_function(&with(&settings)).await.is_ok());
+    let no_secret = with(&apps[..1]);
+    assert_eq!(
+        var(setup::login_function(&no_secret).await),
+        "WECHAT_SECRET"
+    );
+    let mut slow = apps.to_vec();
+    slow.push(("WECHAT_TIMEOUT_MS", "soon"));
+    assert_eq!(
+        var(setup::login_function(&with(&slow)).await),
+        "WECHAT_TIMEOUT_MS"
+    );
+}
+
+#[tokio::test]
+async fn bind_phone_uses_the_secrets_wechat_and_the_watermark() {
+    let apps = [("WECHAT_APPID", APP_A), ("WECHAT_SECRET", SECRET_A)];
+    assert!(setup::bind_phone_function(&with(&apps)).await.is_ok());
+    let mut settings = apps.to_vec();
+    settings.push(("WATERMARK_MAX_AGE_SECS", "forever"));
+    assert_eq!(
+        var(setup::bind_phone_function(&with(&settings)).await),
+        "WATERMARK_MAX_AGE_SECS"
+    );
+    assert_eq!(
+        var(setup::bind_phone_function(&with(&apps[..1])).await),
+        "WECHAT_SECRET"
+    );
+}
+
+/// Several problems: each function names the first setting it uses, the
+/// signing key, before the table or the apps.
+#[tokio::test]
+async fn the_first_setting_a_function_uses_is_named_first() {
+    let broken = config(&[("TABLE_NAME", "a b"), ("WECHAT_TIMEOUT_MS", "soon")]);
+    assert_eq!(
+        var(setup::authorizer_function(&broken)),
+        "TOKEN_SIGNING_KEY"
+    );
+    assert_eq!(
+        var(setup::login_function(&broken).await),
+        "TOKEN_SIGNING_KEY"
+    );
+    assert_eq!(
+        var(setup::decrypt_profile_function(&broken).await),
+        "TOKEN_SIGNING_KEY"
+    );
+    assert_eq!(
+        var(setup::bind_phone_function(&broken).await),
+        "TOKEN_SIGNING_KEY"
+    );
+    // Past the key, login reaches WeChat's settings before the table.
+    let broken = config(&[
+        ("TOKEN_SIGNING_KEY", signing_key_pem()),
+        ("TABLE_NAME", "a b"),
+        ("WECHAT_TIMEOUT_MS", "soon"),
+    ]);
+    assert_eq!(
+        var(setup::login_function(&broken).await),
+        "WECHAT_TIMEOUT_MS"
+    );
+    assert_eq!(
+        var(setup::decrypt_profile_function(&broken).await),
+        "WECHAT_APPID"
+    );
+    assert_eq!(var(setup::authorizer_function(&broken)), "TABLE_NAME");
+}
