@@ -1,16 +1,8 @@
-//! RSA public keys from PEM: the keys of a rotation overlap (`TOKEN_VERIFY_KEYS`).
-//!
-//! A minimal DER reader for the two shapes `openssl` writes: SubjectPublicKeyInfo
-//! (`BEGIN PUBLIC KEY`) and PKCS#1 (`BEGIN RSA PUBLIC KEY`).
+//! RSA public keys from PEM: the keys of a rotation overlap (`TOKEN_VERIFY_KEYS`),
+//! as SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`) or PKCS#1 (`BEGIN RSA PUBLIC KEY`).
 
+use super::der::{rsa_components, spki_rsa_key};
 use super::keys::{KeyError, PublicJwk};
-
-/// `rsaEncryption`, 1.2.840.113549.1.1.1.
-const RSA_ENCRYPTION_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-const SEQUENCE: u8 = 0x30;
-const INTEGER: u8 = 0x02;
-const BIT_STRING: u8 = 0x03;
-const OID: u8 = 0x06;
 
 /// Every public key in `text` (PEM documents one after another). Empty text
 /// gives no keys.
@@ -39,53 +31,6 @@ pub fn public_keys_from_pem(text: &str) -> Result<Vec<PublicJwk>, KeyError> {
             Ok(PublicJwk::from_components(n, e))
         })
         .collect()
-}
-
-/// One DER element: its tag, its contents and what follows it.
-fn element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if count == 0 || count > 4 || rest.len() < count {
-            return None;
-        }
-        let len = rest[..count]
-            .iter()
-            .fold(0usize, |len, &b| (len << 8) | usize::from(b));
-        (len, &rest[count..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-fn expect(der: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (found, contents, rest) = element(der)?;
-    (found == tag).then_some((contents, rest))
-}
-
-/// The PKCS#1 RSAPublicKey inside a SubjectPublicKeyInfo.
-fn spki_rsa_key(der: &[u8]) -> Option<&[u8]> {
-    let (spki, _) = expect(der, SEQUENCE)?;
-    let (algorithm, rest) = expect(spki, SEQUENCE)?;
-    let (oid, _) = expect(algorithm, OID)?;
-    if oid != RSA_ENCRYPTION_OID {
-        return None;
-    }
-    let (bits, _) = expect(rest, BIT_STRING)?;
-    // The first byte counts unused bits: 0 for a DER-encoded key.
-    bits.strip_prefix(&[0])
-}
-
-/// Modulus and exponent of a PKCS#1 RSAPublicKey, without leading zeros.
-fn rsa_components(der: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (key, _) = expect(der, SEQUENCE)?;
-    let (n, rest) = expect(key, INTEGER)?;
-    let (e, _) = expect(rest, INTEGER)?;
-    let trim = |int: &[u8]| -> usize { int.iter().take_while(|&&b| b == 0).count() };
-    let (n, e) = (&n[trim(n)..], &e[trim(e)..]);
-    (!n.is_empty() && !e.is_empty()).then_some((n, e))
 }
 
 #[cfg(test)]

@@ -1,9 +1,14 @@
-//! Issuing and verifying RS256 JWTs.
+//! Verifying RS256 tokens, through jsonwebtoken: the key is chosen by `kid`
+//! among the configured ones, then jsonwebtoken checks the signature, `iss` and
+//! `aud` with RS256 pinned; `exp` and `iat` are checked here against the
+//! caller's clock, which jsonwebtoken cannot be given.
 
-use super::{Claims, PublicJwk, SigningKey, TokenSubject};
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use super::{Claims, PublicJwk, TokenError};
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
 /// Tokens longer than this are refused before any parsing.
@@ -11,104 +16,18 @@ const MAX_TOKEN_LEN: usize = 8 * 1024;
 /// Clock skew tolerated on `exp` and `iat`, in seconds.
 const LEEWAY_SECS: u64 = 30;
 
-/// A signed token and its lifetime, as the login answer reports them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuedToken {
-    pub token: String,
-    pub expires_in: u64,
-}
-
-/// Why a token was refused. All of them answer 401 `unauthorized`; the variant is
-/// for logs and tests.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    #[error("token is malformed")]
-    Malformed,
-    #[error("token algorithm is not RS256")]
-    WrongAlgorithm,
-    #[error("token key id is unknown")]
-    UnknownKey,
-    #[error("token signature is invalid")]
-    BadSignature,
-    #[error("token has expired")]
-    Expired,
-    #[error("token was issued in the future")]
-    NotYetValid,
-    #[error("token issuer is wrong")]
-    WrongIssuer,
-    #[error("token audience is wrong")]
-    WrongAudience,
-    #[error("token could not be signed")]
-    Signing,
-}
-
-/// Signs tokens with the one current key.
-#[derive(Debug)]
-pub struct TokenIssuer {
-    key: SigningKey,
-    /// base64url of the fixed header, computed once.
-    header: String,
-    issuer: String,
-    audience: String,
-    ttl_secs: u64,
-}
-
-impl TokenIssuer {
-    pub fn new(key: SigningKey, issuer: String, audience: String, ttl_secs: u64) -> Self {
-        let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": key.public().kid});
-        let header = URL_SAFE_NO_PAD.encode(header.to_string());
-        Self {
-            key,
-            header,
-            issuer,
-            audience,
-            ttl_secs,
-        }
-    }
-
-    pub fn public_key(&self) -> &PublicJwk {
-        self.key.public()
-    }
-
-    pub fn issue(&self, subject: &TokenSubject, now: u64) -> Result<IssuedToken, TokenError> {
-        let claims = Claims {
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            sub: subject.user_id.as_str().to_owned(),
-            iat: now,
-            exp: now + self.ttl_secs,
-            jti: uuid::Uuid::new_v4().simple().to_string(),
-            appid: subject.appid.as_str().to_owned(),
-            openid: subject.openid.as_str().to_owned(),
-        };
-        let payload = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
-        let mut token = String::with_capacity(self.header.len() + payload.len() * 2 + 360);
-        token.push_str(&self.header);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-        let signature = self.key.sign(token.as_bytes()).ok_or(TokenError::Signing)?;
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-        Ok(IssuedToken {
-            token,
-            expires_in: self.ttl_secs,
-        })
-    }
-}
-
+/// The header members read before the signature is checked.
 #[derive(Deserialize)]
 struct Header {
     alg: String,
     kid: Option<String>,
 }
 
-/// A verification key, parsed once: aws-lc keeps the key and its Montgomery
-/// context, which building the key from its components on every request would
-/// recompute (about 2.7 µs of each request, `docs/benchmarks.md`).
+/// A verification key and its `kid`.
 #[derive(Clone)]
 struct VerifyingKey {
     kid: String,
-    key: ParsedPublicKey,
+    key: DecodingKey,
 }
 
 /// Verifies tokens: the algorithm is pinned to RS256, the key is chosen by `kid`
@@ -116,8 +35,8 @@ struct VerifyingKey {
 #[derive(Clone)]
 pub struct TokenVerifier {
     keys: Vec<VerifyingKey>,
-    issuer: String,
-    audience: String,
+    /// RS256 only; `iss` and `aud` required and checked; `exp` required.
+    validation: Validation,
 }
 
 impl std::fmt::Debug for TokenVerifier {
@@ -127,8 +46,8 @@ impl std::fmt::Debug for TokenVerifier {
                 "kids",
                 &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>(),
             )
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
+            .field("issuer", &self.validation.iss)
+            .field("audience", &self.validation.aud)
             .finish()
     }
 }
@@ -139,25 +58,28 @@ impl TokenVerifier {
     pub fn new(keys: Vec<PublicJwk>, issuer: String, audience: String) -> Self {
         let keys = keys
             .iter()
-            .filter_map(|jwk| {
-                let components = RsaPublicKeyComponents {
+            .filter(|jwk| {
+                RsaPublicKeyComponents {
                     n: &jwk.modulus,
                     e: &jwk.exponent,
-                };
-                let key = components
-                    .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
-                    .ok()?;
-                Some(VerifyingKey {
-                    kid: jwk.kid.clone(),
-                    key,
-                })
+                }
+                .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+                .is_ok()
+            })
+            .map(|jwk| VerifyingKey {
+                kid: jwk.kid.clone(),
+                key: DecodingKey::from_rsa_raw_components(&jwk.modulus, &jwk.exponent),
             })
             .collect();
-        Self {
-            keys,
-            issuer,
-            audience,
-        }
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        // jsonwebtoken compares `exp` and `nbf` with the system clock; ours
+        // comes from the caller (tests and the authorizer pass their own).
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        Self { keys, validation }
     }
 
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
@@ -165,18 +87,18 @@ impl TokenVerifier {
             return Err(TokenError::Malformed);
         }
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) =
+        let (Some(header), Some(_), Some(_), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::Malformed);
         };
-        let decode = |part: &str| {
-            URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|_| TokenError::Malformed)
-        };
-        let header: Header =
-            serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
+        // Read here rather than by jsonwebtoken so that any other `alg`, `none`
+        // included (which jsonwebtoken's header type cannot even hold), is
+        // refused as such, and so that `kid` picks the key.
+        let header = URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| TokenError::Malformed)?;
+        let header: Header = serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
         if header.alg != "RS256" {
             return Err(TokenError::WrongAlgorithm);
         }
@@ -184,18 +106,9 @@ impl TokenVerifier {
             .kid
             .and_then(|kid| self.keys.iter().find(|k| k.kid == kid))
             .ok_or(TokenError::UnknownKey)?;
-        let signing_input_len = token.len() - signature.len() - 1;
-        key.key
-            .verify_sig(&token.as_bytes()[..signing_input_len], &decode(signature)?)
-            .map_err(|_| TokenError::BadSignature)?;
-        let claims: Claims =
-            serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Malformed)?;
-        if claims.iss != self.issuer {
-            return Err(TokenError::WrongIssuer);
-        }
-        if claims.aud != self.audience {
-            return Err(TokenError::WrongAudience);
-        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation)
+            .map_err(|e| refusal(e.kind()))?
+            .claims;
         if claims.exp + LEEWAY_SECS <= now {
             return Err(TokenError::Expired);
         }
@@ -206,11 +119,24 @@ impl TokenVerifier {
     }
 }
 
+/// Our name for jsonwebtoken's reason.
+fn refusal(kind: &ErrorKind) -> TokenError {
+    match kind {
+        ErrorKind::InvalidSignature => TokenError::BadSignature,
+        ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+        ErrorKind::InvalidAudience => TokenError::WrongAudience,
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => TokenError::WrongAlgorithm,
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+        _ => TokenError::Malformed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::{AppId, OpenId, UserId};
-    use crate::tokens::KeyError;
+    use crate::tokens::{SigningKey, TokenIssuer, TokenSubject};
     use std::sync::OnceLock;
 
     fn key_pem() -> &'static str {
@@ -269,37 +195,6 @@ mod tests {
         .unwrap();
         assert_eq!(header["alg"], "RS256");
         assert_eq!(header["kid"], issuer.public_key().kid.as_str());
-    }
-
-    #[test]
-    fn pkcs1_and_pkcs8_give_the_same_key() {
-        // A 2048-bit PKCS#8 key is SEQUENCE { version, algorithm (15 bytes),
-        // OCTET STRING (04 82 len len) { the PKCS#1 RSAPrivateKey } }.
-        let pkcs8 = pem::parse(key_pem()).unwrap();
-        let der = pkcs8.contents();
-        assert_eq!(&der[22..24], &[0x04, 0x82]);
-        let pkcs1 = pem::encode(&pem::Pem::new("RSA PRIVATE KEY", der[26..].to_vec()));
-        let from_pkcs1 = SigningKey::from_pem(&pkcs1).unwrap();
-        assert_eq!(
-            from_pkcs1.public().kid,
-            SigningKey::from_pem(key_pem()).unwrap().public().kid
-        );
-        let a = SigningKey::from_pem(key_pem()).unwrap();
-        assert_eq!(a.public().kid.len(), 43);
-        assert!(matches!(
-            SigningKey::from_pem("nope"),
-            Err(KeyError::NotPem)
-        ));
-        let cert = pem::encode(&pem::Pem::new("CERTIFICATE", vec![1, 2, 3]));
-        assert!(matches!(
-            SigningKey::from_pem(&cert),
-            Err(KeyError::WrongPemTag(_))
-        ));
-        let junk = pem::encode(&pem::Pem::new("PRIVATE KEY", vec![1, 2, 3]));
-        assert!(matches!(
-            SigningKey::from_pem(&junk),
-            Err(KeyError::Rejected(_))
-        ));
     }
 
     #[test]
@@ -367,5 +262,60 @@ mod tests {
                 "{junk:?}"
             );
         }
+    }
+
+    /// A real HS256 token keyed with our public key (the classic confusion) is
+    /// refused by the header check, and by jsonwebtoken's pinned validation on
+    /// its own too.
+    #[test]
+    fn hs256_keyed_with_the_public_key_is_refused_twice() {
+        let issuer = issuer();
+        let verifier = verifier(&issuer);
+        let key = SigningKey::from_pem(key_pem()).unwrap();
+        let secret = key.public_pem();
+        let header = jsonwebtoken::Header {
+            kid: Some(key.public().kid.clone()),
+            ..jsonwebtoken::Header::new(Algorithm::HS256)
+        };
+        let claims = Claims {
+            iss: "iss".into(),
+            aud: "aud".into(),
+            sub: "admin".into(),
+            iat: 1_000,
+            exp: 9_999_999_999,
+            jti: "x".into(),
+            appid: "wx1".into(),
+            openid: "o1".into(),
+        };
+        let forged = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            verifier.verify(&forged, 1_000),
+            Err(TokenError::WrongAlgorithm)
+        );
+        for secret_key in [
+            DecodingKey::from_secret(secret.as_bytes()).unwrap(),
+            verifier.keys[0].key.clone(),
+        ] {
+            let error = jsonwebtoken::decode::<Claims>(&forged, &secret_key, &verifier.validation)
+                .unwrap_err();
+            assert_eq!(refusal(error.kind()), TokenError::WrongAlgorithm);
+        }
+    }
+
+    /// jsonwebtoken signs and verifies with aws-lc-rs, the crate's one crypto
+    /// library: exactly its `aws_lc_rs` backend is compiled in.
+    #[test]
+    fn jsonwebtoken_runs_on_aws_lc() {
+        let provider = jsonwebtoken::crypto::CryptoProvider::try_get_default()
+            .expect("exactly one jsonwebtoken crypto backend");
+        assert!(std::ptr::eq(
+            provider,
+            &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
+        ));
     }
 }
