@@ -1,7 +1,7 @@
 //! Access tokens of one app, as `/cgi-bin/stable_token` hands them out and the
-//! endpoints taking `?access_token=` check them; plus the test knobs that
-//! break them ([`Simulator::fail_next_access_token_use`],
-//! [`Simulator::expire_access_tokens`]).
+//! endpoints taking `?access_token=` check them, and break them on request
+//! ([`Simulator::fail_next_access_token_use`](crate::Simulator::fail_next_access_token_use),
+//! [`Simulator::expire_access_tokens`](crate::Simulator::expire_access_tokens)).
 //!
 //! WeChat's rules, as documented for the stable token:
 //! - a token lives 7200 seconds;
@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use crate::errors::{ACCESS_TOKEN_EXPIRED, INVALID_CREDENTIAL};
 use crate::identity::new_access_token;
-use crate::simulator::Simulator;
 
 /// How long a token is valid.
 pub(crate) const LIFETIME: Duration = Duration::from_secs(7200);
@@ -35,7 +34,7 @@ pub(crate) struct AccessTokens {
     /// an unknown one only by its state, as WeChat does (both 40001).
     issued: HashMap<String, Issued>,
     /// Errors to answer on the next uses of a live token
-    /// ([`Simulator::fail_next_access_token_use`]).
+    /// ([`Simulator::fail_next_access_token_use`](crate::Simulator::fail_next_access_token_use)).
     faults: VecDeque<i64>,
 }
 
@@ -144,45 +143,6 @@ impl AccessTokens {
             }
         }
         self.current = None;
-    }
-}
-
-impl Simulator {
-    /// Makes the next use of a currently valid access token of `appid` (by
-    /// `getuserphonenumber`) fail once with `errcode`, as when another server
-    /// refreshed the token (`40001`) or it just expired (`42001`).
-    ///
-    /// With 40001 the token is invalidated, with 42001 it is expired; either
-    /// way a refetch through `stable_token` in normal mode returns a new token,
-    /// and the request can be retried with it (the phone code is not used up
-    /// by the refused call). Any other errcode (e.g. `-1`) is answered once and
-    /// leaves the token valid. Several calls queue several failures, answered
-    /// in order. Uses of unknown, invalidated or expired tokens do not consume
-    /// a queued failure.
-    ///
-    /// # Panics
-    /// If `appid` is not one of the simulator's apps, or `errcode` is 0.
-    pub fn fail_next_access_token_use(&self, appid: &str, errcode: i64) {
-        assert_ne!(errcode, 0, "0 is WeChat's success, not an error");
-        self.world()
-            .app_mut(appid)
-            .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
-            .tokens
-            .fail_next_use(errcode);
-    }
-
-    /// Expires every access token of `appid` now: using one answers `42001
-    /// access_token expired`, and `stable_token` in normal mode mints a new
-    /// one.
-    ///
-    /// # Panics
-    /// If `appid` is not one of the simulator's apps.
-    pub fn expire_access_tokens(&self, appid: &str) {
-        self.world()
-            .app_mut(appid)
-            .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
-            .tokens
-            .expire_all(Instant::now());
     }
 }
 

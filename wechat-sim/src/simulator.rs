@@ -1,14 +1,19 @@
-//! The simulator handle: shared state, routes and inspection for tests.
+//! The simulator handle: the shared state every route works on, and what tests
+//! inspect and steer through it. Routes are in [`crate::router`], built on this
+//! handle; nothing here knows them.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
-use axum::Router;
-use axum::routing::{get, post};
+use serde_json::Value;
 
+use crate::identity::openid_for;
+use crate::mint::seal_for;
+use crate::open_data::OpenData;
+use crate::phone::PhoneSpec;
 use crate::state::World;
-use crate::{control, getuserphonenumber, jscode2session, stable_token};
 
 /// A simulated WeChat server for a fixed set of mini-programs.
 ///
@@ -20,7 +25,7 @@ use crate::{control, getuserphonenumber, jscode2session, stable_token};
 /// - `GET /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code`.
 ///   The `js_code` chooses the behaviour: parts separated by `;`, each
 ///   `key=value` or a bare user label. `user=<label>` (default: the whole
-///   code) picks the user, whose openid is [`openid_for`](crate::openid_for)`(appid, label)`;
+///   code) picks the user, whose openid is [`openid_for`]`(appid, label)`;
 ///   `unionid=<label>` adds [`unionid_for`](crate::unionid_for)`(label)`;
 ///   `errcode=<n>` or `body=garbage|truncated|html|empty` make it fail,
 ///   `times=<k>` only for the first `k` presentations of that code;
@@ -40,7 +45,7 @@ use crate::{control, getuserphonenumber, jscode2session, stable_token};
 ///   The code comes from [`mint_phone_code`](Self::mint_phone_code) (or
 ///   `POST /sim/mint/phone-code`). `phoneNumber` is the bare number for
 ///   `86` and `+<country code><number>` otherwise (`+85261234567`);
-///   `countryCode` is a string or a number as the [`PhoneSpec`](crate::PhoneSpec) says.
+///   `countryCode` is a string or a number as the [`PhoneSpec`] says.
 ///   Errors: 41001 no token, 40001 unknown or invalidated token, 42001
 ///   expired token, 40029 unknown, used (single-use), expired (5 min), other
 ///   app's or other user's (`openid` given) code, 47001 body not JSON or no
@@ -89,19 +94,6 @@ impl Simulator {
         }
     }
 
-    /// All simulated endpoints and the `/sim/` control routes, for serving
-    /// them from a host server (the dev server mounts them next to its own
-    /// routes). There is no fallback route, so the router merges into one
-    /// that has its own.
-    pub fn router(&self) -> Router {
-        Router::new()
-            .route(jscode2session::PATH, get(jscode2session::handle))
-            .route(stable_token::PATH, post(stable_token::handle))
-            .route(getuserphonenumber::PATH, post(getuserphonenumber::handle))
-            .merge(control::routes())
-            .with_state(self.clone())
-    }
-
     /// The session key WeChat currently holds for user `openid` of app
     /// `appid`: the one handed out by their latest successful login, which is
     /// what WeChat encrypts the user's data with.
@@ -114,6 +106,94 @@ impl Simulator {
     /// far, whatever their outcome. Control routes are not counted.
     pub fn calls(&self, endpoint: &str) -> u64 {
         self.lock_calls().get(endpoint).copied().unwrap_or(0)
+    }
+
+    /// Makes the next use of a currently valid access token of `appid` (by
+    /// `getuserphonenumber`) fail once with `errcode`, as when another server
+    /// refreshed the token (`40001`) or it just expired (`42001`).
+    ///
+    /// With 40001 the token is invalidated, with 42001 it is expired; either
+    /// way a refetch through `stable_token` in normal mode returns a new token,
+    /// and the request can be retried with it (the phone code is not used up
+    /// by the refused call). Any other errcode (e.g. `-1`) is answered once and
+    /// leaves the token valid. Several calls queue several failures, answered
+    /// in order. Uses of unknown, invalidated or expired tokens do not consume
+    /// a queued failure.
+    ///
+    /// # Panics
+    /// If `appid` is not one of the simulator's apps, or `errcode` is 0.
+    pub fn fail_next_access_token_use(&self, appid: &str, errcode: i64) {
+        assert_ne!(errcode, 0, "0 is WeChat's success, not an error");
+        self.world()
+            .app_mut(appid)
+            .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
+            .tokens
+            .fail_next_use(errcode);
+    }
+
+    /// Expires every access token of `appid` now: using one answers `42001
+    /// access_token expired`, and `stable_token` in normal mode mints a new
+    /// one.
+    ///
+    /// # Panics
+    /// If `appid` is not one of the simulator's apps.
+    pub fn expire_access_tokens(&self, appid: &str) {
+        self.world()
+            .app_mut(appid)
+            .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
+            .tokens
+            .expire_all(Instant::now());
+    }
+
+    /// A phone code for user `user_label` of app `appid`, as
+    /// `<button open-type="getPhoneNumber">` hands it to the mini-program:
+    /// `getuserphonenumber` redeems it once, within 5 minutes, for `phone`.
+    ///
+    /// The user need not have logged in (WeChat knows their phone number
+    /// anyway), but the code only works with an access token of `appid`, and
+    /// with `openid` only if it is [`openid_for`]`(appid, user_label)`.
+    ///
+    /// # Panics
+    /// If `appid` is not one of the simulator's apps, or `phone` is not a
+    /// plausible number (country code: 1 to 4 digits without leading 0;
+    /// number: 4 to 15 digits).
+    pub fn mint_phone_code(&self, appid: &str, user_label: &str, phone: &PhoneSpec) -> String {
+        if let Err(reason) = phone.check() {
+            panic!("{reason}");
+        }
+        let openid = openid_for(appid, user_label);
+        self.world()
+            .app_mut(appid)
+            .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
+            .phone_codes
+            .mint(&openid, phone.clone(), Instant::now())
+    }
+
+    /// `payload` encrypted for user `user_label` of app `appid` as WeChat
+    /// hands open data to the mini-program: with a `watermark`
+    /// `{"timestamp": now, "appid": appid}` appended as the last member, under
+    /// the user's current session key (that of their latest login) and a
+    /// random iv. See [`profile_payload`](crate::profile_payload) and
+    /// [`phone_payload`](crate::phone_payload) for WeChat's shapes.
+    ///
+    /// User info (a payload with a `nickName`) also gets `raw_data` and
+    /// `signature`; other payloads get `None` for both. A `watermark` already
+    /// in `payload` is kept, to forge a foreign or stale one.
+    ///
+    /// `None` if the user never logged in to `appid` (or `appid` is unknown):
+    /// WeChat has no session key to encrypt with. A later login rotates the
+    /// key, after which data minted before no longer decrypts with the
+    /// current key, as happens when a mini-program calls `wx.login` again.
+    ///
+    /// # Panics
+    /// If `payload` is not a JSON object.
+    pub fn mint_open_data(
+        &self,
+        appid: &str,
+        user_label: &str,
+        payload: Value,
+    ) -> Option<OpenData> {
+        seal_for(&self.world(), appid, user_label, &payload).ok()
     }
 
     /// Counts one request to `endpoint`.
