@@ -23,6 +23,7 @@ pub struct TokenIssuer {
 
 impl TokenIssuer {
     pub fn new(key: SigningKey, issuer: String, audience: String, ttl_secs: u64) -> Self {
+        super::provider::install();
         let header = Header {
             kid: Some(key.public().kid.clone()),
             ..Header::new(Algorithm::RS256)
