@@ -5,7 +5,6 @@
 pub mod artifacts;
 pub mod chart;
 pub mod criterion_results;
-pub mod dynamo_proxy;
 pub mod fixtures;
 pub mod loopback;
 pub mod machine;

@@ -4,11 +4,11 @@
 //! login, a profile decrypt, a phone bind by code, an authorizer allow, …) and
 //! the check that each answer is that success.
 
-use crate::dynamo_proxy::DynamoProxy;
 use crate::process::FunctionProcess;
 use crate::stats::median_f64;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use wxauth_tests::dynamo_proxy::DynamoProxy;
 use wxauth_tests::events::{fill, fixture, http_api_event};
 use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
 use wxauth_wechat_sim::{PhoneSpec, RunningSimulator, Simulator, profile_payload};
@@ -62,9 +62,7 @@ impl Stage {
             .await
             .ok_or("no DynamoDB emulator")?;
         let table = wxauth_tests::emulator::fresh_table(&client).await;
-        let proxy = DynamoProxy::start(&emulator)
-            .await
-            .map_err(|e| e.to_string())?;
+        let proxy = DynamoProxy::start(&emulator).await;
         let simulator = Simulator::new([(APP_A, SECRET_A)]);
         let running = simulator
             .start("127.0.0.1:0".parse().expect("address"))

@@ -5,7 +5,7 @@
 //! simple responses; API Gateway caches each answer per Authorization header.
 
 use crate::clock::Clock;
-use crate::domain::rules::session::{self, SessionKeys};
+use crate::domain::rules::session;
 use crate::store::{ItemStore, StoreError};
 use crate::tokens::{TokenVerifier, bearer_token};
 use crate::usecases::decider;
@@ -86,12 +86,7 @@ impl TokenAuthorizer {
         };
         // One read: the token's identity must still be its user's (not folded
         // away, later not deleted) and the token not revoked by a logout.
-        let keys = SessionKeys::new(
-            &caller.subject.user_id,
-            &caller.subject.appid,
-            &caller.subject.openid,
-            &caller.token_id,
-        );
+        let keys = caller.session_keys();
         let snapshot = decider::read(&*self.store, &keys.token_keys()).await?;
         if session::token_live(&snapshot, &keys)? != Some(true) {
             tracing::info!(user_id = %caller.subject.user_id, reason = "session ended", "denied");

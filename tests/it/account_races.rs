@@ -55,6 +55,33 @@ fn phone_body(h: &Harness, appid: &str, user: &str, number: &str) -> String {
     json!({ "code": code }).to_string()
 }
 
+/// Sends `body` to `path` through the proxy (with `token`), holds its `nth`
+/// write, runs `meanwhile` to the end, then lets the held request go on and
+/// answers what it answered.
+async fn held_during(
+    h: &Harness,
+    proxy: &DynamoProxy,
+    (path, body, token): (&'static str, String, Option<String>),
+    nth: u32,
+    meanwhile: impl std::future::Future<Output = ()>,
+) -> (u16, Value) {
+    let router = h.router_via(proxy);
+    let mut hold = proxy.hold(WRITES, nth);
+    let held = tokio::spawn(async move {
+        call_router(&router, "POST", path, Some(&body), token.as_deref()).await
+    });
+    hold.reached().await;
+    meanwhile.await;
+    hold.release();
+    held.await.unwrap()
+}
+
+/// Posts on the direct router and expects 200.
+async fn post_ok(h: &Harness, path: &str, body: &str, token: &str) {
+    let (status, answer) = h.post(path, body, Some(token)).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
 /// The stored profile, read back through a post that carries nothing new.
 async fn stored_profile(h: &Harness, appid: &str, user: &str, token: &str) -> Value {
     let body = profile_body(h, appid, user, json!({}));
@@ -69,23 +96,12 @@ async fn concurrent_profile_posts_lose_no_field() {
     let Some((h, proxy)) = rig().await else {
         return;
     };
-    let held_router = h.router_via(&proxy);
     let alice = token(&login(&h, "alice", "", APP_A).await);
     let first = profile_body(&h, APP_A, "alice", json!({ "nickName": "Alice" }));
     let second = profile_body(&h, APP_A, "alice", json!({ "city": "Hangzhou" }));
-
-    let mut hold = proxy.hold(WRITES, 1);
-    let held = {
-        let (router, alice) = (held_router, alice.clone());
-        tokio::spawn(async move {
-            call_router(&router, "POST", "/auth/profile", Some(&first), Some(&alice)).await
-        })
-    };
-    hold.reached().await;
-    let (status, answer) = h.post("/auth/profile", &second, Some(&alice)).await;
-    assert_eq!(status, 200, "{answer}");
-    hold.release();
-    let (status, answer) = held.await.unwrap();
+    let meanwhile = post_ok(&h, "/auth/profile", &second, &alice);
+    let request = ("/auth/profile", first, Some(alice.clone()));
+    let (status, answer) = held_during(&h, &proxy, request, 1, meanwhile).await;
     assert_eq!(status, 200, "{answer}");
 
     let profile = stored_profile(&h, APP_A, "alice", &alice).await;
@@ -100,7 +116,6 @@ async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
     let Some((h, proxy)) = rig().await else {
         return;
     };
-    let held_router = h.router_via(&proxy);
     login(&h, "olga", "unionid=acme-olga", APP_A).await;
     let uma = token(&login(&h, "uma", "", APP_B).await);
     let fold = profile_body(
@@ -109,26 +124,10 @@ async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
         "uma",
         json!({ "nickName": "Uma", "unionId": unionid_for("acme-olga") }),
     );
-
-    let mut hold = proxy.hold(WRITES, 1);
-    let held = {
-        let (router, uma) = (held_router, uma.clone());
-        tokio::spawn(async move {
-            call_router(&router, "POST", "/auth/profile", Some(&fold), Some(&uma)).await
-        })
-    };
-    hold.reached().await;
-    let number = unique_number();
-    let (status, answer) = h
-        .post(
-            "/auth/phone",
-            &phone_body(&h, APP_B, "uma", &number),
-            Some(&uma),
-        )
-        .await;
-    assert_eq!(status, 200, "{answer}");
-    hold.release();
-    let (status, answer) = held.await.unwrap();
+    let bind = phone_body(&h, APP_B, "uma", &unique_number());
+    let meanwhile = post_ok(&h, "/auth/phone", &bind, &uma);
+    let request = ("/auth/profile", fold, Some(uma.clone()));
+    let (status, answer) = held_during(&h, &proxy, request, 1, meanwhile).await;
     assert_eq!(
         (status, code_of(&answer)),
         (409, Some("account_conflict")),
@@ -148,49 +147,28 @@ async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
     let Some((h, proxy)) = rig().await else {
         return;
     };
-    let held_router = h.router_via(&proxy);
     let bea = token(&login(&h, "bea", "", APP_A).await);
     let (first, second) = (unique_number(), unique_number());
-    let first_body = phone_body(&h, APP_A, "bea", &first);
-
-    let mut hold = proxy.hold(WRITES, 1);
-    let held = {
-        let (router, bea) = (held_router, bea.clone());
-        tokio::spawn(async move {
-            call_router(
-                &router,
-                "POST",
-                "/auth/phone",
-                Some(&first_body),
-                Some(&bea),
-            )
-            .await
-        })
-    };
-    hold.reached().await;
-    let (status, answer) = h
-        .post(
-            "/auth/phone",
-            &phone_body(&h, APP_A, "bea", &second),
-            Some(&bea),
-        )
-        .await;
-    assert_eq!(status, 200, "{answer}");
-    hold.release();
-    let (status, answer) = held.await.unwrap();
+    let second_body = phone_body(&h, APP_A, "bea", &second);
+    let meanwhile = post_ok(&h, "/auth/phone", &second_body, &bea);
+    let request = (
+        "/auth/phone",
+        phone_body(&h, APP_A, "bea", &first),
+        Some(bea.clone()),
+    );
+    let (status, answer) = held_during(&h, &proxy, request, 1, meanwhile).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["phoneNumber"], format!("+86{first}"));
 
     // The replaced number is free: another user can take it.
     let cid = token(&login(&h, "cid", "", APP_A).await);
-    let (status, answer) = h
-        .post(
-            "/auth/phone",
-            &phone_body(&h, APP_A, "cid", &second),
-            Some(&cid),
-        )
-        .await;
-    assert_eq!(status, 200, "{answer}");
+    post_ok(
+        &h,
+        "/auth/phone",
+        &phone_body(&h, APP_A, "cid", &second),
+        &cid,
+    )
+    .await;
     // And bea's current number is still hers.
     let (status, answer) = h
         .post(
@@ -215,36 +193,16 @@ async fn the_same_number_twice_at_once_is_yours_even_without_old_items() {
         return;
     };
     proxy.strip_old_items();
-    let held_router = h.router_via(&proxy);
     let dan = token(&login(&h, "dan", "", APP_A).await);
     let number = unique_number();
-    let first_body = phone_body(&h, APP_A, "dan", &number);
-
-    let mut hold = proxy.hold(WRITES, 1);
-    let held = {
-        let (router, dan) = (held_router, dan.clone());
-        tokio::spawn(async move {
-            call_router(
-                &router,
-                "POST",
-                "/auth/phone",
-                Some(&first_body),
-                Some(&dan),
-            )
-            .await
-        })
-    };
-    hold.reached().await;
-    let (status, answer) = h
-        .post(
-            "/auth/phone",
-            &phone_body(&h, APP_A, "dan", &number),
-            Some(&dan),
-        )
-        .await;
-    assert_eq!(status, 200, "{answer}");
-    hold.release();
-    let (status, answer) = held.await.unwrap();
+    let again = phone_body(&h, APP_A, "dan", &number);
+    let meanwhile = post_ok(&h, "/auth/phone", &again, &dan);
+    let request = (
+        "/auth/phone",
+        phone_body(&h, APP_A, "dan", &number),
+        Some(dan.clone()),
+    );
+    let (status, answer) = held_during(&h, &proxy, request, 1, meanwhile).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["phoneNumber"], format!("+86{number}"));
 }
@@ -256,31 +214,29 @@ async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
     let Some((h, proxy)) = rig().await else {
         return;
     };
-    let held_router = h.router_via(&proxy);
     let owner = login(&h, "ola", "unionid=acme-ola", APP_A).await;
     let una = token(&login(&h, "una", "", APP_B).await);
     let number = unique_number();
-    let bind = phone_body(&h, APP_B, "una", &number);
-
-    let mut hold = proxy.hold(WRITES, 1);
-    let held = {
-        let (router, una) = (held_router, una.clone());
-        tokio::spawn(async move {
-            call_router(&router, "POST", "/auth/phone", Some(&bind), Some(&una)).await
-        })
-    };
-    hold.reached().await;
     let fold = profile_body(
         &h,
         APP_B,
         "una",
         json!({ "nickName": "Una", "unionId": unionid_for("acme-ola") }),
     );
-    let (status, answer) = h.post("/auth/profile", &fold, Some(&una)).await;
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["userId"], owner["userId"]);
-    hold.release();
-    let (status, answer) = held.await.unwrap();
+    let meanwhile = async {
+        let (status, answer) = h.post("/auth/profile", &fold, Some(&una)).await;
+        assert_eq!(
+            (status, &answer["userId"]),
+            (200, &owner["userId"]),
+            "{answer}"
+        );
+    };
+    let request = (
+        "/auth/phone",
+        phone_body(&h, APP_B, "una", &number),
+        Some(una.clone()),
+    );
+    let (status, answer) = held_during(&h, &proxy, request, 1, meanwhile).await;
     assert_eq!(
         (status, code_of(&answer)),
         (401, Some("session_ended")),
@@ -291,14 +247,13 @@ async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
     assert_eq!(again["userId"], owner["userId"]);
     assert_eq!(again["hasPhone"], false, "{again}");
     let eve = token(&login(&h, "eve", "", APP_A).await);
-    let (status, answer) = h
-        .post(
-            "/auth/phone",
-            &phone_body(&h, APP_A, "eve", &number),
-            Some(&eve),
-        )
-        .await;
-    assert_eq!(status, 200, "{answer}");
+    post_ok(
+        &h,
+        "/auth/phone",
+        &phone_body(&h, APP_A, "eve", &number),
+        &eve,
+    )
+    .await;
 }
 
 /// Defect 6, one order: a bind held while another app's openid joins the user
@@ -308,22 +263,17 @@ async fn a_join_during_a_bind_leaves_every_identity_with_has_phone() {
     let Some((h, proxy)) = rig().await else {
         return;
     };
-    let held_router = h.router_via(&proxy);
     let pia = token(&login(&h, "pia", "unionid=acme-pia", APP_A).await);
-    let bind = phone_body(&h, APP_A, "pia", &unique_number());
-
-    let mut hold = proxy.hold(WRITES, 1);
-    let held = {
-        let (router, pia) = (held_router, pia.clone());
-        tokio::spawn(async move {
-            call_router(&router, "POST", "/auth/phone", Some(&bind), Some(&pia)).await
-        })
+    let meanwhile = async {
+        let joined = login(&h, "pia", "unionid=acme-pia", APP_B).await;
+        assert_eq!(joined["isNewUser"], false);
     };
-    hold.reached().await;
-    let joined = login(&h, "pia", "unionid=acme-pia", APP_B).await;
-    assert_eq!(joined["isNewUser"], false);
-    hold.release();
-    let (status, answer) = held.await.unwrap();
+    let request = (
+        "/auth/phone",
+        phone_body(&h, APP_A, "pia", &unique_number()),
+        Some(pia),
+    );
+    let (status, answer) = held_during(&h, &proxy, request, 1, meanwhile).await;
     assert_eq!(status, 200, "{answer}");
 
     for appid in [APP_A, APP_B] {
@@ -339,29 +289,16 @@ async fn a_bind_during_a_join_leaves_every_identity_with_has_phone() {
     let Some((h, proxy)) = rig().await else {
         return;
     };
-    let held_router = h.router_via(&proxy);
     let quin = token(&login(&h, "quin", "unionid=acme-quin", APP_A).await);
     let join_code = Harness::code("quin", "unionid=acme-quin");
     let join_body = json!({ "code": join_code, "appid": APP_B }).to_string();
-
+    let bind = phone_body(&h, APP_A, "quin", &unique_number());
+    let meanwhile = post_ok(&h, "/auth/phone", &bind, &quin);
     // Writes: the returning-user update finds no identity, the new-user
     // transaction fails on the unionId, the third is the join, sent after
     // reading the owner.
-    let mut hold = proxy.hold(WRITES, 3);
-    let held = tokio::spawn(async move {
-        call_router(&held_router, "POST", "/auth/login", Some(&join_body), None).await
-    });
-    hold.reached().await;
-    let (status, answer) = h
-        .post(
-            "/auth/phone",
-            &phone_body(&h, APP_A, "quin", &unique_number()),
-            Some(&quin),
-        )
-        .await;
-    assert_eq!(status, 200, "{answer}");
-    hold.release();
-    let (status, joined) = held.await.unwrap();
+    let (status, joined) =
+        held_during(&h, &proxy, ("/auth/login", join_body, None), 3, meanwhile).await;
     assert_eq!(status, 200, "{joined}");
     assert_eq!(joined["isNewUser"], false);
     assert_eq!(joined["hasPhone"], true, "{joined}");

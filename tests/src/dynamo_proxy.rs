@@ -1,8 +1,10 @@
-//! A pass-through proxy in front of the DynamoDB emulator that can hold one
-//! request until the test lets it go, so a race test forces an interleaving
-//! (one request held between its read and its write while another runs)
-//! instead of hoping it happens. It can also answer as a DynamoDB-compatible
-//! server that does not return the old item of a failed condition.
+//! A pass-through proxy in front of the DynamoDB emulator. It writes down every
+//! request's operation (`X-Amz-Target`), so the benchmarks count what the
+//! release binaries really send; it can hold one request until a test lets it
+//! go, so a race test forces an interleaving (one request held between its
+//! read and its write while another runs) instead of hoping it happens; and it
+//! can answer as a DynamoDB-compatible server that does not return the old
+//! item of a failed condition.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -33,6 +35,7 @@ struct Shared {
     client: reqwest::Client,
     hold: Mutex<Option<PendingHold>>,
     strip_old_items: AtomicBool,
+    operations: Mutex<Vec<String>>,
 }
 
 /// The running proxy; stops when dropped.
@@ -82,6 +85,7 @@ impl DynamoProxy {
             client: reqwest::Client::new(),
             hold: Mutex::new(None),
             strip_old_items: AtomicBool::new(false),
+            operations: Mutex::new(Vec::new()),
         });
         let routes = axum::Router::new()
             .fallback(forward)
@@ -120,6 +124,11 @@ impl DynamoProxy {
             reached: Some(reached_rx),
             release: Some(release_tx),
         }
+    }
+
+    /// The operations forwarded since the last call, in order (`UpdateItem`, …).
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.shared.operations.lock().expect("lock"))
     }
 
     /// Answers failed transactions without the old items
@@ -180,6 +189,11 @@ async fn forward(
         .and_then(|v| v.to_str().ok())
         .map(|target| target.rsplit('.').next().unwrap_or(target).to_owned())
         .unwrap_or_default();
+    shared
+        .operations
+        .lock()
+        .expect("lock")
+        .push(operation.clone());
     if let Some(release) = take_hold(&shared, &operation) {
         let _ = release.await;
     }

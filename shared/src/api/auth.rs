@@ -2,7 +2,7 @@
 
 use super::{ApiError, ApiRequest};
 use crate::clock::Clock;
-use crate::domain::rules::session::{self, SessionKeys};
+use crate::domain::rules::session;
 use crate::store::{ItemStore, StoreError};
 use crate::tokens::{Caller, TokenVerifier, bearer_token};
 use crate::usecases::decider;
@@ -54,12 +54,7 @@ impl Authenticator {
     /// Whether the caller's session is still live (not logged out, its
     /// identity still its user's): one store read, the authorizer's rule.
     pub async fn session_live(&self, caller: &Caller) -> Result<bool, StoreError> {
-        let keys = SessionKeys::new(
-            &caller.subject.user_id,
-            &caller.subject.appid,
-            &caller.subject.openid,
-            &caller.token_id,
-        );
+        let keys = caller.session_keys();
         let snapshot = decider::read(&*self.store, &keys.token_keys()).await?;
         Ok(session::token_live(&snapshot, &keys)? == Some(true))
     }

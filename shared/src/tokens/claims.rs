@@ -21,6 +21,18 @@ pub struct Caller {
     pub expires_at: u64,
 }
 
+impl Caller {
+    /// The keys its session is judged by (`domain::rules::session`).
+    pub fn session_keys(&self) -> crate::domain::rules::session::SessionKeys {
+        crate::domain::rules::session::SessionKeys::new(
+            &self.subject.user_id,
+            &self.subject.appid,
+            &self.subject.openid,
+            &self.token_id,
+        )
+    }
+}
+
 /// The claims we put in a token and read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {

@@ -6,6 +6,8 @@
 //! [`Decider`] is the loop as a state machine, so the property tests can
 //! interleave many of them step by step; [`run`] drives one against a store.
 
+use crate::domain::SessionKey;
+use crate::domain::rules::session::{self, Account, SessionKeys};
 use crate::domain::rules::{Snapshot, Step};
 use crate::store::{Commit, ItemStore, Items, Key, StoreError, Write};
 use std::time::Duration;
@@ -138,4 +140,19 @@ pub async fn read(store: &dyn ItemStore, keys: &[Key]) -> Result<Snapshot, Store
     let mut snapshot = Snapshot::default();
     snapshot.absorb(keys, store.get(keys).await?);
     Ok(snapshot)
+}
+
+/// A route's first read (one request): the caller's session and user. `None`
+/// when the session has ended; else what was read and the session_key that
+/// opens the caller's encrypted data.
+pub async fn read_account(
+    store: &dyn ItemStore,
+    keys: &SessionKeys,
+) -> Result<Option<(Snapshot, SessionKey)>, StoreError> {
+    let snapshot = read(store, &keys.account_keys()).await?;
+    let session_key = match session::account(&snapshot, keys)? {
+        Account::Live { identity, .. } => identity.session_key.clone(),
+        Account::Ended | Account::Unread(_) => return Ok(None),
+    };
+    Ok(Some((snapshot, session_key)))
 }

@@ -4,7 +4,6 @@
 use super::decider;
 use crate::clock::Clock;
 use crate::domain::rules::phone::{self as rule, BindOutcome};
-use crate::domain::rules::session::{self, Account, SessionKeys};
 use crate::domain::{PhoneNumber, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
 use crate::store::{ItemStore, StoreError};
@@ -79,17 +78,10 @@ impl PhoneService {
         let subject = &caller.subject;
         let now = self.clock.now_unix();
         // Read first: a phone code is single-use and paid, never spend it for a gone session.
-        let keys = SessionKeys::new(
-            &subject.user_id,
-            &subject.appid,
-            &subject.openid,
-            &caller.token_id,
-        );
-        let snapshot = decider::read(&*self.store, &keys.account_keys()).await?;
-        let session_key = match session::account(&snapshot, &keys)? {
-            Account::Live { identity, .. } => identity.session_key.clone(),
-            Account::Ended | Account::Unread(_) => return Err(PhoneError::SessionGone),
-        };
+        let keys = caller.session_keys();
+        let (snapshot, session_key) = decider::read_account(&*self.store, &keys)
+            .await?
+            .ok_or(PhoneError::SessionGone)?;
         let phone = match input {
             PhoneInput::Code(code) => {
                 let app = self

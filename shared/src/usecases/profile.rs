@@ -4,7 +4,6 @@
 use super::decider;
 use crate::clock::Clock;
 use crate::domain::rules::profile::{self as rule, ProfileOutcome};
-use crate::domain::rules::session::{self, Account, SessionKeys};
 use crate::domain::{Profile, UnionId, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
 use crate::store::{ItemStore, StoreError};
@@ -76,17 +75,10 @@ impl ProfileService {
     ) -> Result<ProfileResult, ProfileError> {
         let subject = &caller.subject;
         let now = self.clock.now_unix();
-        let keys = SessionKeys::new(
-            &subject.user_id,
-            &subject.appid,
-            &subject.openid,
-            &caller.token_id,
-        );
-        let snapshot = decider::read(&*self.store, &keys.account_keys()).await?;
-        let session_key = match session::account(&snapshot, &keys)? {
-            Account::Live { identity, .. } => identity.session_key.clone(),
-            Account::Ended | Account::Unread(_) => return Err(ProfileError::SessionGone),
-        };
+        let keys = caller.session_keys();
+        let (snapshot, session_key) = decider::read_account(&*self.store, &keys)
+            .await?
+            .ok_or(ProfileError::SessionGone)?;
         let expect = Expectations {
             appid: &subject.appid,
             openid: &subject.openid,

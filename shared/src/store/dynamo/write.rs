@@ -36,6 +36,37 @@ impl Expression {
     }
 }
 
+/// Every request and transaction item that writes takes its guard the same
+/// way, and answers the item as it is when the guard fails.
+trait Guarded: Sized {
+    fn guarded(self, c: &Expression) -> Self;
+}
+
+macro_rules! guarded {
+    ($($builder:ty),* $(,)?) => {$(
+        impl Guarded for $builder {
+            fn guarded(self, c: &Expression) -> Self {
+                self.set_condition_expression(c.text.clone())
+                    .set_expression_attribute_names(c.names())
+                    .set_expression_attribute_values(c.values())
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+            }
+        }
+    )*};
+}
+
+guarded!(
+    aws_sdk_dynamodb::types::builders::PutBuilder,
+    aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    aws_sdk_dynamodb::types::builders::DeleteBuilder,
+    aws_sdk_dynamodb::types::builders::ConditionCheckBuilder,
+    aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder,
+    aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+    aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder,
+);
+
 /// The condition expression that is the guard.
 fn condition(guard: &Guard) -> Expression {
     let mut e = Expression::default();
@@ -90,17 +121,13 @@ fn pk(key: &Key) -> AttributeValue {
 
 /// One write as a transaction item.
 fn transact_item(table: &str, write: &Write) -> Result<TransactWriteItem, StoreError> {
-    let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
     let item = match write {
         Write::Put { key, item, guard } => {
             let c = condition(guard);
             let put = Put::builder()
                 .table_name(table)
                 .set_item(Some(codec::encode(key, item)?))
-                .set_condition_expression(c.text.clone())
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values())
-                .return_values_on_condition_check_failure(all_old)
+                .guarded(&c)
                 .build()
                 .map_err(build_error)?;
             TransactWriteItem::builder().put(put).build()
@@ -111,10 +138,7 @@ fn transact_item(table: &str, write: &Write) -> Result<TransactWriteItem, StoreE
                 .table_name(table)
                 .key("pk", pk(key))
                 .update_expression(set)
-                .set_condition_expression(c.text.clone())
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values())
-                .return_values_on_condition_check_failure(all_old)
+                .guarded(&c)
                 .build()
                 .map_err(build_error)?;
             TransactWriteItem::builder().update(update).build()
@@ -124,10 +148,7 @@ fn transact_item(table: &str, write: &Write) -> Result<TransactWriteItem, StoreE
             let delete = Delete::builder()
                 .table_name(table)
                 .key("pk", pk(key))
-                .set_condition_expression(c.text.clone())
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values())
-                .return_values_on_condition_check_failure(all_old)
+                .guarded(&c)
                 .build()
                 .map_err(build_error)?;
             TransactWriteItem::builder().delete(delete).build()
@@ -137,10 +158,7 @@ fn transact_item(table: &str, write: &Write) -> Result<TransactWriteItem, StoreE
             let check = ConditionCheck::builder()
                 .table_name(table)
                 .key("pk", pk(key))
-                .set_condition_expression(c.text.clone())
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values())
-                .return_values_on_condition_check_failure(all_old)
+                .guarded(&c)
                 .build()
                 .map_err(build_error)?;
             TransactWriteItem::builder().condition_check(check).build()
@@ -223,7 +241,6 @@ pub(super) async fn single(
     table: &str,
     write: &Write,
 ) -> Result<Commit, StoreError> {
-    let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
     match write {
         Write::Put { key, item, guard } => {
             let c = condition(guard);
@@ -231,10 +248,7 @@ pub(super) async fn single(
                 .put_item()
                 .table_name(table)
                 .set_item(Some(codec::encode(key, item)?))
-                .set_condition_expression(c.text.clone())
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values())
-                .return_values_on_condition_check_failure(all_old)
+                .guarded(&c)
                 .send()
                 .await;
             match result {
@@ -259,10 +273,7 @@ pub(super) async fn single(
                 .delete_item()
                 .table_name(table)
                 .key("pk", pk(key))
-                .set_condition_expression(c.text.clone())
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values())
-                .return_values_on_condition_check_failure(all_old)
+                .guarded(&c)
                 .send()
                 .await;
             match result {
@@ -295,11 +306,8 @@ async fn patch_returning_old(
         .table_name(table)
         .key("pk", pk(key))
         .update_expression(set)
-        .set_condition_expression(c.text.clone())
-        .set_expression_attribute_names(c.names())
-        .set_expression_attribute_values(c.values())
+        .guarded(&c)
         .return_values(returning)
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .send()
         .await;
     match result {
