@@ -3,11 +3,10 @@
 //! openid joins the user holding its unionId; otherwise it is a new user,
 //! created once however many first logins race (every item put only if absent).
 
-use super::{Read, Snapshot, Step};
+use super::{Read, Snapshot, Step, claim};
 use crate::domain::{AppId, OpenId, Profile, SessionKey, UnionId, UserId};
 use crate::store::{
-    Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, OwnerItem, StoreError, UserItem,
-    Write,
+    Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write,
 };
 
 /// A successful `jscode2session`, to be recorded.
@@ -110,21 +109,7 @@ fn returning(
         let user_agrees = user.union_id.as_ref().is_none_or(|u| u == unionid);
         match union_free {
             Some(free) if user_agrees => {
-                writes.push(if free {
-                    Write::Put {
-                        key: union_key,
-                        item: Item::Union(OwnerItem {
-                            user_id: me.clone(),
-                            created_at: input.now,
-                        }),
-                        guard: Guard::Absent,
-                    }
-                } else {
-                    Write::Check {
-                        key: union_key,
-                        guard: Guard::OwnedBy(me.clone()),
-                    }
-                });
+                writes.push(claim(union_key, me, input.now, !free));
                 if user.union_id.is_none() {
                     let mut linked = user.clone();
                     linked.union_id = Some(unionid.clone());
@@ -211,14 +196,7 @@ fn create(input: &LoginInput) -> Step<LoginOutcome> {
         },
     ];
     if let Some(unionid) = &input.unionid {
-        writes.push(Write::Put {
-            key: Key::union(unionid),
-            item: Item::Union(OwnerItem {
-                user_id: user_id.clone(),
-                created_at: input.now,
-            }),
-            guard: Guard::Absent,
-        });
+        writes.push(claim(Key::union(unionid), user_id, input.now, false));
     }
     Step::Commit {
         writes,

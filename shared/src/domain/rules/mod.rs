@@ -20,5 +20,33 @@ mod snapshot;
 
 pub use snapshot::{Read, Snapshot, Step};
 
+use crate::domain::UserId;
+use crate::store::{Guard, Item, Key, OwnerItem, Write};
+
+/// The write that makes a unionId or a number `me`'s: its item put only if
+/// nobody holds it, or, when it was read as already `me`'s, a check that it
+/// still is.
+fn claim(key: Key, me: &UserId, now: u64, already_mine: bool) -> Write {
+    if already_mine {
+        return Write::Check {
+            key,
+            guard: Guard::OwnedBy(me.clone()),
+        };
+    }
+    let owner = OwnerItem {
+        user_id: me.clone(),
+        created_at: now,
+    };
+    let item = match key.kind() {
+        crate::store::KeyKind::Phone => Item::Phone(owner),
+        _ => Item::Union(owner),
+    };
+    Write::Put {
+        key,
+        item,
+        guard: Guard::Absent,
+    }
+}
+
 #[cfg(test)]
 mod fixtures;

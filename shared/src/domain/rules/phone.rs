@@ -3,9 +3,9 @@
 //! user reports that it holds one (`hasPhone`), judged on the user as it is.
 
 use super::session::{self, Account, SessionKeys};
-use super::{Read, Snapshot, Step};
+use super::{Read, Snapshot, Step, claim};
 use crate::domain::PhoneNumber;
-use crate::store::{Guard, IdentityPatch, Item, Key, OwnerItem, StoreError, Write};
+use crate::store::{Guard, IdentityPatch, Item, Key, StoreError, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BindOutcome {
@@ -35,30 +35,20 @@ pub fn decide(
     }
     let me = &keys.user_id;
     let phone_key = Key::phone(phone);
-    let claim = match snapshot.owner(&phone_key)? {
+    let already_mine = match snapshot.owner(&phone_key)? {
         Read::Present(holder) if &holder.user_id != me => {
             return Ok(Step::Answer(BindOutcome::Taken));
         }
         // The number item is ours but the user lost it: write the user again.
-        Read::Present(_) => Write::Check {
-            key: phone_key,
-            guard: Guard::OwnedBy(me.clone()),
-        },
+        Read::Present(_) => true,
         // Unread: assume it is free; the put-if-absent checks that.
-        Read::Unread | Read::Absent => Write::Put {
-            key: phone_key,
-            item: Item::Phone(OwnerItem {
-                user_id: me.clone(),
-                created_at: now,
-            }),
-            guard: Guard::Absent,
-        },
+        Read::Unread | Read::Absent => false,
     };
     let mut bound = user.clone();
     bound.phone = Some(phone.clone());
     bound.version += 1;
     let mut writes = vec![
-        claim,
+        claim(phone_key, me, now, already_mine),
         Write::Put {
             key: keys.user.clone(),
             item: Item::User(bound),

@@ -4,11 +4,9 @@
 //! that cannot be this user's is a conflict that changes nothing.
 
 use super::session::{self, Account, SessionKeys};
-use super::{Read, Snapshot, Step};
+use super::{Read, Snapshot, Step, claim};
 use crate::domain::{Profile, UnionId, UserId};
-use crate::store::{
-    Guard, IdentityPatch, IdentityRef, Item, Key, OwnerItem, StoreError, UserItem, Write,
-};
+use crate::store::{Guard, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write};
 
 /// What the decrypted payload brought.
 #[derive(Debug, Clone)]
@@ -124,23 +122,8 @@ fn link(
     linked.profile = input.profile.merged_over(&user.profile);
     linked.union_id = Some(union_id.clone());
     linked.version += 1;
-    let union_key = Key::union(union_id);
     let mut writes = vec![
-        if already_held {
-            Write::Check {
-                key: union_key,
-                guard: Guard::OwnedBy(me.clone()),
-            }
-        } else {
-            Write::Put {
-                key: union_key,
-                item: Item::Union(OwnerItem {
-                    user_id: me.clone(),
-                    created_at: input.now,
-                }),
-                guard: Guard::Absent,
-            }
-        },
+        claim(Key::union(union_id), me, input.now, already_held),
         Write::Put {
             key: Key::user(me),
             item: Item::User(linked.clone()),
