@@ -5,6 +5,7 @@ mod account_races;
 mod concurrency;
 mod conformance;
 mod ended_sessions;
+mod items_of_before;
 
 mod key_rotation;
 mod lambda_invoke;
