@@ -103,6 +103,26 @@ impl WeChatApi for InstantWeChat {
             watermark_appid: Some(self.example.appid.clone()),
         })
     }
+
+    /// The example's key is always WeChat's current one.
+    async fn check_session(
+        &self,
+        _app: &AppCredentials,
+        _openid: &OpenId,
+        session_key: &SessionKey,
+    ) -> Result<bool, WeChatError> {
+        Ok(session_key.expose_base64() == self.example.session_key)
+    }
+
+    /// Hands the example's key back: the bench never rotates it.
+    async fn reset_session_key(
+        &self,
+        _app: &AppCredentials,
+        _openid: &OpenId,
+        _session_key: &SessionKey,
+    ) -> Result<SessionKey, WeChatError> {
+        Ok(SessionKey::parse(self.example.session_key.clone()).expect("key"))
+    }
 }
 
 /// An in-memory store holding the example's user, a returning one, so the

@@ -68,6 +68,11 @@ pub enum OpenDataError {
     /// Padding, UTF-8 or JSON failed: the data was made with another session_key.
     #[error("the data was encrypted with another session_key")]
     SessionKeyStale,
+    /// The data does not decrypt although WeChat confirmed (`checksession`)
+    /// that the session's key is current: forged, truncated, or from another
+    /// session. Only the use cases tell this apart from [`Self::SessionKeyStale`].
+    #[error("the data does not decrypt with the session's current session_key")]
+    BadData,
     #[error("watermark.appid is not this app's appid")]
     WatermarkMismatch,
     #[error("watermark.timestamp is too old")]

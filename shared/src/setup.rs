@@ -124,26 +124,35 @@ pub async fn login_function(config: &Config) -> Result<Router, ConfigError> {
         .with_jwks(keys.jwks))
 }
 
-/// The decrypt-profile route over a store.
+/// The decrypt-profile route over a store and a WeChat client (asked only
+/// when data does not decrypt: stale key or bad data).
 pub fn profile_route(
     config: &Config,
+    wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<ProfileRoute, ConfigError> {
+    let apps = config.apps.credentials()?;
     let max_age = *config.watermark_max_age_secs.get()?;
     Ok(ProfileRoute {
         auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
-        service: ProfileService::new(store, keys.issuer.clone(), clock, max_age),
+        service: ProfileService::new(apps, wechat, store, keys.issuer.clone(), clock, max_age),
     })
 }
 
 /// The `decrypt-profile` function: `POST /auth/profile`.
 pub async fn decrypt_profile_function(config: &Config) -> Result<Router, ConfigError> {
     let keys = token_keys(config)?;
-    config.apps.ids.get()?;
+    let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
-    Ok(Router::new().with_profile(profile_route(config, store, &keys, Arc::new(SystemClock))?))
+    Ok(Router::new().with_profile(profile_route(
+        config,
+        wechat,
+        store,
+        &keys,
+        Arc::new(SystemClock),
+    )?))
 }
 
 /// The bind-phone route over a store and a WeChat client.
@@ -198,7 +207,7 @@ pub fn all_routes(
 ) -> Result<Router, ConfigError> {
     let login = login_service(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let logout = logout_route(store.clone(), &keys, clock.clone());
-    let profile = profile_route(config, store.clone(), &keys, clock.clone())?;
+    let profile = profile_route(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let phone = phone_route(config, wechat, store, &keys, clock)?;
     Ok(Router::new()
         .with_login(login)

@@ -96,6 +96,39 @@ async fn scenario(h: &Harness) -> Vec<String> {
             secrets.push(token.to_owned());
         }
     }
+    // Data that does not decrypt: WeChat's checksession is asked with the
+    // session_key's signature, which must not be logged either.
+    let (_, body) = h.login(&Harness::code("leo", ""), Some(APP_A)).await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    secrets.push(token.clone());
+    let key = h
+        .simulator()
+        .current_session_key(APP_A, &openid_for(APP_A, "leo"))
+        .unwrap();
+    secrets.push(wxauth_wechat_sim::session_signature(&key));
+    secrets.push(key);
+    let payload = wxauth_wechat_sim::profile_payload(APP_A, "leo", "Leo", "https://a/b.png", None);
+    let data = h.simulator().mint_open_data(APP_A, "leo", payload).unwrap();
+    use base64::Engine as _;
+    let mut bytes = base64::engine::general_purpose::STANDARD
+        .decode(&data.encrypted_data)
+        .unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x5a;
+    let corrupt = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let request = serde_json::json!({"encryptedData": corrupt, "iv": data.iv});
+    let (status, answer) = h
+        .post("/auth/profile", &request.to_string(), Some(&token))
+        .await;
+    assert_eq!(answer["error"]["code"], "bad_data", "{status} {answer}");
+    h.simulator().fail_next_access_token_use(APP_A, 45011);
+    let (status, answer) = h
+        .post("/auth/profile", &request.to_string(), Some(&token))
+        .await;
+    assert_eq!(
+        answer["error"]["code"], "session_key_stale",
+        "{status} {answer}"
+    );
     // Phone binds: the numbers may appear in logs only masked.
     let (_, body) = h.login(&Harness::code("kate", ""), Some(APP_A)).await;
     let token = body["token"].as_str().unwrap().to_owned();

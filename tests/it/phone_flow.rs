@@ -27,6 +27,19 @@ fn unique_number() -> String {
     format!("137{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000)
 }
 
+/// Legacy phone data minted for `user`'s current key: (encryptedData, iv).
+fn legacy_data(h: &Harness, user: &str) -> (String, String) {
+    let data = h
+        .simulator()
+        .mint_open_data(
+            APP_A,
+            user,
+            phone_payload(&PhoneSpec::china(unique_number())),
+        )
+        .unwrap();
+    (data.encrypted_data, data.iv)
+}
+
 fn code_of(answer: &Value) -> Option<&str> {
     answer["error"]["code"].as_str()
 }
@@ -171,10 +184,46 @@ async fn country_codes_as_numbers_and_the_legacy_payload() {
     let (status, answer) = h.post("/auth/phone", &legacy, Some(&dave)).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["phoneNumber"], format!("+86{number}"));
-    // After wx.login rotated the key, the same legacy payload is stale.
+    // wx.login ran again without reaching us: data made with WeChat's new key
+    // does not decrypt with the stored old one, which WeChat no longer holds.
+    h.wechat_login_only("dave", APP_A).await;
+    let rotated = legacy_data(&h, "dave");
+    let rotated = json!({ "encryptedData": rotated.0, "iv": rotated.1 }).to_string();
+    let (status, answer) = h.post("/auth/phone", &rotated, Some(&dave)).await;
+    assert_eq!((status, code_of(&answer)), (409, Some("session_key_stale")));
+    // After logging in again, the old payload is of another session: bad data
+    // (WeChat's checksession confirms the stored key; this used to be
+    // session_key_stale).
     let dave = login(&h, "dave").await;
     let (status, answer) = h.post("/auth/phone", &legacy, Some(&dave)).await;
-    assert_eq!((status, code_of(&answer)), (409, Some("session_key_stale")));
+    assert_eq!((status, code_of(&answer)), (400, Some("bad_data")));
+    // Corrupt data of a valid length under dave's current key: bad data.
+    let bad = legacy_data(&h, "dave");
+    let mut data =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &bad.0).unwrap();
+    let last = data.len() - 1;
+    data[last] ^= 0x5a;
+    let corrupt = json!({
+        "encryptedData": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &data),
+        "iv": bad.1,
+    })
+    .to_string();
+    let (status, answer) = h.post("/auth/phone", &corrupt, Some(&dave)).await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (400, Some("bad_data")),
+        "{answer}"
+    );
+    // WeChat busy on checksession: the old answer, never a 5xx.
+    for _ in 0..3 {
+        h.simulator().fail_next_access_token_use(APP_A, -1);
+    }
+    let (status, answer) = h.post("/auth/phone", &corrupt, Some(&dave)).await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (409, Some("session_key_stale")),
+        "{answer}"
+    );
 
     for body in [
         "{}",

@@ -245,10 +245,27 @@ async fn every_rejection_has_its_code() {
         assert_eq!((status, error_code(&answer)), (400, Some(code)));
     }
 
-    // wx.login ran again: the old data was made with the rotated-out key.
+    // wx.login ran again and the client logged in again, but sent data of
+    // the earlier session: the stored key is current (WeChat's checksession
+    // says so), so the data is bad, not the key stale. (Before checksession
+    // this was answered session_key_stale.)
     let (token, _) = login(&h, "bob", "", APP_A).await;
     let (status, answer) = h
         .post("/auth/profile", &body(&good, true), Some(&token))
+        .await;
+    assert_eq!((status, error_code(&answer)), (400, Some("bad_data")));
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fetch it again")
+    );
+    // wx.login ran again without reaching us: data made with WeChat's new key
+    // does not decrypt with the stored old one, which WeChat no longer holds.
+    h.wechat_login_only("bob", APP_A).await;
+    let rotated = mint(&h, APP_A, "bob", "Bob", None);
+    let (status, answer) = h
+        .post("/auth/profile", &body(&rotated, true), Some(&token))
         .await;
     assert_eq!(
         (status, error_code(&answer)),
@@ -260,6 +277,7 @@ async fn every_rejection_has_its_code() {
             .unwrap()
             .contains("wx.login")
     );
+    let (token, _) = login(&h, "bob", "", APP_A).await;
     let fresh = mint(&h, APP_A, "bob", "Bob", None);
     assert_eq!(
         h.post("/auth/profile", &body(&fresh, true), Some(&token))
@@ -389,4 +407,83 @@ async fn a_user_holding_a_phone_is_not_folded_but_in_conflict() {
         (200, Some(other.as_str()))
     );
     assert!(answer.get("unionId").is_none());
+}
+
+/// Data that does not decrypt: WeChat's `checksession` tells a rotated key
+/// (`409 session_key_stale`) from bad data under the current key
+/// (`400 bad_data`); when WeChat cannot be asked, the answer stays stale.
+async fn undecryptable_data_is_told_precisely(kind: StoreKind) {
+    let Some(h) = Harness::start(kind).await else {
+        return;
+    };
+    let (token, _) = login(&h, "olga", "", APP_A).await;
+    let good = mint(&h, APP_A, "olga", "Olga", None);
+
+    // (b) Corrupt data of a valid length under the current key: bad data.
+    let mut data = STANDARD.decode(&good.encrypted_data).unwrap();
+    let last = data.len() - 1;
+    data[last] ^= 0x5a;
+    let corrupt = json!({"encryptedData": STANDARD.encode(&data), "iv": good.iv}).to_string();
+    let checks = h.simulator().calls("checksession");
+    let (status, answer) = h.post("/auth/profile", &corrupt, Some(&token)).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (400, Some("bad_data")),
+        "{answer}"
+    );
+    assert_eq!(h.simulator().calls("checksession"), checks + 1);
+
+    // (c) WeChat busy on every attempt of checksession: stale, never a 5xx.
+    for _ in 0..3 {
+        h.simulator().fail_next_access_token_use(APP_A, -1);
+    }
+    let (status, answer) = h.post("/auth/profile", &corrupt, Some(&token)).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (409, Some("session_key_stale")),
+        "{answer}"
+    );
+
+    // (a) wx.login ran again without reaching us: WeChat rotated the key, the
+    // data is made with the new one, the stored one is no longer WeChat's.
+    h.wechat_login_only("olga", APP_A).await;
+    let rotated = mint(&h, APP_A, "olga", "Olga", None);
+    let (status, answer) = h
+        .post("/auth/profile", &body(&rotated, true), Some(&token))
+        .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (409, Some("session_key_stale")),
+        "{answer}"
+    );
+
+    // Logging in again stores the current key: the same data now decrypts,
+    // and data of the earlier session is bad data (from another session).
+    let (token, _) = login(&h, "olga", "", APP_A).await;
+    let (status, answer) = h
+        .post("/auth/profile", &body(&good, true), Some(&token))
+        .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (400, Some("bad_data")),
+        "{answer}"
+    );
+    // A good decrypt asks WeChat nothing.
+    let checks = h.simulator().calls("checksession");
+    let fresh = mint(&h, APP_A, "olga", "Olga", None);
+    let (status, _) = h
+        .post("/auth/profile", &body(&fresh, true), Some(&token))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(h.simulator().calls("checksession"), checks);
+}
+
+#[tokio::test]
+async fn undecryptable_data_is_told_precisely_embedded() {
+    undecryptable_data_is_told_precisely(StoreKind::Embedded).await;
+}
+
+#[tokio::test]
+async fn undecryptable_data_is_told_precisely_dynamodb() {
+    undecryptable_data_is_told_precisely(StoreKind::Dynamo).await;
 }

@@ -52,28 +52,30 @@ async fn the_authorizer_uses_tokens_and_dynamodb_only() {
     assert_eq!(var(setup::authorizer_function(&no_table)), "TABLE_NAME");
 }
 
+/// decrypt-profile asks WeChat's `checksession` when data does not decrypt,
+/// so it uses the secrets and WeChat's settings like bind-phone.
 #[tokio::test]
-async fn decrypt_profile_uses_the_appids_but_no_secret_nor_wechat() {
-    let unused = [
-        ("WECHAT_SECRET", "a,b"),
-        ("WECHAT_API_BASE", "ftp://nowhere"),
-        ("WECHAT_TIMEOUT_MS", "soon"),
-    ];
-    let mut settings = vec![("WECHAT_APPID", APP_A)];
-    settings.extend_from_slice(&unused);
-    assert!(
-        setup::decrypt_profile_function(&with(&settings))
-            .await
-            .is_ok()
-    );
-    let no_appid = with(&unused);
+async fn decrypt_profile_uses_the_secrets_wechat_and_the_watermark() {
+    let apps = [("WECHAT_APPID", APP_A), ("WECHAT_SECRET", SECRET_A)];
+    assert!(setup::decrypt_profile_function(&with(&apps)).await.is_ok());
     assert_eq!(
-        var(setup::decrypt_profile_function(&no_appid).await),
+        var(setup::decrypt_profile_function(&with(&apps[..1])).await),
+        "WECHAT_SECRET"
+    );
+    assert_eq!(
+        var(setup::decrypt_profile_function(&with(&apps[1..])).await),
         "WECHAT_APPID"
     );
-    let bad_watermark = with(&[("WECHAT_APPID", APP_A), ("WATERMARK_MAX_AGE_SECS", "-1")]);
+    let mut slow = apps.to_vec();
+    slow.push(("WECHAT_TIMEOUT_MS", "soon"));
     assert_eq!(
-        var(setup::decrypt_profile_function(&bad_watermark).await),
+        var(setup::decrypt_profile_function(&with(&slow)).await),
+        "WECHAT_TIMEOUT_MS"
+    );
+    let mut bad_watermark = apps.to_vec();
+    bad_watermark.push(("WATERMARK_MAX_AGE_SECS", "-1"));
+    assert_eq!(
+        var(setup::decrypt_profile_function(&with(&bad_watermark)).await),
         "WATERMARK_MAX_AGE_SECS"
     );
 }
@@ -134,7 +136,8 @@ async fn the_first_setting_a_function_uses_is_named_first() {
         var(setup::bind_phone_function(&broken).await),
         "TOKEN_SIGNING_KEY"
     );
-    // Past the key, login reaches WeChat's settings before the table.
+    // Past the key, login and decrypt-profile reach WeChat's settings before
+    // the table.
     let broken = config(&[
         ("TOKEN_SIGNING_KEY", signing_key_pem()),
         ("TABLE_NAME", "a b"),
@@ -146,7 +149,7 @@ async fn the_first_setting_a_function_uses_is_named_first() {
     );
     assert_eq!(
         var(setup::decrypt_profile_function(&broken).await),
-        "WECHAT_APPID"
+        "WECHAT_TIMEOUT_MS"
     );
     assert_eq!(var(setup::authorizer_function(&broken)), "TABLE_NAME");
 }

@@ -114,3 +114,67 @@ async fn phone_codes_are_checked_against_the_user_and_country_codes_read_both_wa
         "a code belongs to its user"
     );
 }
+
+#[tokio::test]
+async fn check_session_tells_the_current_key_and_reset_rotates_it() {
+    let (sim, client, app) = client().await;
+    let sim = sim.simulator().clone();
+    // alice logs in, as login would.
+    let session = client.code2session(&app, "alice;n=1").await.expect("login");
+    let first = session.session_key;
+    let alice = openid("alice");
+    assert_eq!(client.check_session(&app, &alice, &first).await, Ok(true));
+
+    // wx.login again: the stored key is no longer WeChat's.
+    let second = client
+        .code2session(&app, "alice;n=2")
+        .await
+        .expect("login")
+        .session_key;
+    assert_eq!(client.check_session(&app, &alice, &first).await, Ok(false));
+    assert_eq!(client.check_session(&app, &alice, &second).await, Ok(true));
+
+    // A reset hands out a new key; the old one dies.
+    let third = client
+        .reset_session_key(&app, &alice, &second)
+        .await
+        .expect("reset");
+    assert_ne!(third, second);
+    assert_eq!(
+        sim.current_session_key(APP_A, alice.as_str()).as_deref(),
+        Some(third.expose_base64())
+    );
+    assert_eq!(client.check_session(&app, &alice, &second).await, Ok(false));
+    assert_eq!(client.check_session(&app, &alice, &third).await, Ok(true));
+    let refused = client.reset_session_key(&app, &alice, &second).await;
+    assert!(
+        matches!(refused, Err(WeChatError::Api { errcode: 87009, .. })),
+        "{refused:?}"
+    );
+    assert!(!format!("{refused:?}").contains(second.expose_base64()));
+    assert_eq!(sim.calls("stable_token"), 1);
+
+    // -1 is retried; 45011 is told; a refused token is refetched once.
+    sim.fail_next_access_token_use(APP_A, -1);
+    assert_eq!(client.check_session(&app, &alice, &third).await, Ok(true));
+    sim.fail_next_access_token_use(APP_A, 45011);
+    assert_eq!(
+        client.reset_session_key(&app, &alice, &third).await,
+        Err(WeChatError::RateLimited)
+    );
+    for errcode in [40001, 42001] {
+        sim.fail_next_access_token_use(APP_A, errcode);
+        let before = (sim.calls("stable_token"), sim.calls("checksession"));
+        assert_eq!(client.check_session(&app, &alice, &third).await, Ok(true));
+        assert_eq!(
+            sim.calls("stable_token") - before.0,
+            1,
+            "{errcode}: one refetch"
+        );
+        assert_eq!(
+            sim.calls("checksession") - before.1,
+            2,
+            "{errcode}: one retry"
+        );
+    }
+}

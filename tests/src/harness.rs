@@ -217,6 +217,30 @@ impl Harness {
         self.post("/auth/login", &body.to_string(), None).await
     }
 
+    /// `wx.login` that never reaches this backend: the code is exchanged
+    /// straight with the simulator, which rotates `user`'s session key in
+    /// `appid` while the backend keeps the old one (what happens when a
+    /// mini-program calls `wx.login` again, e.g. in a button callback).
+    pub async fn wechat_login_only(&self, user: &str, appid: &str) {
+        let secret = if appid == APP_A { SECRET_A } else { SECRET_B };
+        let text = reqwest::Client::new()
+            .get(format!("{}/sns/jscode2session", self.sim.base_url()))
+            .query(&[
+                ("appid", appid),
+                ("secret", secret),
+                ("js_code", Self::code(user, "").as_str()),
+                ("grant_type", "authorization_code"),
+            ])
+            .send()
+            .await
+            .expect("simulator answers")
+            .text()
+            .await
+            .expect("a body");
+        let answer: Value = serde_json::from_str(&text).expect("JSON");
+        assert!(answer["session_key"].is_string(), "{answer}");
+    }
+
     /// A unique code for the simulated user `user`, with extra options.
     pub fn code(user: &str, options: &str) -> String {
         let nonce = uuid::Uuid::new_v4().simple();

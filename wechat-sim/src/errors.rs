@@ -39,6 +39,9 @@ pub(crate) const ACCESS_TOKEN_EXPIRED: i64 = 42001;
 pub(crate) const MINUTE_QUOTA_REACHED: i64 = 45011;
 /// 47001: the request body is not the JSON the endpoint wants.
 pub(crate) const DATA_FORMAT_ERROR: i64 = 47001;
+/// 87009: the login-state signature does not sign the user's current session
+/// key (`checksession`, `resetusersessionkey`).
+pub(crate) const INVALID_SIGNATURE: i64 = 87009;
 
 /// The message WeChat sends with `errcode`, without the rid suffix.
 ///
@@ -63,6 +66,7 @@ pub(crate) fn errmsg_for(errcode: i64) -> &'static str {
         45009 => "reach max api daily quota limit",
         MINUTE_QUOTA_REACHED => "api minute-quota reach limit  mustslower  retry next minute",
         DATA_FORMAT_ERROR => "data format error",
+        INVALID_SIGNATURE => "invalid signature",
         _ => "simulated error",
     }
 }

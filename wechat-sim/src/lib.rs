@@ -7,21 +7,23 @@
 //!
 //! - `jscode2session` serves its JSON as `Content-Type: text/plain`, always with
 //!   HTTP 200, escapes `/` as `\/`, and leaves `errcode` out on success;
-//! - `stable_token` and `getuserphonenumber` serve
-//!   `application/json; encoding=utf-8`, also always with HTTP 200; a token
-//!   is `{"access_token","expires_in"}` without `errcode`, a phone number comes
-//!   with `"errcode":0,"errmsg":"ok"`;
+//! - `stable_token`, `getuserphonenumber`, `checksession` and
+//!   `resetusersessionkey` serve `application/json; encoding=utf-8`, also
+//!   always with HTTP 200; a token is `{"access_token","expires_in"}` without
+//!   `errcode`, the others answer with `"errcode":0,"errmsg":"ok"`;
 //! - errors carry WeChat's `errmsg` texts with a `, rid: <id>` suffix, e.g.
 //!   `{"errcode":40029,"errmsg":"invalid code, rid: 6561a0b2-1c3d5e7f-2a4b6c8d"}`;
 //! - login and phone codes are single-use (`40163 code been used`, `40029`).
 //!
 //! Endpoints (details on [`Simulator`]):
 //!
-//! | endpoint                                              | counted as             |
-//! |-------------------------------------------------------|------------------------|
-//! | `GET /sns/jscode2session`                             | `"jscode2session"`     |
-//! | `POST /cgi-bin/stable_token`                          | `"stable_token"`       |
-//! | `POST /wxa/business/getuserphonenumber?access_token=` | `"getuserphonenumber"` |
+//! | endpoint                                              | counted as              |
+//! |-------------------------------------------------------|-------------------------|
+//! | `GET /sns/jscode2session`                             | `"jscode2session"`      |
+//! | `POST /cgi-bin/stable_token`                          | `"stable_token"`        |
+//! | `POST /wxa/business/getuserphonenumber?access_token=` | `"getuserphonenumber"`  |
+//! | `GET /wxa/checksession?access_token=`                 | `"checksession"`        |
+//! | `GET /wxa/resetusersessionkey?access_token=`          | `"resetusersessionkey"` |
 //!
 //! Tests steer logins through the login code itself (the little language is
 //! described on [`Simulator`]), so no side channel is needed: the same code
@@ -32,7 +34,9 @@
 //! through the simulator's own control routes (`POST /sim/mint/profile`,
 //! `/sim/mint/phone-code`, `/sim/mint/phone-data`). Access-token trouble is
 //! injected with [`Simulator::fail_next_access_token_use`] and
-//! [`Simulator::expire_access_tokens`].
+//! [`Simulator::expire_access_tokens`]. A stored session key is checked with
+//! `checksession` and replaced with `resetusersessionkey`, both signed with
+//! [`session_signature`].
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -70,6 +74,7 @@ mod random;
 mod reply;
 mod router;
 mod server;
+mod signature;
 mod simulator;
 mod state;
 
@@ -77,4 +82,5 @@ pub use identity::{openid_for, unionid_for};
 pub use open_data::{OpenData, profile_payload};
 pub use phone::{PhoneSpec, phone_payload};
 pub use server::RunningSimulator;
+pub use signature::session_signature;
 pub use simulator::Simulator;

@@ -3,7 +3,9 @@
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::handlers::{control, getuserphonenumber, jscode2session, stable_token};
+use crate::handlers::{
+    checksession, control, getuserphonenumber, jscode2session, resetusersessionkey, stable_token,
+};
 use crate::simulator::Simulator;
 
 impl Simulator {
@@ -16,6 +18,8 @@ impl Simulator {
             .route(jscode2session::PATH, get(jscode2session::handle))
             .route(stable_token::PATH, post(stable_token::handle))
             .route(getuserphonenumber::PATH, post(getuserphonenumber::handle))
+            .route(checksession::PATH, get(checksession::handle))
+            .route(resetusersessionkey::PATH, get(resetusersessionkey::handle))
             .merge(control::routes())
             .with_state(self.clone())
     }

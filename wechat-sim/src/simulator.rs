@@ -50,6 +50,22 @@ use crate::state::World;
 ///   expired token, 40029 unknown, used (single-use), expired (5 min), other
 ///   app's or other user's (`openid` given) code, 47001 body not JSON or no
 ///   `code`.
+/// - `GET /wxa/checksession?access_token=&openid=&signature=&sig_method=hmac_sha256`:
+///   `{"errcode":0,"errmsg":"ok"}` when `signature` is
+///   [`session_signature`](crate::session_signature) of the user's current
+///   session key (that of their latest login or reset), otherwise 87009
+///   `invalid signature` (also for a user who never logged in, a missing
+///   `openid` or `signature`, or another `sig_method`).
+/// - `GET /wxa/resetusersessionkey` (same parameters, same checks):
+///   `{"errcode":0,"errmsg":"ok","openid","session_key"}` with a new session
+///   key, which becomes the user's current one: the old key then fails
+///   `checksession`, and open data minted before no longer decrypts with the
+///   current key.
+///
+///   Both take the access-token errors of `getuserphonenumber` (41001, 40001,
+///   42001) and its injected failures
+///   ([`fail_next_access_token_use`](Self::fail_next_access_token_use), e.g.
+///   `-1` busy or `45011` too frequent).
 ///
 /// All WeChat endpoints answer status 200, with WeChat's error bodies
 /// `{"errcode":N,"errmsg":"<text>, rid: <id>"}`.
@@ -102,21 +118,23 @@ impl Simulator {
     }
 
     /// How many requests reached `endpoint` (the last path segment:
-    /// `"jscode2session"`, `"stable_token"` or `"getuserphonenumber"`) so
-    /// far, whatever their outcome. Control routes are not counted.
+    /// `"jscode2session"`, `"stable_token"`, `"getuserphonenumber"`,
+    /// `"checksession"` or `"resetusersessionkey"`) so far, whatever their
+    /// outcome. Control routes are not counted.
     pub fn calls(&self, endpoint: &str) -> u64 {
         self.lock_calls().get(endpoint).copied().unwrap_or(0)
     }
 
     /// Makes the next use of a currently valid access token of `appid` (by
-    /// `getuserphonenumber`) fail once with `errcode`, as when another server
-    /// refreshed the token (`40001`) or it just expired (`42001`).
+    /// `getuserphonenumber`, `checksession` or `resetusersessionkey`) fail
+    /// once with `errcode`, as when another server refreshed the token
+    /// (`40001`) or it just expired (`42001`).
     ///
     /// With 40001 the token is invalidated, with 42001 it is expired; either
     /// way a refetch through `stable_token` in normal mode returns a new token,
     /// and the request can be retried with it (the phone code is not used up
-    /// by the refused call). Any other errcode (e.g. `-1`) is answered once and
-    /// leaves the token valid. Several calls queue several failures, answered
+    /// by the refused call). Any other errcode (e.g. `-1` busy, `45011` too
+    /// frequent) is answered once and leaves the token valid. Several calls queue several failures, answered
     /// in order. Uses of unknown, invalidated or expired tokens do not consume
     /// a queued failure.
     ///

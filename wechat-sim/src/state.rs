@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use crate::access_token::AccessTokens;
 use crate::errors;
+use crate::identity::new_session_key;
 use crate::phone::PhoneCodes;
+use crate::signature::session_signature;
 
 /// The simulated WeChat: the known mini-programs by appid.
 #[derive(Debug, Default)]
@@ -148,5 +150,24 @@ impl App {
         if unionid.is_some() {
             user.unionid = unionid;
         }
+    }
+
+    /// Whether `signature` is the login-state signature of the current session
+    /// key of `openid` (false for a user who never logged in).
+    pub(crate) fn signs_current_key(&self, openid: &str, signature: &str) -> bool {
+        self.user(openid)
+            .and_then(|user| user.session_key.as_deref())
+            .is_some_and(|key| session_signature(key) == signature)
+    }
+
+    /// Replaces the session key of `openid` with a new one and returns it, as
+    /// `resetusersessionkey` does: data sealed under the old key no longer
+    /// decrypts with the current one. `None` for a user who never logged in.
+    pub(crate) fn reset_session_key(&mut self, openid: &str) -> Option<String> {
+        let user = self.users.get_mut(openid)?;
+        user.session_key.as_ref()?;
+        let key = new_session_key();
+        user.session_key = Some(key.clone());
+        Some(key)
     }
 }

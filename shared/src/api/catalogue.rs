@@ -57,6 +57,9 @@ catalogue! {
     WatermarkExpired = "watermark_expired", BAD_REQUEST, None;
     OpenidMismatch = "openid_mismatch", BAD_REQUEST, None;
     SignatureMismatch = "signature_mismatch", BAD_REQUEST, None;
+    /// Open data that does not decrypt although WeChat confirms the session's
+    /// key is current (`checksession`).
+    BadData = "bad_data", BAD_REQUEST, None;
     /// No usable token: missing, malformed, expired, or not ours.
     Unauthorized = "unauthorized", UNAUTHORIZED, None;
     /// A valid token whose session no longer exists: logged out, or its user

@@ -163,6 +163,10 @@ impl From<OpenDataError> for ApiError {
                 C::SessionKeyStale,
                 "the data was encrypted with another session_key (wx.login ran again and rotated it): call wx.login, log in again, then fetch the data again and retry",
             ),
+            OpenDataError::BadData => Self::new(
+                C::BadData,
+                "the encrypted data does not decrypt with this session's key (WeChat confirms the key is current): it is corrupt or from another session; fetch it again",
+            ),
             OpenDataError::WatermarkMismatch => Self::new(
                 C::WatermarkMismatch,
                 "the data's watermark names another appid",
@@ -244,6 +248,17 @@ mod tests {
             response.body,
             r#"{"error":{"code":"session_ended","message":"your session has ended; log in again"}}"#
         );
+    }
+
+    #[test]
+    fn stale_keys_and_bad_data_have_their_own_codes() {
+        let stale = ApiError::from(ProfileError::OpenData(OpenDataError::SessionKeyStale));
+        assert_eq!(stale.code, ErrorCode::SessionKeyStale);
+        assert!(stale.message.contains("wx.login"), "{}", stale.message);
+        let bad = ApiError::from(PhoneError::OpenData(OpenDataError::BadData));
+        assert_eq!(bad.code, ErrorCode::BadData);
+        assert_eq!(bad.code.status(), StatusCode::BAD_REQUEST);
+        assert!(bad.message.contains("fetch it again"), "{}", bad.message);
     }
 
     #[test]

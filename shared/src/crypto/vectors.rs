@@ -15,6 +15,9 @@ fn vector(name: &str) -> Value {
         "session" => {
             include_str!("../../../tests/fixtures/wechat-vectors/session-signature-official.json")
         }
+        "checksession" => {
+            include_str!("../../../tests/fixtures/wechat-vectors/checksession-signature.json")
+        }
         _ => unreachable!(),
     };
     serde_json::from_str(text).unwrap()
@@ -98,4 +101,12 @@ fn official_login_state_signature() {
         login_state_signature(&key, field(&v, "message")),
         field(&v, "signature")
     );
+}
+
+#[test]
+fn checksession_signature_signs_the_empty_message() {
+    let v = vector("checksession");
+    let key = SessionKey::parse(field(&v, "session_key")).unwrap();
+    assert_eq!(field(&v, "message"), "");
+    assert_eq!(login_state_signature(&key, ""), field(&v, "signature"));
 }

@@ -7,3 +7,4 @@ pub mod login;
 pub mod logout;
 pub mod phone;
 pub mod profile;
+mod undecryptable;

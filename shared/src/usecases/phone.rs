@@ -2,6 +2,7 @@
 //! legacy encrypted payload), bound to the user, one user per number.
 
 use super::decider;
+use super::undecryptable::why_undecryptable;
 use crate::clock::Clock;
 use crate::domain::rules::phone::{self as rule, BindOutcome};
 use crate::domain::{PhoneNumber, UserId};
@@ -101,7 +102,20 @@ impl PhoneService {
                     now,
                     max_age_secs: self.watermark_max_age_secs,
                 };
-                let payload = open_data::open(&session_key, data, None, &expect)?;
+                let payload = match open_data::open(&session_key, data, None, &expect) {
+                    Err(OpenDataError::SessionKeyStale) => {
+                        let app = self.apps.iter().find(|a| a.appid == subject.appid);
+                        return Err(why_undecryptable(
+                            &*self.wechat,
+                            app,
+                            &subject.openid,
+                            &session_key,
+                        )
+                        .await
+                        .into());
+                    }
+                    other => other?,
+                };
                 parse_phone_payload(&Value::Object(payload))
                     .map_err(|_| PhoneError::BadPayload)?
                     .phone

@@ -2,12 +2,14 @@
 //! with the session's key, check it, store the profile and link the unionId.
 
 use super::decider;
+use super::undecryptable::why_undecryptable;
 use crate::clock::Clock;
 use crate::domain::rules::profile::{self as rule, ProfileOutcome};
 use crate::domain::{Profile, UnionId, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
 use crate::store::{ItemStore, StoreError};
 use crate::tokens::{Caller, IssuedToken, TokenError, TokenIssuer, TokenSubject};
+use crate::wechat::{AppCredentials, WeChatApi};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -47,6 +49,10 @@ pub enum ProfileError {
 }
 
 pub struct ProfileService {
+    /// The apps' credentials and WeChat, to tell a stale session_key from bad
+    /// data when decryption fails (`checksession`).
+    apps: Vec<AppCredentials>,
+    wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
     tokens: Arc<TokenIssuer>,
     clock: Arc<dyn Clock>,
@@ -55,12 +61,16 @@ pub struct ProfileService {
 
 impl ProfileService {
     pub fn new(
+        apps: Vec<AppCredentials>,
+        wechat: Arc<dyn WeChatApi>,
         store: Arc<dyn ItemStore>,
         tokens: Arc<TokenIssuer>,
         clock: Arc<dyn Clock>,
         watermark_max_age_secs: u64,
     ) -> Self {
         Self {
+            apps,
+            wechat,
             store,
             tokens,
             clock,
@@ -89,7 +99,17 @@ impl ProfileService {
             .raw_data
             .as_ref()
             .map(|(raw, signature)| (raw.as_str(), signature.as_str()));
-        let payload = open_data::open(&session_key, &input.data, raw_data, &expect)?;
+        let payload = match open_data::open(&session_key, &input.data, raw_data, &expect) {
+            Err(OpenDataError::SessionKeyStale) => {
+                let app = self.apps.iter().find(|a| a.appid == subject.appid);
+                return Err(
+                    why_undecryptable(&*self.wechat, app, &subject.openid, &session_key)
+                        .await
+                        .into(),
+                );
+            }
+            other => other?,
+        };
         let union_id = match payload.get("unionId") {
             None | Some(Value::Null) => None,
             Some(Value::String(u)) if u.is_empty() => None,

@@ -36,6 +36,20 @@ pub enum WeChatError {
 }
 
 impl WeChatError {
+    /// WeChat's errcode behind this error, when WeChat answered one (none for
+    /// timeouts, transport failures and unreadable answers). Safe to log.
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            Self::InvalidCode => Some(40029),
+            Self::CodeUsed => Some(40163),
+            Self::RateLimited => Some(45011),
+            Self::UserBlocked => Some(40226),
+            Self::Busy { .. } => Some(-1),
+            Self::AccessTokenRejected { errcode } | Self::Api { errcode, .. } => Some(*errcode),
+            Self::Timeout | Self::Malformed(_) | Self::Unreachable(_) => None,
+        }
+    }
+
     /// Maps a WeChat errcode (not 0) to our error.
     pub fn from_errcode(errcode: i64, errmsg: String) -> Self {
         match errcode {

@@ -2,9 +2,12 @@
 
 use super::call::CallPolicy;
 use super::phone::{parse_phone_answer, parse_stable_token};
+use super::session::{parse_check_session, parse_reset_session_key};
 use super::{AccessTokenCache, AppCredentials, Code2Session, PhoneInfo, WeChatApi, WeChatError};
 use crate::config::WeChatSettings;
-use crate::domain::OpenId;
+use crate::crypto::login_state_signature;
+use crate::domain::{OpenId, SessionKey};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -118,18 +121,58 @@ impl WeChatApi for HttpWeChat {
         code: &str,
         openid: &OpenId,
     ) -> Result<PhoneInfo, WeChatError> {
-        let token = self.access_token(app).await?;
-        match self.phone_number_with(&token, code, openid).await {
-            Err(WeChatError::AccessTokenRejected { errcode }) => {
-                // Invalid or expired (another process used force_refresh, or the
-                // token aged out early): fetch once more, retry once.
-                tracing::warn!(errcode, appid = %app.appid, "access token refused; refetching once");
-                self.access_tokens.invalidate(&app.appid, &token).await;
-                let token = self.access_token(app).await?;
-                self.phone_number_with(&token, code, openid).await
+        self.with_access_token(app, |token| async move {
+            self.phone_number_with(&token, code, openid).await
+        })
+        .await
+    }
+
+    async fn check_session(
+        &self,
+        app: &AppCredentials,
+        openid: &OpenId,
+        session_key: &SessionKey,
+    ) -> Result<bool, WeChatError> {
+        let signature = login_state_signature(session_key, "");
+        self.with_access_token(app, |token| {
+            let signature = &signature;
+            async move {
+                self.policy
+                    .run(|| async {
+                        parse_check_session(
+                            &self
+                                .get_signed("/wxa/checksession", &token, openid, signature)
+                                .await?,
+                        )
+                    })
+                    .await
             }
-            other => other,
-        }
+        })
+        .await
+    }
+
+    async fn reset_session_key(
+        &self,
+        app: &AppCredentials,
+        openid: &OpenId,
+        session_key: &SessionKey,
+    ) -> Result<SessionKey, WeChatError> {
+        let signature = login_state_signature(session_key, "");
+        self.with_access_token(app, |token| {
+            let signature = &signature;
+            async move {
+                self.policy
+                    .run(|| async {
+                        parse_reset_session_key(
+                            &self
+                                .get_signed("/wxa/resetusersessionkey", &token, openid, signature)
+                                .await?,
+                        )
+                    })
+                    .await
+            }
+        })
+        .await
     }
 
     async fn code2session(
@@ -166,6 +209,56 @@ impl WeChatApi for HttpWeChat {
 }
 
 impl HttpWeChat {
+    /// Runs `call` with the app's access token; when WeChat refuses the token
+    /// (40001/42001: another process used force_refresh, or the token aged
+    /// out early), fetches it once more and retries once.
+    async fn with_access_token<T, F, Fut>(
+        &self,
+        app: &AppCredentials,
+        call: F,
+    ) -> Result<T, WeChatError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, WeChatError>>,
+    {
+        let token = self.access_token(app).await?;
+        match call(token.clone()).await {
+            Err(WeChatError::AccessTokenRejected { errcode }) => {
+                tracing::warn!(errcode, appid = %app.appid, "access token refused; refetching once");
+                self.access_tokens.invalidate(&app.appid, &token).await;
+                let token = self.access_token(app).await?;
+                call(token).await
+            }
+            other => other,
+        }
+    }
+
+    /// GETs `path` with the access token, `openid` and a login-state
+    /// `signature` in the query. The URL is never logged: the signature is
+    /// derived from the session key (transport errors drop it, see
+    /// [`transport_error`]).
+    async fn get_signed(
+        &self,
+        path: &str,
+        token: &str,
+        openid: &OpenId,
+        signature: &str,
+    ) -> Result<Vec<u8>, WeChatError> {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.api_base))
+            .query(&[
+                ("access_token", token),
+                ("openid", openid.as_str()),
+                ("signature", signature),
+                ("sig_method", "hmac_sha256"),
+            ])
+            .send()
+            .await
+            .map_err(transport_error)?;
+        Self::read_body(response).await
+    }
+
     async fn phone_number_with(
         &self,
         token: &str,

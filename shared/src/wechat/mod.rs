@@ -7,6 +7,7 @@ mod credentials;
 mod errors;
 mod http;
 mod phone;
+mod session;
 
 pub use access_token::{AccessToken, AccessTokenCache};
 pub use call::CallPolicy;
@@ -36,4 +37,25 @@ pub trait WeChatApi: Send + Sync {
         code: &str,
         openid: &crate::domain::OpenId,
     ) -> Result<PhoneInfo, WeChatError>;
+
+    /// `auth.checkSessionKey`: whether `session_key` is still the key WeChat
+    /// holds for `openid` (`false`: WeChat answered 87009, a later `wx.login`
+    /// or a reset replaced it). The key is sent only as its login-state
+    /// signature. Needs an access token, like [`phone_number`](Self::phone_number).
+    async fn check_session(
+        &self,
+        app: &AppCredentials,
+        openid: &crate::domain::OpenId,
+        session_key: &crate::domain::SessionKey,
+    ) -> Result<bool, WeChatError>;
+
+    /// `auth.resetUserSessionKey`: replaces the user's session key (proven by
+    /// the signature of `session_key`, the current one) with a new one, which
+    /// it answers; the old one is then invalid. Needs an access token.
+    async fn reset_session_key(
+        &self,
+        app: &AppCredentials,
+        openid: &crate::domain::OpenId,
+        session_key: &crate::domain::SessionKey,
+    ) -> Result<crate::domain::SessionKey, WeChatError>;
 }

@@ -16,7 +16,7 @@ struct Status {
     errmsg: Option<String>,
 }
 
-fn check_status(body: &[u8], what: &str) -> Result<(), WeChatError> {
+pub(crate) fn check_status(body: &[u8], what: &str) -> Result<(), WeChatError> {
     let status: Status = serde_json::from_slice(body).map_err(|e| malformed(what, e))?;
     match status.errcode {
         None | Some(0) => Ok(()),

@@ -3,7 +3,9 @@
 //! handle and the world behind it; [`crate::router`] mounts them, and nothing
 //! here knows the router.
 
+pub(crate) mod checksession;
 pub(crate) mod control;
 pub(crate) mod getuserphonenumber;
 pub(crate) mod jscode2session;
+pub(crate) mod resetusersessionkey;
 pub(crate) mod stable_token;

@@ -198,3 +198,24 @@ pub fn unix_now() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+/// `GET {path}?access_token=&openid=&signature=&sig_method=hmac_sha256` for
+/// `checksession` or `resetusersessionkey`, signing `session_key`.
+pub async fn signed_get(
+    sim: &RunningSimulator,
+    path: &str,
+    token: &str,
+    openid: &str,
+    session_key: &str,
+) -> Answer {
+    let signature = wxauth_wechat_sim::session_signature(session_key);
+    let request = reqwest::Client::new()
+        .get(format!("{}{path}", sim.base_url()))
+        .query(&[
+            ("access_token", token),
+            ("openid", openid),
+            ("signature", signature.as_str()),
+            ("sig_method", "hmac_sha256"),
+        ]);
+    answer(request).await
+}
