@@ -133,21 +133,13 @@ impl WeChatApi for HttpWeChat {
         openid: &OpenId,
         session_key: &SessionKey,
     ) -> Result<bool, WeChatError> {
-        let signature = login_state_signature(session_key, "");
-        self.with_access_token(app, |token| {
-            let signature = &signature;
-            async move {
-                self.policy
-                    .run(|| async {
-                        parse_check_session(
-                            &self
-                                .get_signed("/wxa/checksession", &token, openid, signature)
-                                .await?,
-                        )
-                    })
-                    .await
-            }
-        })
+        self.signed_call(
+            app,
+            "/wxa/checksession",
+            openid,
+            session_key,
+            parse_check_session,
+        )
         .await
     }
 
@@ -157,21 +149,13 @@ impl WeChatApi for HttpWeChat {
         openid: &OpenId,
         session_key: &SessionKey,
     ) -> Result<SessionKey, WeChatError> {
-        let signature = login_state_signature(session_key, "");
-        self.with_access_token(app, |token| {
-            let signature = &signature;
-            async move {
-                self.policy
-                    .run(|| async {
-                        parse_reset_session_key(
-                            &self
-                                .get_signed("/wxa/resetusersessionkey", &token, openid, signature)
-                                .await?,
-                        )
-                    })
-                    .await
-            }
-        })
+        self.signed_call(
+            app,
+            "/wxa/resetusersessionkey",
+            openid,
+            session_key,
+            parse_reset_session_key,
+        )
         .await
     }
 
@@ -237,6 +221,30 @@ impl HttpWeChat {
     /// `signature` in the query. The URL is never logged: the signature is
     /// derived from the session key (transport errors drop it, see
     /// [`transport_error`]).
+    /// A GET signed with the user's login state (`checksession`,
+    /// `resetusersessionkey`): the access token, WeChat's retries, one parse.
+    async fn signed_call<T>(
+        &self,
+        app: &AppCredentials,
+        path: &str,
+        openid: &OpenId,
+        session_key: &SessionKey,
+        parse: fn(&[u8]) -> Result<T, WeChatError>,
+    ) -> Result<T, WeChatError> {
+        let signature = login_state_signature(session_key, "");
+        self.with_access_token(app, |token| {
+            let signature = &signature;
+            async move {
+                self.policy
+                    .run(|| async {
+                        parse(&self.get_signed(path, &token, openid, signature).await?)
+                    })
+                    .await
+            }
+        })
+        .await
+    }
+
     async fn get_signed(
         &self,
         path: &str,
