@@ -6,7 +6,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use wxauth_bench::fixtures::{handle_event, offline_routes, open_data_example};
-use wxauth_shared::domain::{AppId, OpenId, SessionKey, UserId};
+use wxauth_shared::domain::{AppId, Identity, OpenId, SessionId, SessionKey, UserId};
 use wxauth_shared::open_data::{EncryptedOpenData, Expectations, open};
 use wxauth_shared::tokens::{SigningKey, TokenIssuer, TokenSubject, TokenVerifier};
 
@@ -59,17 +59,18 @@ fn pieces(c: &mut Criterion) {
         SigningKey::from_pem(signing_key_pem()).expect("key"),
         "wxauth".into(),
         "wxauth-miniprogram".into(),
-        7_200,
     );
     let session_key = SessionKey::parse(example.session_key.clone()).expect("key");
+    let appid = AppId::parse(example.appid.clone()).expect("appid");
+    let openid = OpenId::parse(example.openid.clone()).expect("openid");
     let subject = TokenSubject {
         user_id: UserId::generate(),
-        appid: AppId::parse(example.appid.clone()).expect("appid"),
-        openid: OpenId::parse(example.openid.clone()).expect("openid"),
+        identity: Identity::wechat(&appid, &openid),
+        session_id: SessionId::generate(),
     };
     let expect = Expectations {
-        appid: &subject.appid,
-        openid: &subject.openid,
+        appid: &appid,
+        openid: &openid,
         now: example.timestamp + 60,
         max_age_secs: 600,
     };
@@ -84,7 +85,7 @@ fn pieces(c: &mut Criterion) {
             .expect("base64");
             let raw = Some((example.raw_data.as_str(), example.signature.as_str()));
             open(&session_key, &data, raw, &expect).expect("checks pass");
-            issuer.issue(&subject, expect.now).expect("token")
+            issuer.issue(&subject, expect.now, expect.now + 900).expect("token")
         })
     });
     let verifier = TokenVerifier::new(
@@ -92,7 +93,7 @@ fn pieces(c: &mut Criterion) {
         "wxauth".into(),
         "wxauth-miniprogram".into(),
     );
-    let token = issuer.issue(&subject, expect.now).expect("token").token;
+    let token = issuer.issue(&subject, expect.now, expect.now + 900).expect("token").token;
     group.bench_function("rs256-token-verify", |b| {
         b.iter(|| {
             verifier

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use wxauth_shared::api::Router;
 use wxauth_shared::clock::FixedClock;
 use wxauth_shared::config::Config;
-use wxauth_shared::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
+use wxauth_shared::domain::{
+    AppId, Identity, OpenId, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId,
+};
 use wxauth_shared::setup::{all_routes, token_keys};
 use wxauth_shared::store::memory::MemoryStore;
 use wxauth_shared::store::{
@@ -127,7 +129,7 @@ impl WeChatApi for InstantWeChat {
 
 /// An in-memory store holding the example's user, a returning one, so the
 /// routes run the account rules and the commit semantics without a database.
-fn seeded_store(example: &OpenDataExample, user_id: &UserId) -> MemoryStore {
+fn seeded_store(example: &OpenDataExample, user_id: &UserId, session: &Session) -> MemoryStore {
     let appid = AppId::parse(example.appid.clone()).expect("appid");
     let openid = OpenId::parse(example.openid.clone()).expect("openid");
     let union_id = UnionId::parse(example.unionid.clone()).expect("unionid");
@@ -148,6 +150,7 @@ fn seeded_store(example: &OpenDataExample, user_id: &UserId) -> MemoryStore {
                 created_at: at,
                 union_id: Some(union_id.clone()),
                 has_phone: false,
+                session: Some(session.clone()),
             }),
         ),
         put(
@@ -200,19 +203,25 @@ pub fn offline_routes(signing_key_pem: &str) -> OfflineRoutes {
     let keys = token_keys(&config).expect("token settings");
     let user_id = UserId::generate();
     let clock = FixedClock(example.timestamp + 60);
+    let session = keys.sessions.draw(clock.0).session;
     let token = keys
+        .sessions
         .issuer
         .issue(
             &TokenSubject {
                 user_id: user_id.clone(),
-                appid: AppId::parse(example.appid.clone()).expect("appid"),
-                openid: OpenId::parse(example.openid.clone()).expect("openid"),
+                identity: Identity::wechat(
+                    &AppId::parse(example.appid.clone()).expect("appid"),
+                    &OpenId::parse(example.openid.clone()).expect("openid"),
+                ),
+                session_id: session.id.clone(),
             },
             clock.0,
+            clock.0 + 600,
         )
         .expect("token")
         .token;
-    let store = Arc::new(seeded_store(&example, &user_id));
+    let store = Arc::new(seeded_store(&example, &user_id, &session));
     let wechat = Arc::new(InstantWeChat {
         example: example.clone(),
     });

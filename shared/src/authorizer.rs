@@ -1,13 +1,21 @@
 //! The Lambda authorizer for a team's own routes on the same HTTP API: it
-//! verifies our tokens exactly as our routes do (RS256, iss, aud, exp, and not
-//! revoked by a logout) and hands the caller to the route, so the team's
-//! functions hold no auth code at all. API Gateway payload format 2.0 with
-//! simple responses; API Gateway caches each answer per Authorization header.
+//! verifies our access tokens exactly as our routes do (RS256, iss, aud, exp,
+//! `typ`, and a live session: not logged out, replaced, folded or deleted) and
+//! hands the caller to the route, so the team's functions hold no auth code at
+//! all. API Gateway payload format 2.0 with simple responses; API Gateway
+//! caches each answer per Authorization header.
+//!
+//! A denial carries the same code our routes answer (`token_expired`,
+//! `session_ended`, `unauthorized`) in the log line and in [`AuthorizerResponse::reason`];
+//! an HTTP API cannot put it in its answer, which is its own `403 Forbidden`
+//! (or `401` when the header is missing).
 
+use crate::api::ErrorCode;
 use crate::clock::Clock;
+use crate::domain::Identity;
 use crate::domain::rules::session;
 use crate::store::{ItemStore, StoreError};
-use crate::tokens::{TokenVerifier, bearer_token};
+use crate::tokens::{TokenError, TokenVerifier, bearer_token};
 use crate::usecases::decider;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -32,13 +40,18 @@ pub struct AuthorizerRequest {
 pub struct AuthorizerResponse {
     pub is_authorized: bool,
     pub context: Map<String, Value>,
+    /// Why it was denied, as our routes would answer.
+    #[serde(skip)]
+    pub reason: Option<ErrorCode>,
 }
 
 impl AuthorizerResponse {
-    fn deny() -> Self {
+    fn deny(reason: ErrorCode, why: &str) -> Self {
+        tracing::info!(code = reason.as_str(), reason = why, "denied");
         Self {
             is_authorized: false,
             context: Map::new(),
+            reason: Some(reason),
         }
     }
 }
@@ -70,38 +83,58 @@ impl TokenAuthorizer {
         request: &AuthorizerRequest,
     ) -> Result<AuthorizerResponse, StoreError> {
         let Some(token) = request_token(request) else {
-            tracing::info!(reason = "no bearer token", "denied");
-            return Ok(AuthorizerResponse::deny());
+            return Ok(AuthorizerResponse::deny(
+                ErrorCode::Unauthorized,
+                "no bearer token",
+            ));
         };
-        let caller = match self.verifier.verify(token, self.clock.now_unix()) {
+        let now = self.clock.now_unix();
+        let caller = match self.verifier.verify(token, now) {
             Ok(claims) => claims.caller(),
+            Err(TokenError::Expired) => {
+                return Ok(AuthorizerResponse::deny(
+                    ErrorCode::TokenExpired,
+                    "token expired",
+                ));
+            }
             Err(error) => {
-                tracing::info!(reason = %error, "denied");
-                return Ok(AuthorizerResponse::deny());
+                return Ok(AuthorizerResponse::deny(
+                    ErrorCode::Unauthorized,
+                    &error.to_string(),
+                ));
             }
         };
         let Some(caller) = caller else {
-            tracing::info!(reason = "malformed claims", "denied");
-            return Ok(AuthorizerResponse::deny());
+            return Ok(AuthorizerResponse::deny(
+                ErrorCode::Unauthorized,
+                "not an access token",
+            ));
         };
-        // One read: the token's identity must still be its user's (not folded
-        // away, later not deleted) and the token not revoked by a logout.
-        let keys = caller.session_keys();
+        // One read: the token's identity must still hold its session for its
+        // user (not logged out, replaced, folded away or deleted).
+        let keys = caller.session_keys(now);
         let snapshot = decider::read(&*self.store, &keys.token_keys()).await?;
         if session::token_live(&snapshot, &keys)? != Some(true) {
-            tracing::info!(user_id = %caller.subject.user_id, reason = "session ended", "denied");
-            return Ok(AuthorizerResponse::deny());
+            tracing::info!(user_id = %caller.subject.user_id, "session ended");
+            return Ok(AuthorizerResponse::deny(
+                ErrorCode::SessionEnded,
+                "session ended",
+            ));
         }
         tracing::info!(user_id = %caller.subject.user_id, "allowed");
-        let context = json!({
+        let mut context = json!({
             "userId": caller.subject.user_id.as_str(),
-            "appid": caller.subject.appid.as_str(),
-            "openid": caller.subject.openid.as_str(),
+            "sessionId": caller.subject.session_id.as_str(),
             "expiresAt": caller.expires_at,
         });
+        if let Identity::WeChat { appid, openid } = &caller.subject.identity {
+            context["appid"] = appid.as_str().into();
+            context["openid"] = openid.as_str().into();
+        }
         Ok(AuthorizerResponse {
             is_authorized: true,
             context: context.as_object().cloned().unwrap_or_default(),
+            reason: None,
         })
     }
 }
@@ -155,6 +188,7 @@ mod tests {
         let allowed = AuthorizerResponse {
             is_authorized: true,
             context: json!({"userId": "u"}).as_object().cloned().unwrap(),
+            reason: None,
         };
         assert_eq!(
             serde_json::to_value(&allowed).unwrap(),

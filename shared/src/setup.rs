@@ -5,14 +5,19 @@
 //! function stops here on a bad setting it uses, naming it, and never on one it
 //! does not use.
 
-use crate::api::{Authenticator, LogoutRoute, PhoneRoute, ProfileRoute, Router};
+use crate::api::{
+    Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, PhoneRoute, ProfileRoute, Router,
+};
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
+use crate::usecases::account::AccountService;
 use crate::usecases::login::LoginService;
+use crate::usecases::refresh::RefreshService;
+use crate::usecases::sessions::SessionIssuer;
 use crate::usecases::phone::PhoneService;
 use crate::usecases::profile::ProfileService;
 use crate::wechat::{HttpWeChat, WeChatApi};
@@ -21,7 +26,8 @@ use std::sync::Arc;
 /// Signing (with `TOKEN_SIGNING_KEY`) and verification (with it and the
 /// `TOKEN_VERIFY_KEYS` of a rotation overlap).
 pub struct TokenKeys {
-    pub issuer: Arc<TokenIssuer>,
+    /// Signs the tokens of sessions, under the configured lifetimes.
+    pub sessions: Arc<SessionIssuer>,
     pub verifier: Arc<TokenVerifier>,
     pub jwks: Jwks,
 }
@@ -48,14 +54,9 @@ pub fn token_keys(config: &Config) -> Result<TokenKeys, ConfigError> {
     }
     let jwks = Jwks::new(&public);
     let verifier = TokenVerifier::new(public, settings.issuer.clone(), settings.audience.clone());
-    let issuer = TokenIssuer::new(
-        key,
-        settings.issuer.clone(),
-        settings.audience.clone(),
-        settings.ttl_secs,
-    );
+    let issuer = TokenIssuer::new(key, settings.issuer.clone(), settings.audience.clone());
     Ok(TokenKeys {
-        issuer: Arc::new(issuer),
+        sessions: Arc::new(SessionIssuer::new(Arc::new(issuer), settings.sessions)),
         verifier: Arc::new(verifier),
         jwks,
     })
@@ -93,7 +94,7 @@ pub fn login_service(
         apps,
         wechat,
         store,
-        keys.issuer.clone(),
+        keys.sessions.clone(),
         clock,
     ))
 }
@@ -105,23 +106,66 @@ pub fn logout_route(
     clock: Arc<dyn Clock>,
 ) -> LogoutRoute {
     LogoutRoute {
-        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock),
+        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
         store,
+        clock,
     }
 }
 
-/// The `login` function: `POST /auth/login`, `POST /auth/logout` and the JWKS.
+/// The refresh service over a store.
+pub fn refresh_service(
+    store: Arc<dyn ItemStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> RefreshService {
+    RefreshService::new(store, keys.sessions.clone(), clock)
+}
+
+/// The `login` function: `POST /auth/login`, `POST /auth/refresh`,
+/// `POST /auth/logout` and the JWKS: every route that signs tokens.
 pub async fn login_function(config: &Config) -> Result<Router, ConfigError> {
     let keys = token_keys(config)?;
     let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let login = login_service(config, wechat, store.clone(), &keys, clock.clone())?;
+    let refresh = refresh_service(store.clone(), &keys, clock.clone());
     let logout = logout_route(store, &keys, clock);
     Ok(Router::new()
         .with_login(login)
+        .with_refresh(refresh)
         .with_logout(logout)
         .with_jwks(keys.jwks))
+}
+
+/// `GET /auth/me` and `DELETE /auth/account` over a store and a WeChat client
+/// (for `resetusersessionkey` after a deletion).
+pub fn account_routes(
+    config: &Config,
+    wechat: Arc<dyn WeChatApi>,
+    store: Arc<dyn ItemStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<(MeRoute, DeleteAccountRoute), ConfigError> {
+    let apps = config.apps.credentials()?;
+    let service = Arc::new(AccountService::new(apps, wechat, store.clone(), clock.clone()));
+    let auth = Authenticator::new(keys.verifier.clone(), store, clock);
+    Ok((
+        MeRoute {
+            auth: auth.clone(),
+            service: service.clone(),
+        },
+        DeleteAccountRoute { auth, service },
+    ))
+}
+
+/// The `account` function: `GET /auth/me` and `DELETE /auth/account`.
+pub async fn account_function(config: &Config) -> Result<Router, ConfigError> {
+    let keys = token_keys(config)?;
+    let wechat = wechat_client(config)?;
+    let store = dynamo_store(config)?;
+    let (me, delete) = account_routes(config, wechat, store, &keys, Arc::new(SystemClock))?;
+    Ok(Router::new().with_me(me).with_delete_account(delete))
 }
 
 /// The decrypt-profile route over a store and a WeChat client (asked only
@@ -137,7 +181,7 @@ pub fn profile_route(
     let max_age = *config.watermark_max_age_secs.get()?;
     Ok(ProfileRoute {
         auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
-        service: ProfileService::new(apps, wechat, store, keys.issuer.clone(), clock, max_age),
+        service: ProfileService::new(apps, wechat, store, keys.sessions.clone(), clock, max_age),
     })
 }
 
@@ -206,13 +250,18 @@ pub fn all_routes(
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
     let login = login_service(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let refresh = refresh_service(store.clone(), &keys, clock.clone());
     let logout = logout_route(store.clone(), &keys, clock.clone());
     let profile = profile_route(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let (me, delete) = account_routes(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let phone = phone_route(config, wechat, store, &keys, clock)?;
     Ok(Router::new()
         .with_login(login)
+        .with_refresh(refresh)
         .with_logout(logout)
         .with_jwks(keys.jwks)
         .with_profile(profile)
-        .with_phone(phone))
+        .with_phone(phone)
+        .with_me(me)
+        .with_delete_account(delete))
 }

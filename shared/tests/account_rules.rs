@@ -10,16 +10,24 @@
 //!   exists and points back;
 //! - `hasPhone` on every identity is true exactly when its user holds a number,
 //!   and every identity carries its user's unionId;
+//! - a deletion leaves no identity of the user behind, and logging out
+//!   everywhere leaves the identity without a session;
 //! - no operation fails other than by giving up on contention.
+//!
+//! Account deletions and logouts everywhere race all of the above.
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
+use wxauth_shared::domain::rules::account::{self, Deletion};
 use wxauth_shared::domain::rules::login::{self, LoginInput, LoginOutcome};
 use wxauth_shared::domain::rules::phone::{self, BindOutcome};
 use wxauth_shared::domain::rules::profile::{self, ProfileInput, ProfileOutcome};
-use wxauth_shared::domain::rules::session::SessionKeys;
+use wxauth_shared::domain::rules::session::{self, LogoutAll, SessionKeys};
 use wxauth_shared::domain::rules::{Snapshot, Step};
-use wxauth_shared::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
+use wxauth_shared::domain::{
+    AppId, Identity, NewSession, OpenId, PhoneNumber, Profile, SessionKey, SessionPolicy, UnionId,
+    UserId,
+};
 use wxauth_shared::store::memory::MemoryStore;
 use wxauth_shared::store::{Commit, Guard, Item, Items, Key, StoreError};
 use wxauth_shared::usecases::decider::{Decider, Next};
@@ -67,6 +75,23 @@ enum Op {
         person: u8,
         number: usize,
     },
+    Delete {
+        app: usize,
+        person: u8,
+    },
+    LogoutAll {
+        app: usize,
+        person: u8,
+    },
+}
+
+fn policy() -> SessionPolicy {
+    SessionPolicy {
+        access_ttl_secs: 900,
+        refresh_ttl_secs: 100_000,
+        max_lifetime_secs: 200_000,
+        reuse_grace_secs: 5,
+    }
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -88,11 +113,15 @@ fn op() -> impl Strategy<Value = Op> {
                 city
             }
         ),
-        (app, person, 0..NUMBERS.len()).prop_map(|(app, person, number)| Op::Bind {
-            app,
-            person,
-            number
+        (app.clone(), person.clone(), 0..NUMBERS.len()).prop_map(|(app, person, number)| {
+            Op::Bind {
+                app,
+                person,
+                number,
+            }
         }),
+        (app.clone(), person.clone()).prop_map(|(app, person)| Op::Delete { app, person }),
+        (app, person).prop_map(|(app, person)| Op::LogoutAll { app, person }),
     ]
 }
 
@@ -102,6 +131,8 @@ enum Answer {
     Login(LoginOutcome),
     Profile(ProfileOutcome),
     Bind(BindOutcome),
+    Delete(Deletion),
+    LogoutAll(LogoutAll),
 }
 
 type Decide = Box<dyn FnMut(&Snapshot) -> Result<Step<Answer>, StoreError>>;
@@ -146,6 +177,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 session_key: session_key(serial),
                 now: 1000 + u64::from(serial),
                 new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
+                session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
             };
             let key = input.identity_key();
             let touched = store
@@ -183,6 +215,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 profile,
                 union_id: with_union.then(|| unionid(person)),
                 now: 1000 + u64::from(serial),
+                new_session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
             };
             Box::new(move |s: &Snapshot| {
                 Ok(map(profile::decide(s, &keys, &input)?, Answer::Profile))
@@ -201,6 +234,16 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 ))
             })
         }
+        Op::Delete { app, person } => {
+            let keys = token_of(store, app, person)?;
+            Box::new(move |s: &Snapshot| Ok(map(account::delete(s, &keys)?, Answer::Delete)))
+        }
+        Op::LogoutAll { app, person } => {
+            let keys = token_of(store, app, person)?;
+            Box::new(move |s: &Snapshot| {
+                Ok(map(session::logout_all(s, &keys)?, Answer::LogoutAll))
+            })
+        }
     };
     Some(Running {
         op: op.clone(),
@@ -209,7 +252,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
     })
 }
 
-/// A token of the identity's user as it is now.
+/// A token of the identity's session as it is now (none without a session).
 fn token_of(store: &MemoryStore, app: usize, person: u8) -> Option<SessionKeys> {
     let key = Key::identity(&appid(app), &openid(app, person));
     match store
@@ -219,9 +262,9 @@ fn token_of(store: &MemoryStore, app: usize, person: u8) -> Option<SessionKeys> 
     {
         Some(Item::Identity(identity)) => Some(SessionKeys::new(
             &identity.user_id,
-            &appid(app),
-            &openid(app, person),
-            "token",
+            &Identity::wechat(&appid(app), &openid(app, person)),
+            &identity.session?.id,
+            1000,
         )),
         _ => None,
     }
@@ -264,7 +307,6 @@ fn check_invariants(items: &Items) -> Result<(), String> {
             Item::Identity(identity) => drop(identities.insert(key.clone(), identity)),
             Item::Union(owner) => drop(unions.insert(key.clone(), owner)),
             Item::Phone(owner) => drop(phones.insert(key.clone(), owner)),
-            Item::Revoked(_) => {}
         }
     }
     for (key, identity) in &identities {
@@ -375,6 +417,16 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
                 return Err(format!(
                     "bind answered {answer:?} but nobody holds the number"
                 ));
+            }
+        }
+        (Op::Delete { app, person }, Answer::Delete(Deletion::Deleted { .. })) => {
+            if identity_user(*app, *person).is_some() {
+                return Err("a deletion left the identity behind".into());
+            }
+        }
+        (Op::LogoutAll { app, person }, Answer::LogoutAll(LogoutAll::Done { .. })) => {
+            if identity_user(*app, *person).is_some_and(|i| i.session.is_some()) {
+                return Err("logging out everywhere left a session".into());
             }
         }
         (

@@ -157,8 +157,11 @@ async fn protected_routes_need_a_valid_token() {
     };
     let subject = TokenSubject {
         user_id: wxauth_shared::domain::UserId::parse("u-1").unwrap(),
-        appid: wxauth_shared::domain::AppId::parse(APP_A).unwrap(),
-        openid: wxauth_shared::domain::OpenId::parse("o-1").unwrap(),
+        identity: wxauth_shared::domain::Identity::wechat(
+            &wxauth_shared::domain::AppId::parse(APP_A).unwrap(),
+            &wxauth_shared::domain::OpenId::parse("o-1").unwrap(),
+        ),
+        session_id: wxauth_shared::domain::SessionId::parse("s-1").unwrap(),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -166,8 +169,8 @@ async fn protected_routes_need_a_valid_token() {
         .as_secs();
     let ours = || SigningKey::from_pem(signing_key_pem()).unwrap();
     let token = |key: SigningKey, audience: &str, ttl: u64, issued_at: u64| {
-        TokenIssuer::new(key, "https://auth.example.com".into(), audience.into(), ttl)
-            .issue(&subject, issued_at)
+        TokenIssuer::new(key, "https://auth.example.com".into(), audience.into())
+            .issue(&subject, issued_at, issued_at + ttl)
             .unwrap()
             .token
     };

@@ -61,6 +61,17 @@ async fn the_official_vector_through_http() {
     .unwrap();
     let appid = AppId::parse(vector["appid"].as_str().unwrap()).unwrap();
     let openid = OpenId::parse("oGZUI0egBJY1zhBYw2KhdUfwVJJE").unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let policy = wxauth_shared::domain::SessionPolicy {
+        access_ttl_secs: 600,
+        refresh_ttl_secs: 3_600,
+        max_lifetime_secs: 3_600,
+        reuse_grace_secs: 0,
+    };
+    let session = wxauth_shared::domain::NewSession::draw(now, &policy).session;
     let record = LoginInput {
         appid: appid.clone(),
         openid: openid.clone(),
@@ -68,6 +79,7 @@ async fn the_official_vector_through_http() {
         session_key: SessionKey::parse(vector["session_key"].as_str().unwrap()).unwrap(),
         now: 1_477_314_000,
         new_user_id: UserId::generate(),
+        session: session.clone(),
     };
     let outcome = wxauth_shared::usecases::login::record(&*h.store, &record)
         .await
@@ -76,20 +88,16 @@ async fn the_official_vector_through_http() {
         SigningKey::from_pem(signing_key_pem()).unwrap(),
         "https://auth.example.com".into(),
         "wxauth-tests".into(),
-        600,
     );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
     let token = issuer
         .issue(
             &TokenSubject {
                 user_id: outcome.user_id.clone(),
-                appid,
-                openid,
+                identity: wxauth_shared::domain::Identity::wechat(&appid, &openid),
+                session_id: session.id.clone(),
             },
             now,
+            now + 600,
         )
         .unwrap()
         .token;

@@ -46,15 +46,17 @@ impl Authenticator {
             ApiError::unauthorized("Authorization header must be \"Bearer <token>\"")
         })?;
         let claims = self.verifier.verify(token, self.clock.now_unix())?;
-        claims
-            .caller()
-            .ok_or_else(|| ApiError::unauthorized("token claims are malformed; log in again"))
+        claims.caller().ok_or_else(|| {
+            ApiError::unauthorized(
+                "not an access token of this version (a refresh token, or a token from before sessions); log in again",
+            )
+        })
     }
 
     /// Whether the caller's session is still live (not logged out, its
     /// identity still its user's): one store read, the authorizer's rule.
     pub async fn session_live(&self, caller: &Caller) -> Result<bool, StoreError> {
-        let keys = caller.session_keys();
+        let keys = caller.session_keys(self.clock.now_unix());
         let snapshot = decider::read(&*self.store, &keys.token_keys()).await?;
         Ok(session::token_live(&snapshot, &keys)? == Some(true))
     }

@@ -60,10 +60,13 @@ catalogue! {
     /// Open data that does not decrypt although WeChat confirms the session's
     /// key is current (`checksession`).
     BadData = "bad_data", BAD_REQUEST, None;
-    /// No usable token: missing, malformed, expired, or not ours.
+    /// No usable token: missing, malformed, not an access token, or not ours.
     Unauthorized = "unauthorized", UNAUTHORIZED, None;
-    /// A valid token whose session no longer exists: logged out, or its user
-    /// folded into another.
+    /// An access token past its `exp`: refresh it.
+    TokenExpired = "token_expired", UNAUTHORIZED, None;
+    /// A token whose session no longer exists (logged out, replaced by a newer
+    /// login, expired, its user folded into another or deleted), or a refresh
+    /// token that is bad, expired, ended or reused: log in again.
     SessionEnded = "session_ended", UNAUTHORIZED, None;
     /// WeChat 40226.
     UserBlocked = "user_blocked", FORBIDDEN, None;

@@ -5,7 +5,9 @@ use super::{ApiResponse, ErrorCode};
 use crate::open_data::OpenDataError;
 use crate::store::StoreError;
 use crate::tokens::TokenError;
+use crate::usecases::account::AccountError;
 use crate::usecases::login::LoginError;
+use crate::usecases::refresh::RefreshError;
 use crate::usecases::phone::PhoneError;
 use crate::usecases::profile::ProfileError;
 use crate::wechat::WeChatError;
@@ -53,8 +55,8 @@ impl ApiError {
         Self::new(ErrorCode::Unauthorized, message)
     }
 
-    /// The token is fine but its session no longer exists (a logout revoked
-    /// it, or its user was folded into another): only a new login helps.
+    /// The token is fine but its session no longer exists (logged out,
+    /// replaced, its user folded or deleted): only a new login helps.
     pub fn session_ended() -> Self {
         Self::new(
             ErrorCode::SessionEnded,
@@ -136,6 +138,10 @@ impl From<TokenError> for ApiError {
     fn from(error: TokenError) -> Self {
         match error {
             TokenError::Signing => Self::internal(),
+            TokenError::Expired => Self::new(
+                ErrorCode::TokenExpired,
+                "the access token has expired; get a new one from /auth/refresh",
+            ),
             other => Self::unauthorized(format!("{other}; log in again")),
         }
     }
@@ -199,6 +205,28 @@ impl From<ProfileError> for ApiError {
             }
             ProfileError::Store(e) => e.into(),
             ProfileError::Token(e) => e.into(),
+        }
+    }
+}
+
+impl From<RefreshError> for ApiError {
+    fn from(error: RefreshError) -> Self {
+        match error {
+            RefreshError::SessionEnded => Self::new(
+                ErrorCode::SessionEnded,
+                "this refresh token is not a live session's (expired, logged out, replaced by a newer login, or already used); log in again",
+            ),
+            RefreshError::Store(e) => e.into(),
+            RefreshError::Token(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::SessionEnded => Self::session_ended(),
+            AccountError::Store(e) => e.into(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `POST /auth/login`.
 
 use super::body::{Text, parse_json};
-use super::response::BearerToken;
+use super::response::BearerTokens;
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::domain::AppId;
 use crate::usecases::login::{LoginResult, LoginService};
@@ -28,7 +28,7 @@ struct LoginInput {
 #[serde(rename_all = "camelCase")]
 struct LoginAnswer<'a> {
     #[serde(flatten)]
-    token: BearerToken<'a>,
+    tokens: BearerTokens<'a>,
     user_id: &'a str,
     is_new_user: bool,
     has_union_id: bool,
@@ -38,8 +38,8 @@ struct LoginAnswer<'a> {
 impl<'a> From<&'a LoginResult> for LoginAnswer<'a> {
     fn from(result: &'a LoginResult) -> Self {
         Self {
-            token: (&result.token).into(),
-            user_id: result.subject.user_id.as_str(),
+            tokens: (&result.tokens).into(),
+            user_id: result.user_id.as_str(),
             is_new_user: result.is_new_user,
             has_union_id: result.has_union_id,
             has_phone: result.has_phone,
@@ -83,8 +83,10 @@ pub(super) async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{OpenId, UserId};
-    use crate::tokens::{IssuedToken, TokenSubject};
+    use crate::config::Secret;
+    use crate::domain::UserId;
+    use crate::tokens::IssuedToken;
+    use crate::usecases::sessions::SessionTokens;
     use serde_json::{Value, json};
 
     fn message(body: &str) -> String {
@@ -135,15 +137,15 @@ mod tests {
     #[test]
     fn the_answer_has_the_documented_fields() {
         let result = LoginResult {
-            token: IssuedToken {
-                token: "t.o.k".into(),
-                expires_in: 7200,
+            tokens: SessionTokens {
+                access: IssuedToken {
+                    token: "t.o.k".into(),
+                    expires_in: 900,
+                },
+                refresh: Secret::new("rt1.r.e.f"),
+                refresh_expires_in: 2_592_000,
             },
-            subject: TokenSubject {
-                user_id: UserId::parse("u-1").unwrap(),
-                appid: AppId::parse("wx0123456789abcdef").unwrap(),
-                openid: OpenId::parse("o-1").unwrap(),
-            },
+            user_id: UserId::parse("u-1").unwrap(),
             is_new_user: true,
             has_union_id: false,
             has_phone: true,
@@ -156,7 +158,9 @@ mod tests {
             json!({
                 "token": "t.o.k",
                 "tokenType": "Bearer",
-                "expiresIn": 7200,
+                "expiresIn": 900,
+                "refreshToken": "rt1.r.e.f",
+                "refreshExpiresIn": 2_592_000,
                 "userId": "u-1",
                 "isNewUser": true,
                 "hasUnionId": false,

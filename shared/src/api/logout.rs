@@ -1,44 +1,76 @@
-//! `POST /auth/logout`: revokes the presented token until it expires.
+//! `POST /auth/logout`: ends the caller's session (every access token of it
+//! and its refresh token); `{"all": true}` ends every session of the user.
 
+use super::body::parse_json;
 use super::router::Protected;
 use super::{ApiError, ApiResponse, Authenticator};
+use crate::clock::Clock;
 use crate::store::ItemStore;
 use crate::tokens::Caller;
 use crate::usecases::logout;
 use http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// The route: who is asking, and where revocations go.
+/// The route: who is asking, and where sessions live.
 pub struct LogoutRoute {
     pub auth: Authenticator,
     pub store: Arc<dyn ItemStore>,
+    pub clock: Arc<dyn Clock>,
 }
 
-/// The answer: `{"loggedOut": true}`.
+/// The optional body: `{"all": true}`.
+#[derive(Deserialize)]
+struct LogoutBody {
+    #[serde(default)]
+    all: Option<bool>,
+}
+
+/// The answer: `{"loggedOut": true}`, and with `all`, how many sessions ended.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LogoutAnswer {
     logged_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sessions_ended: Option<usize>,
 }
 
 impl Protected for LogoutRoute {
-    /// Logout reads no body.
-    type Input = ();
+    /// Whether to end every session of the user.
+    type Input = bool;
 
     fn authenticator(&self) -> &Authenticator {
         &self.auth
     }
 
-    fn parse(_body: &[u8]) -> Result<(), ApiError> {
-        Ok(())
+    /// No body (or an empty one) logs this session out.
+    fn parse(body: &[u8]) -> Result<bool, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(false);
+        }
+        let usage = "body must be empty, or a JSON object like {\"all\": true}";
+        // An object, not an array that serde would read field by field.
+        let object: serde_json::Map<String, serde_json::Value> = parse_json(body, usage)?;
+        let body: LogoutBody = serde_json::from_value(object.into())
+            .map_err(|_| ApiError::bad_request("field \"all\" must be true or false"))?;
+        Ok(body.all.unwrap_or(false))
     }
 
-    async fn answer(&self, caller: Caller, (): ()) -> Result<ApiResponse, ApiError> {
-        logout::revoke(&*self.store, &caller).await?;
+    async fn answer(&self, caller: Caller, all: bool) -> Result<ApiResponse, ApiError> {
+        let now = self.clock.now_unix();
+        let sessions_ended = if all {
+            let ended = logout::end_all_sessions(&*self.store, &caller, now).await?;
+            Some(ended.ok_or_else(ApiError::session_ended)?)
+        } else {
+            logout::end_session(&*self.store, &caller, now).await?;
+            None
+        };
         Ok(ApiResponse::serialized(
             StatusCode::OK,
-            &LogoutAnswer { logged_out: true },
+            &LogoutAnswer {
+                logged_out: true,
+                sessions_ended,
+            },
         ))
     }
 }
@@ -46,11 +78,24 @@ impl Protected for LogoutRoute {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ErrorCode;
 
     #[test]
-    fn the_answer_is_logged_out_true() {
+    fn the_body_is_empty_or_says_all() {
+        assert_eq!(LogoutRoute::parse(b""), Ok(false));
+        assert_eq!(LogoutRoute::parse(b" \n"), Ok(false));
+        assert_eq!(LogoutRoute::parse(b"{}"), Ok(false));
+        assert_eq!(LogoutRoute::parse(br#"{"all":true}"#), Ok(true));
+        assert_eq!(LogoutRoute::parse(br#"{"all":false}"#), Ok(false));
+        for bad in [&b"nope"[..], br#"{"all":"yes"}"#, b"[]"] {
+            assert_eq!(LogoutRoute::parse(bad).unwrap_err().code, ErrorCode::BadRequest);
+        }
         assert_eq!(
-            serde_json::to_string(&LogoutAnswer { logged_out: true }).unwrap(),
+            serde_json::to_string(&LogoutAnswer {
+                logged_out: true,
+                sessions_ended: None
+            })
+            .unwrap(),
             r#"{"loggedOut":true}"#
         );
     }

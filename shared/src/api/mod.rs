@@ -2,6 +2,7 @@
 //! [`ApiRequest`], leaves as [`ApiResponse`]. The Lambda adapter and the local
 //! server both call [`Router::handle`], so they run the very same code.
 
+mod account;
 mod auth;
 mod body;
 mod catalogue;
@@ -10,9 +11,11 @@ mod login;
 mod logout;
 mod phone;
 mod profile;
+mod refresh;
 mod response;
 mod router;
 
+pub use account::{DeleteAccountRoute, MeRoute};
 pub use auth::Authenticator;
 pub use catalogue::ErrorCode;
 pub use error::ApiError;

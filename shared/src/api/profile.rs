@@ -1,7 +1,7 @@
 //! `POST /auth/profile`.
 
 use super::body::{Text, parse_json};
-use super::response::BearerToken;
+use super::response::BearerTokens;
 use super::router::Protected;
 use super::{ApiError, ApiResponse, Authenticator};
 use crate::domain::Profile;
@@ -37,7 +37,7 @@ struct ProfileAnswer<'a> {
     union_id: Option<&'a str>,
     profile: &'a Profile,
     #[serde(flatten)]
-    token: Option<BearerToken<'a>>,
+    tokens: Option<BearerTokens<'a>>,
 }
 
 impl<'a> From<&'a ProfileResult> for ProfileAnswer<'a> {
@@ -46,7 +46,7 @@ impl<'a> From<&'a ProfileResult> for ProfileAnswer<'a> {
             user_id: result.user_id.as_str(),
             union_id: result.union_id.as_ref().map(|u| u.as_str()),
             profile: &result.profile,
-            token: result.token.as_ref().map(BearerToken::from),
+            tokens: result.tokens.as_ref().map(BearerTokens::from),
         }
     }
 }
@@ -94,7 +94,9 @@ impl Protected for ProfileRoute {
 mod tests {
     use super::*;
     use crate::domain::{UnionId, UserId};
+    use crate::config::Secret;
     use crate::tokens::IssuedToken;
+    use crate::usecases::sessions::SessionTokens;
     use serde_json::{Value, json};
 
     fn answer(result: &ProfileResult) -> Value {
@@ -112,7 +114,7 @@ mod tests {
             user_id: UserId::parse("u-1").unwrap(),
             union_id: None,
             profile: profile.clone(),
-            token: None,
+            tokens: None,
         };
         assert_eq!(
             answer(&result),
@@ -123,9 +125,13 @@ mod tests {
             answer(&result),
             json!({"userId": "u-1", "unionId": "union-1", "profile": {"nickName": "Band", "gender": 1}})
         );
-        result.token = Some(IssuedToken {
-            token: "t.o.k".into(),
-            expires_in: 600,
+        result.tokens = Some(SessionTokens {
+            access: IssuedToken {
+                token: "t.o.k".into(),
+                expires_in: 600,
+            },
+            refresh: Secret::new("rt1.r.e.f"),
+            refresh_expires_in: 9_000,
         });
         assert_eq!(
             answer(&result),
@@ -136,6 +142,8 @@ mod tests {
                 "token": "t.o.k",
                 "tokenType": "Bearer",
                 "expiresIn": 600,
+                "refreshToken": "rt1.r.e.f",
+                "refreshExpiresIn": 9_000,
             })
         );
         result.profile = Profile::default();

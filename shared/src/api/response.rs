@@ -1,4 +1,4 @@
-use crate::tokens::IssuedToken;
+use crate::usecases::sessions::SessionTokens;
 use http::StatusCode;
 use serde::Serialize;
 
@@ -6,22 +6,28 @@ use serde::Serialize;
 /// structs hold strings, numbers and booleans.
 const UNSERIALIZABLE: &str = r#"{"error":{"code":"internal_error","message":"internal error; the request id is in the logs"}}"#;
 
-/// `token`, `tokenType` and `expiresIn`, as login and a profile fold hand a
-/// token out (flattened into their answers).
+/// `token`, `tokenType`, `expiresIn`, `refreshToken` and `refreshExpiresIn`,
+/// as login, refresh and a profile fold hand a session's tokens out
+/// (flattened into their answers).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct BearerToken<'a> {
+pub(super) struct BearerTokens<'a> {
     token: &'a str,
     token_type: &'static str,
     expires_in: u64,
+    refresh_token: &'a str,
+    refresh_expires_in: u64,
 }
 
-impl<'a> From<&'a IssuedToken> for BearerToken<'a> {
-    fn from(issued: &'a IssuedToken) -> Self {
+impl<'a> From<&'a SessionTokens> for BearerTokens<'a> {
+    fn from(tokens: &'a SessionTokens) -> Self {
         Self {
-            token: &issued.token,
+            token: &tokens.access.token,
             token_type: "Bearer",
-            expires_in: issued.expires_in,
+            expires_in: tokens.access.expires_in,
+            // The one place a refresh token leaves: the answer to its owner.
+            refresh_token: tokens.refresh.expose(),
+            refresh_expires_in: tokens.refresh_expires_in,
         }
     }
 }

@@ -3,11 +3,12 @@
 //! access log.
 
 use super::{
-    ApiError, ApiRequest, ApiResponse, Authenticator, ErrorCode, LogoutRoute, MAX_BODY_BYTES,
-    PhoneRoute, ProfileRoute, login,
+    ApiError, ApiRequest, ApiResponse, Authenticator, DeleteAccountRoute, ErrorCode, LogoutRoute,
+    MAX_BODY_BYTES, MeRoute, PhoneRoute, ProfileRoute, login, refresh,
 };
 use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
+use crate::usecases::refresh::RefreshService;
 use http::{Method, StatusCode};
 use std::time::Instant;
 use tracing::Instrument;
@@ -64,30 +65,53 @@ async fn serve_protected<R: Protected>(
 #[derive(Default)]
 pub struct Router {
     login: Option<LoginService>,
+    refresh: Option<RefreshService>,
     jwks: Option<Jwks>,
     profile: Option<ProfileRoute>,
     phone: Option<PhoneRoute>,
     logout: Option<LogoutRoute>,
+    me: Option<MeRoute>,
+    delete_account: Option<DeleteAccountRoute>,
 }
 
 enum Route {
     Login,
+    Refresh,
     Logout,
     Jwks,
     Profile,
     Phone,
+    Me,
+    DeleteAccount,
 }
 
 impl Route {
+    /// Every route: its path and its one method.
+    const ALL: [(&'static str, Method); 8] = [
+        ("/auth/login", Method::POST),
+        ("/auth/refresh", Method::POST),
+        ("/auth/logout", Method::POST),
+        ("/.well-known/jwks.json", Method::GET),
+        ("/auth/profile", Method::POST),
+        ("/auth/phone", Method::POST),
+        ("/auth/me", Method::GET),
+        ("/auth/account", Method::DELETE),
+    ];
+
     fn find(path: &str) -> Option<(Self, Method)> {
-        match path {
-            "/auth/login" => Some((Self::Login, Method::POST)),
-            "/auth/logout" => Some((Self::Logout, Method::POST)),
-            "/.well-known/jwks.json" => Some((Self::Jwks, Method::GET)),
-            "/auth/profile" => Some((Self::Profile, Method::POST)),
-            "/auth/phone" => Some((Self::Phone, Method::POST)),
-            _ => None,
-        }
+        let route = match path {
+            "/auth/login" => Self::Login,
+            "/auth/refresh" => Self::Refresh,
+            "/auth/logout" => Self::Logout,
+            "/.well-known/jwks.json" => Self::Jwks,
+            "/auth/profile" => Self::Profile,
+            "/auth/phone" => Self::Phone,
+            "/auth/me" => Self::Me,
+            "/auth/account" => Self::DeleteAccount,
+            _ => return None,
+        };
+        let method = Self::ALL.iter().find(|(p, _)| *p == path)?.1.clone();
+        Some((route, method))
     }
 }
 
@@ -99,6 +123,24 @@ impl Router {
     /// `POST /auth/login`.
     pub fn with_login(mut self, service: LoginService) -> Self {
         self.login = Some(service);
+        self
+    }
+
+    /// `POST /auth/refresh`.
+    pub fn with_refresh(mut self, service: RefreshService) -> Self {
+        self.refresh = Some(service);
+        self
+    }
+
+    /// `GET /auth/me`.
+    pub fn with_me(mut self, route: MeRoute) -> Self {
+        self.me = Some(route);
+        self
+    }
+
+    /// `DELETE /auth/account`.
+    pub fn with_delete_account(mut self, route: DeleteAccountRoute) -> Self {
+        self.delete_account = Some(route);
         self
     }
 
@@ -168,6 +210,9 @@ impl Router {
         let (route, method) = Route::find(&request.path).ok_or_else(not_found)?;
         let enabled = match route {
             Route::Login => self.login.is_some(),
+            Route::Refresh => self.refresh.is_some(),
+            Route::Me => self.me.is_some(),
+            Route::DeleteAccount => self.delete_account.is_some(),
             Route::Logout => self.logout.is_some(),
             Route::Jwks => self.jwks.is_some(),
             Route::Profile => self.profile.is_some(),
@@ -191,6 +236,18 @@ impl Router {
         match route {
             Route::Login => match &self.login {
                 Some(service) => login::handle(service, request).await,
+                None => Err(not_found()),
+            },
+            Route::Refresh => match &self.refresh {
+                Some(service) => refresh::handle(service, request).await,
+                None => Err(not_found()),
+            },
+            Route::Me => match &self.me {
+                Some(route) => serve_protected(route, request).await,
+                None => Err(not_found()),
+            },
+            Route::DeleteAccount => match &self.delete_account {
+                Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
             Route::Logout => match &self.logout {

@@ -90,8 +90,18 @@ fn errors_name_the_variable() {
     assert_eq!(e.var, "TOKEN_TTL_SECS");
     assert_eq!(
         e.to_string(),
-        "configuration: TOKEN_TTL_SECS must be between 60 and 2592000, got 5"
+        "configuration: TOKEN_TTL_SECS must be between 60 and 86400, got 5"
     );
+    let e = Config::from_env(&env(&[("ACCESS_TOKEN_TTL_SECS", "5")])).unwrap_err();
+    assert_eq!(e.var, "ACCESS_TOKEN_TTL_SECS");
+    for var in [
+        "REFRESH_TOKEN_TTL_SECS",
+        "SESSION_MAX_LIFETIME_SECS",
+        "REFRESH_REUSE_GRACE_SECS",
+    ] {
+        let e = Config::from_env(&env(&[(var, "99999999999")])).unwrap_err();
+        assert_eq!(e.var, var);
+    }
     let e = config(&[]).tokens.signing_key.get().unwrap_err();
     assert_eq!(e.var, "TOKEN_SIGNING_KEY");
     let e = config(&[("TABLE_NAME", "a b")])
@@ -119,8 +129,26 @@ fn defaults() {
     assert_eq!(w.api_base, "http://127.0.0.1:9");
     let t = config(&[]).tokens;
     assert_eq!(
-        (t.issuer.as_str(), t.audience.as_str(), t.ttl_secs),
-        ("wxauth", "wxauth-miniprogram", 7200)
+        (t.issuer.as_str(), t.audience.as_str()),
+        ("wxauth", "wxauth-miniprogram")
+    );
+    assert_eq!(
+        t.sessions,
+        crate::domain::SessionPolicy {
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 30 * 86_400,
+            max_lifetime_secs: 180 * 86_400,
+            reuse_grace_secs: 10,
+        }
+    );
+    // The old name still sets the access token's lifetime; the new one wins.
+    let old = config(&[("TOKEN_TTL_SECS", "600")]).tokens.sessions;
+    assert_eq!(old.access_ttl_secs, 600);
+    let both = config(&[("TOKEN_TTL_SECS", "600"), ("ACCESS_TOKEN_TTL_SECS", "300")]);
+    assert_eq!(both.tokens.sessions.access_ttl_secs, 300);
+    assert_eq!(
+        config(&[("REFRESH_REUSE_GRACE_SECS", "0")]).tokens.sessions.reuse_grace_secs,
+        0
     );
     assert_eq!(t.verify_keys_pem, "");
     assert_eq!(config(&[]).watermark_max_age_secs.get(), Ok(&600));

@@ -3,12 +3,14 @@
 use super::env::{self, Env, get, number};
 use super::vars::*;
 use super::{ConfigError, Secret, Setting};
+use crate::domain::SessionPolicy;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenConfig {
     pub issuer: String,
     pub audience: String,
-    pub ttl_secs: u64,
+    /// Token and session lifetimes, and the refresh grace window.
+    pub sessions: SessionPolicy,
     /// RSA private key, PEM (PKCS#8 or PKCS#1). The local server puts its
     /// generated key here when `TOKEN_SIGNING_KEY` is unset.
     pub signing_key: Setting<Secret>,
@@ -22,12 +24,39 @@ impl TokenConfig {
         let issuer = get(env, TOKEN_ISSUER).unwrap_or_else(|| DEFAULT_TOKEN_ISSUER.to_owned());
         let audience =
             get(env, TOKEN_AUDIENCE).unwrap_or_else(|| DEFAULT_TOKEN_AUDIENCE.to_owned());
-        let ttl_secs = number(
-            env,
-            TOKEN_TTL_SECS,
-            DEFAULT_TOKEN_TTL_SECS,
-            TOKEN_TTL_SECS_RANGE,
-        )?;
+        // The old name counts only when the new one is unset.
+        let access_var = if get(env, ACCESS_TOKEN_TTL_SECS).is_none() && get(env, TOKEN_TTL_SECS).is_some()
+        {
+            TOKEN_TTL_SECS
+        } else {
+            ACCESS_TOKEN_TTL_SECS
+        };
+        let sessions = SessionPolicy {
+            access_ttl_secs: number(
+                env,
+                access_var,
+                DEFAULT_ACCESS_TOKEN_TTL_SECS,
+                ACCESS_TOKEN_TTL_SECS_RANGE,
+            )?,
+            refresh_ttl_secs: number(
+                env,
+                REFRESH_TOKEN_TTL_SECS,
+                DEFAULT_REFRESH_TOKEN_TTL_SECS,
+                REFRESH_TOKEN_TTL_SECS_RANGE,
+            )?,
+            max_lifetime_secs: number(
+                env,
+                SESSION_MAX_LIFETIME_SECS,
+                DEFAULT_SESSION_MAX_LIFETIME_SECS,
+                SESSION_MAX_LIFETIME_SECS_RANGE,
+            )?,
+            reuse_grace_secs: number(
+                env,
+                REFRESH_REUSE_GRACE_SECS,
+                DEFAULT_REFRESH_REUSE_GRACE_SECS,
+                REFRESH_REUSE_GRACE_SECS_RANGE,
+            )?,
+        };
         let signing_key = env::required(env, TOKEN_SIGNING_KEY)
             .map(|text| Secret::new(env::pem(&text)))
             .into();
@@ -35,7 +64,7 @@ impl TokenConfig {
         Ok(Self {
             issuer,
             audience,
-            ttl_secs,
+            sessions,
             signing_key,
             verify_keys_pem,
         })

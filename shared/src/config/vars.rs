@@ -36,10 +36,27 @@ pub const DEFAULT_TOKEN_ISSUER: &str = "wxauth";
 /// `aud` of our tokens.
 pub const TOKEN_AUDIENCE: &str = "TOKEN_AUDIENCE";
 pub const DEFAULT_TOKEN_AUDIENCE: &str = "wxauth-miniprogram";
-/// Token lifetime in seconds, a minute to 30 days.
+/// Access token lifetime in seconds, a minute to a day (refresh tokens renew
+/// them).
+pub const ACCESS_TOKEN_TTL_SECS: &str = "ACCESS_TOKEN_TTL_SECS";
+/// Its name before refresh tokens existed, still read when the new one is unset.
 pub const TOKEN_TTL_SECS: &str = "TOKEN_TTL_SECS";
-pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7_200;
-pub const TOKEN_TTL_SECS_RANGE: RangeInclusive<u64> = 60..=30 * 86_400;
+pub const DEFAULT_ACCESS_TOKEN_TTL_SECS: u64 = 900;
+pub const ACCESS_TOKEN_TTL_SECS_RANGE: RangeInclusive<u64> = 60..=86_400;
+/// A session ends this long after its last refresh (sliding), an hour to a year.
+pub const REFRESH_TOKEN_TTL_SECS: &str = "REFRESH_TOKEN_TTL_SECS";
+pub const DEFAULT_REFRESH_TOKEN_TTL_SECS: u64 = 30 * 86_400;
+pub const REFRESH_TOKEN_TTL_SECS_RANGE: RangeInclusive<u64> = 3_600..=365 * 86_400;
+/// ... and at the latest this long after its login (absolute), an hour to two
+/// years.
+pub const SESSION_MAX_LIFETIME_SECS: &str = "SESSION_MAX_LIFETIME_SECS";
+pub const DEFAULT_SESSION_MAX_LIFETIME_SECS: u64 = 180 * 86_400;
+pub const SESSION_MAX_LIFETIME_SECS_RANGE: RangeInclusive<u64> = 3_600..=730 * 86_400;
+/// Seconds during which the refresh token a rotation replaced still rotates
+/// (a client retrying a lost answer); 0 turns it off; at most a minute.
+pub const REFRESH_REUSE_GRACE_SECS: &str = "REFRESH_REUSE_GRACE_SECS";
+pub const DEFAULT_REFRESH_REUSE_GRACE_SECS: u64 = 10;
+pub const REFRESH_REUSE_GRACE_SECS_RANGE: RangeInclusive<u64> = 0..=60;
 /// Secret. The RSA private key, PEM (PKCS#8 or PKCS#1); literal `\n` are read
 /// as newlines. Required; the local server generates one when unset.
 pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";

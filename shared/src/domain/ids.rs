@@ -109,10 +109,25 @@ token_id!(
     64
 );
 
+token_id!(
+    /// One login session: what access tokens name as `sid`.
+    SessionId,
+    "sid",
+    64
+);
+
 impl UserId {
     /// A fresh random user id (UUID v4, 122 random bits).
     pub fn generate() -> Self {
         Self(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+impl SessionId {
+    /// A fresh random session id (UUID v4, 122 random bits). Not a secret:
+    /// access tokens carry it; the refresh token's secret is what counts.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
     }
 }
 

@@ -1,12 +1,16 @@
 //! Domain types. Values are parsed at the edge and trusted inside.
 
+mod identity;
 mod ids;
 mod phone;
 mod profile;
 pub mod rules;
+mod session;
 mod session_key;
 
-pub use ids::{AppId, InvalidId, OpenId, UnionId, UserId};
+pub use identity::{Identity, mask_openid};
+pub use ids::{AppId, InvalidId, OpenId, SessionId, UnionId, UserId};
 pub use phone::{InvalidPhone, PhoneNumber};
 pub use profile::{PLACEHOLDER_AVATAR_PATH, PLACEHOLDER_NICKNAME, Profile};
+pub use session::{NewSession, RefreshHash, RefreshSecret, Session, SessionPolicy};
 pub use session_key::{InvalidSessionKey, SessionKey};

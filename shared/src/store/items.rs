@@ -9,7 +9,9 @@
 //! (DynamoDB) or an object (the local store before).
 
 use super::StoreError;
-use crate::domain::{AppId, OpenId, PhoneNumber, Profile, SessionKey, UnionId, UserId};
+use crate::domain::{
+    AppId, Identity, OpenId, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -21,16 +23,14 @@ pub enum KeyKind {
     User,
     Union,
     Phone,
-    Revoked,
 }
 
 impl KeyKind {
-    const ALL: [KeyKind; 5] = [
+    const ALL: [KeyKind; 4] = [
         KeyKind::Identity,
         KeyKind::User,
         KeyKind::Union,
         KeyKind::Phone,
-        KeyKind::Revoked,
     ];
 
     fn prefix(self) -> &'static str {
@@ -39,7 +39,6 @@ impl KeyKind {
             KeyKind::User => "USER#",
             KeyKind::Union => "UNION#",
             KeyKind::Phone => "PHONE#",
-            KeyKind::Revoked => "REVOKED#",
         }
     }
 
@@ -50,13 +49,12 @@ impl KeyKind {
             KeyKind::User => "user",
             KeyKind::Union => "union",
             KeyKind::Phone => "phone",
-            KeyKind::Revoked => "revoked",
         }
     }
 }
 
-/// A storage key (`pk`). `#` cannot occur in ids (see `domain::ids`) nor in
-/// token ids (checked by `Claims::caller`), so keys never collide.
+/// A storage key (`pk`). `#` cannot occur in ids (see `domain::ids`), so keys
+/// never collide.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(String);
 
@@ -84,9 +82,14 @@ impl Key {
         Self::of(KeyKind::Phone, phone.e164())
     }
 
-    /// A revoked token, by its `jti`.
-    pub fn revoked(token_id: &str) -> Self {
-        Self::of(KeyKind::Revoked, token_id)
+    /// Where an identity is kept, by its kind: a WeChat identity under
+    /// `IDENT#`, a phone identity under `PHONE#` (the item that also says whose
+    /// the number is).
+    pub fn of_identity(identity: &Identity) -> Self {
+        match identity {
+            Identity::WeChat { appid, openid } => Self::identity(appid, openid),
+            Identity::Phone(phone) => Self::phone(phone),
+        }
     }
 
     /// A key read back from storage.
@@ -144,9 +147,19 @@ impl IdentityRef {
     pub fn key(&self) -> Key {
         Key::of(KeyKind::Identity, &self.0)
     }
+
+    /// The WeChat identity it names.
+    pub fn identity(&self) -> Option<Identity> {
+        let (appid, openid) = self.0.split_once('#')?;
+        Some(Identity::wechat(
+            &AppId::parse(appid).ok()?,
+            &OpenId::parse(openid).ok()?,
+        ))
+    }
 }
 
-/// One WeChat identity: whose it is and its latest session.
+/// One WeChat identity: whose it is, WeChat's latest session_key for it, and
+/// our session of its latest login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityItem {
@@ -166,6 +179,10 @@ pub struct IdentityItem {
     /// Whether the user holds a number, copied for the same reason.
     #[serde(alias = "has_phone", default)]
     pub has_phone: bool,
+    /// The session its latest login started, until it ends (logout, expiry,
+    /// reuse of a rotated refresh token, fold, deletion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Session>,
 }
 
 /// A user: its identities, unionId, number and profile. `version` grows by one
@@ -179,6 +196,19 @@ pub struct UserItem {
     pub phone: Option<PhoneNumber>,
     pub profile: Profile,
     pub version: u64,
+}
+
+impl UserItem {
+    /// Every identity the user holds: its WeChat identities and its number.
+    pub fn all_identities(&self) -> Vec<Identity> {
+        let mut all: Vec<Identity> = self
+            .identities
+            .iter()
+            .filter_map(IdentityRef::identity)
+            .collect();
+        all.extend(self.phone.clone().map(Identity::Phone));
+        all
+    }
 }
 
 /// A user item as stored: the number as E.164 plus its country code, the
@@ -260,20 +290,14 @@ pub struct OwnerItem {
     pub created_at: u64,
 }
 
-/// A token withdrawn before it expires (logout), kept until `expires_at`, when
-/// the token would be refused anyway; DynamoDB's TTL then deletes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RevokedItem {
-    #[serde(alias = "user_id")]
-    pub user_id: UserId,
-    /// Unix seconds; the table's TTL attribute.
-    #[serde(alias = "expires_at")]
-    pub expires_at: u64,
-}
-
-/// The table's TTL attribute (template.yaml).
+/// The table's TTL attribute (template.yaml). No item has it now; tables
+/// keep it for the `REVOKED#` items of earlier versions, which it removes.
 pub const EXPIRES_AT: &str = "expiresAt";
+/// The attribute holding an identity's session, and its members that a
+/// `Guard::Session` compares.
+pub const SESSION: &str = "session";
+pub const SESSION_ID: &str = "id";
+pub const REFRESH_HASH: &str = "refreshHash";
 /// The attribute a `Guard::Version` compares.
 pub const VERSION: &str = "version";
 /// The attribute a `Guard::OwnedBy` compares.
@@ -287,7 +311,6 @@ pub enum Item {
     User(UserItem),
     Union(OwnerItem),
     Phone(OwnerItem),
-    Revoked(RevokedItem),
 }
 
 fn corrupt(key: &Key, e: impl fmt::Display) -> StoreError {
@@ -306,7 +329,6 @@ impl Item {
             KeyKind::User => UserItem::deserialize(data).map(Item::User),
             KeyKind::Union => OwnerItem::deserialize(data).map(Item::Union),
             KeyKind::Phone => OwnerItem::deserialize(data).map(Item::Phone),
-            KeyKind::Revoked => RevokedItem::deserialize(data).map(Item::Revoked),
         };
         item.map_err(|e| corrupt(key, e))
     }
@@ -326,8 +348,10 @@ impl Item {
 /// other. Only the fields that are `Some` are set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdentityPatch {
-    /// The latest session_key and when it came.
-    pub session: Option<(SessionKey, u64)>,
+    /// WeChat's latest session_key and when it came.
+    pub session_key: Option<(SessionKey, u64)>,
+    /// Our session: a new one, or `Some(None)` to end it.
+    pub session: Option<Option<Session>>,
     pub user_id: Option<UserId>,
     pub union_id: Option<UnionId>,
     pub has_phone: Option<bool>,
@@ -335,12 +359,20 @@ pub struct IdentityPatch {
 
 impl IdentityPatch {
     /// The attributes it sets, by name, as JSON values: the one mapping both
-    /// stores apply.
+    /// stores apply. `null` removes the attribute.
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
         let mut set = Vec::new();
-        if let Some((key, at)) = &self.session {
+        if let Some((key, at)) = &self.session_key {
             set.push(("sessionKey", Value::from(key.expose_base64())));
             set.push(("sessionAt", Value::from(*at)));
+        }
+        if let Some(session) = &self.session {
+            let value = match session {
+                // A session is strings and numbers: it always serialises.
+                Some(session) => serde_json::to_value(session).unwrap_or(Value::Null),
+                None => Value::Null,
+            };
+            set.push((SESSION, value));
         }
         if let Some(user_id) = &self.user_id {
             set.push((USER_ID, Value::from(user_id.as_str())));
@@ -356,9 +388,12 @@ impl IdentityPatch {
 
     /// The same change applied to an item in memory.
     pub fn apply(&self, identity: &mut IdentityItem) {
-        if let Some((key, at)) = &self.session {
+        if let Some((key, at)) = &self.session_key {
             identity.session_key = key.clone();
             identity.session_at = *at;
+        }
+        if let Some(session) = &self.session {
+            identity.session = session.clone();
         }
         if let Some(user_id) = &self.user_id {
             identity.user_id = user_id.clone();
@@ -431,9 +466,20 @@ mod tests {
             created_at: 1,
             union_id: None,
             has_phone: false,
+            session: None,
         };
+        let started = crate::domain::NewSession::draw(
+            9,
+            &crate::domain::SessionPolicy {
+                access_ttl_secs: 900,
+                refresh_ttl_secs: 1_000,
+                max_lifetime_secs: 2_000,
+                reuse_grace_secs: 5,
+            },
+        );
         let patch = IdentityPatch {
-            session: Some((SessionKey::parse("AQEBAQEBAQEBAQEBAQEBAQ==").unwrap(), 9)),
+            session_key: Some((SessionKey::parse("AQEBAQEBAQEBAQEBAQEBAQ==").unwrap(), 9)),
+            session: Some(Some(started.session)),
             user_id: Some(UserId::parse("u2").unwrap()),
             union_id: Some(UnionId::parse("x").unwrap()),
             has_phone: Some(true),
@@ -447,6 +493,21 @@ mod tests {
         }
         patch.apply(&mut identity);
         let k = Key::identity(&AppId::parse("wxa").unwrap(), &OpenId::parse("o").unwrap());
+        assert_eq!(
+            Item::decode(&k, Value::Object(json.clone())).unwrap(),
+            Item::Identity(identity.clone())
+        );
+        // Ending the session: `null`, which the stores remove.
+        let end = IdentityPatch {
+            session: Some(None),
+            ..IdentityPatch::default()
+        };
+        for (name, value) in end.attributes() {
+            assert!(value.is_null());
+            json.remove(name);
+        }
+        end.apply(&mut identity);
+        assert_eq!(identity.session, None);
         assert_eq!(
             Item::decode(&k, Value::Object(json)).unwrap(),
             Item::Identity(identity)

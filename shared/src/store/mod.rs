@@ -20,10 +20,10 @@ pub mod memory;
 pub mod semantics;
 
 pub use items::{
-    IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, OwnerItem, RevokedItem, UserItem,
+    IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, OwnerItem, UserItem,
 };
 
-use crate::domain::UserId;
+use crate::domain::{RefreshHash, SessionId, UserId};
 use std::collections::HashMap;
 
 /// Items read, by key. A key that was asked for and is missing here does not exist.
@@ -43,6 +43,13 @@ pub enum Guard {
     Version(u64),
     /// The item exists and names this user (`userId`).
     OwnedBy(UserId),
+    /// The identity names this user and holds this session, refreshed by
+    /// this hash when one is given: unchanged since it was read.
+    Session {
+        owner: UserId,
+        session: SessionId,
+        refresh: Option<RefreshHash>,
+    },
 }
 
 /// One guarded write.

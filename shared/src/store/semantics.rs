@@ -2,7 +2,7 @@
 //! memory store both commit through here, so they check exactly the guards
 //! that DynamoDB checks in its condition expressions (`store::dynamo::write`).
 
-use super::items::{USER_ID, VERSION};
+use super::items::{REFRESH_HASH, SESSION, SESSION_ID, USER_ID, VERSION};
 use super::{Commit, Guard, IdentityItem, IdentityPatch, Item, Items, Key, StoreError, Write};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -43,6 +43,22 @@ pub fn guard_holds(current: Option<&JsonItem>, guard: &Guard) -> bool {
             .is_some_and(|item| item.get(VERSION).and_then(Value::as_u64).unwrap_or(0) == *version),
         Guard::OwnedBy(user_id) => current.is_some_and(|item| {
             item.get(USER_ID).and_then(Value::as_str) == Some(user_id.as_str())
+        }),
+        Guard::Session {
+            owner,
+            session,
+            refresh,
+        } => current.is_some_and(|item| {
+            let member = |name: &str| {
+                item.get(SESSION)
+                    .and_then(|s| s.get(name))
+                    .and_then(Value::as_str)
+            };
+            item.get(USER_ID).and_then(Value::as_str) == Some(owner.as_str())
+                && member(SESSION_ID) == Some(session.as_str())
+                && refresh
+                    .as_ref()
+                    .is_none_or(|hash| member(REFRESH_HASH) == Some(hash.as_str()))
         }),
     }
 }
@@ -86,7 +102,11 @@ pub fn commit(table: &mut impl JsonTable, writes: &[Write]) -> Result<Commit, St
                     StoreError::Corrupt(format!("{key:?}: patch of a missing item"))
                 })?;
                 for (name, value) in patch.attributes() {
-                    item.insert(name.to_owned(), value);
+                    if value.is_null() {
+                        item.remove(name);
+                    } else {
+                        item.insert(name.to_owned(), value);
+                    }
                 }
                 table.write(key.as_str(), item)?;
             }

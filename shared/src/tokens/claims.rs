@@ -1,17 +1,32 @@
-use crate::domain::{AppId, OpenId, UserId};
+use crate::domain::rules::session::SessionKeys;
+use crate::domain::{AppId, Identity, OpenId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
-/// Who a token is about: our user, and the mini-program session it came from
-/// (the later handlers look up that session's key by appid and openid).
+/// The `typ` claim of an access token: the only tokens our routes and the
+/// authorizer accept.
+pub const ACCESS: &str = "access";
+
+/// Who a token is about: our user, the identity that logged in, and the
+/// session that login started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenSubject {
     pub user_id: UserId,
-    pub appid: AppId,
-    pub openid: OpenId,
+    pub identity: Identity,
+    pub session_id: SessionId,
 }
 
-/// Who presented a verified token: its subject, and the token's own id and
-/// expiry (what a logout revokes, and until when).
+impl TokenSubject {
+    /// The mini-program identity, for the routes that need one (open data).
+    pub fn wechat(&self) -> Option<(&AppId, &OpenId)> {
+        match &self.identity {
+            Identity::WeChat { appid, openid } => Some((appid, openid)),
+            Identity::Phone(_) => None,
+        }
+    }
+}
+
+/// Who presented a verified access token: its subject, and the token's own id
+/// and expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub subject: TokenSubject,
@@ -22,13 +37,13 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The keys its session is judged by (`domain::rules::session`).
-    pub fn session_keys(&self) -> crate::domain::rules::session::SessionKeys {
-        crate::domain::rules::session::SessionKeys::new(
+    /// The keys its session is judged by at `now` (`domain::rules::session`).
+    pub fn session_keys(&self, now: u64) -> SessionKeys {
+        SessionKeys::new(
             &self.subject.user_id,
-            &self.subject.appid,
-            &self.subject.openid,
-            &self.token_id,
+            &self.subject.identity,
+            &self.subject.session_id,
+            now,
         )
     }
 }
@@ -43,33 +58,92 @@ pub struct Claims {
     pub iat: u64,
     pub exp: u64,
     pub jti: String,
-    pub appid: String,
-    pub openid: String,
+    /// `"access"`; tokens of earlier versions have none and are refused.
+    #[serde(default)]
+    pub typ: String,
+    /// The session.
+    #[serde(default)]
+    pub sid: String,
+    /// The WeChat identity of the session, when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
 }
 
 impl Claims {
-    /// The typed subject, checked once here.
+    /// The typed subject of an access token, checked once here.
     pub fn subject(&self) -> Option<TokenSubject> {
+        if self.typ != ACCESS {
+            return None;
+        }
+        let identity = match (&self.appid, &self.openid) {
+            (Some(appid), Some(openid)) => Identity::wechat(
+                &AppId::parse(appid.clone()).ok()?,
+                &OpenId::parse(openid.clone()).ok()?,
+            ),
+            _ => return None,
+        };
         Some(TokenSubject {
             user_id: UserId::parse(self.sub.clone()).ok()?,
-            appid: AppId::parse(self.appid.clone()).ok()?,
-            openid: OpenId::parse(self.openid.clone()).ok()?,
+            identity,
+            session_id: SessionId::parse(self.sid.clone()).ok()?,
         })
     }
 
-    /// The caller, if the claims are well formed (`jti` included: it becomes a
-    /// storage key, so it must be short and free of `#`).
+    /// The caller, if these are well-formed access-token claims.
     pub fn caller(&self) -> Option<Caller> {
-        let id_ok = !self.jti.is_empty()
-            && self.jti.len() <= 64
-            && self
-                .jti
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         Some(Caller {
             subject: self.subject()?,
-            token_id: id_ok.then(|| self.jti.clone())?,
+            token_id: self.jti.clone(),
             expires_at: self.exp,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> Claims {
+        Claims {
+            iss: "iss".into(),
+            aud: "aud".into(),
+            sub: "u-1".into(),
+            iat: 1,
+            exp: 2,
+            jti: "j".into(),
+            typ: ACCESS.into(),
+            sid: "s1".into(),
+            appid: Some("wx1".into()),
+            openid: Some("o1".into()),
+        }
+    }
+
+    #[test]
+    fn only_access_tokens_with_a_session_are_callers() {
+        assert!(claims().caller().is_some());
+        for broken in [
+            Claims {
+                typ: "login_ticket".into(),
+                ..claims()
+            },
+            // A token of an earlier version: no typ, no sid.
+            Claims {
+                typ: String::new(),
+                sid: String::new(),
+                ..claims()
+            },
+            Claims {
+                sid: "a#b".into(),
+                ..claims()
+            },
+            Claims {
+                openid: None,
+                ..claims()
+            },
+        ] {
+            assert_eq!(broken.caller(), None, "{broken:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Issuing RS256 tokens, through jsonwebtoken.
 
-use super::{Claims, PublicJwk, SigningKey, TokenError, TokenSubject};
+use super::{ACCESS, Claims, PublicJwk, SigningKey, TokenError, TokenSubject};
+use crate::domain::Identity;
 use jsonwebtoken::{Algorithm, Header};
 
 /// A signed token and its lifetime, as the login answer reports them.
@@ -18,11 +19,10 @@ pub struct TokenIssuer {
     header: Header,
     issuer: String,
     audience: String,
-    ttl_secs: u64,
 }
 
 impl TokenIssuer {
-    pub fn new(key: SigningKey, issuer: String, audience: String, ttl_secs: u64) -> Self {
+    pub fn new(key: SigningKey, issuer: String, audience: String) -> Self {
         super::provider::install();
         let header = Header {
             kid: Some(key.public().kid.clone()),
@@ -33,7 +33,6 @@ impl TokenIssuer {
             header,
             issuer,
             audience,
-            ttl_secs,
         }
     }
 
@@ -41,22 +40,36 @@ impl TokenIssuer {
         self.key.public()
     }
 
-    pub fn issue(&self, subject: &TokenSubject, now: u64) -> Result<IssuedToken, TokenError> {
+    /// An access token for `subject`'s session, valid until `expires_at`.
+    pub fn issue(
+        &self,
+        subject: &TokenSubject,
+        now: u64,
+        expires_at: u64,
+    ) -> Result<IssuedToken, TokenError> {
+        let (appid, openid) = match &subject.identity {
+            Identity::WeChat { appid, openid } => {
+                (Some(appid.to_string()), Some(openid.to_string()))
+            }
+            Identity::Phone(_) => (None, None),
+        };
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: subject.user_id.as_str().to_owned(),
             iat: now,
-            exp: now + self.ttl_secs,
+            exp: expires_at,
             jti: uuid::Uuid::new_v4().simple().to_string(),
-            appid: subject.appid.as_str().to_owned(),
-            openid: subject.openid.as_str().to_owned(),
+            typ: ACCESS.to_owned(),
+            sid: subject.session_id.as_str().to_owned(),
+            appid,
+            openid,
         };
         let token = jsonwebtoken::encode(&self.header, &claims, self.key.encoding_key())
             .map_err(|_| TokenError::Signing)?;
         Ok(IssuedToken {
             token,
-            expires_in: self.ttl_secs,
+            expires_in: expires_at.saturating_sub(now),
         })
     }
 }

@@ -16,14 +16,16 @@ mod jwks;
 mod keys;
 mod provider;
 mod public_pem;
+mod refresh;
 mod verifier;
 
-pub use claims::{Caller, Claims, TokenSubject};
+pub use claims::{ACCESS, Caller, Claims, TokenSubject};
 pub use error::TokenError;
 pub use issuer::{IssuedToken, TokenIssuer};
 pub use jwks::Jwks;
 pub use keys::{KeyError, PublicJwk, SigningKey};
 pub use public_pem::public_keys_from_pem;
+pub use refresh::RefreshToken;
 pub use verifier::TokenVerifier;
 
 /// The token of an `Authorization: Bearer <token>` header value, if it is one.

@@ -135,7 +135,7 @@ fn refusal(kind: &ErrorKind) -> TokenError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AppId, OpenId, UserId};
+    use crate::domain::{AppId, Identity, OpenId, SessionId, UserId};
     use crate::tokens::{SigningKey, TokenIssuer, TokenSubject};
     use std::sync::OnceLock;
 
@@ -149,7 +149,6 @@ mod tests {
             SigningKey::from_pem(key_pem()).unwrap(),
             "iss".into(),
             "aud".into(),
-            3600,
         )
     }
 
@@ -164,8 +163,11 @@ mod tests {
     fn subject() -> TokenSubject {
         TokenSubject {
             user_id: UserId::parse("u-1").unwrap(),
-            appid: AppId::parse("wx1").unwrap(),
-            openid: OpenId::parse("o1").unwrap(),
+            identity: Identity::wechat(
+                &AppId::parse("wx1").unwrap(),
+                &OpenId::parse("o1").unwrap(),
+            ),
+            session_id: SessionId::parse("s1").unwrap(),
         }
     }
 
@@ -181,7 +183,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let issuer = issuer();
-        let issued = issuer.issue(&subject(), 1_000).unwrap();
+        let issued = issuer.issue(&subject(), 1_000, 4_600).unwrap();
         assert_eq!(issued.expires_in, 3600);
         let claims = verifier(&issuer).verify(&issued.token, 1_100).unwrap();
         assert_eq!(claims.sub, "u-1");
@@ -201,7 +203,7 @@ mod tests {
     fn refusals() {
         let issuer = issuer();
         let verifier = verifier(&issuer);
-        let token = issuer.issue(&subject(), 1_000).unwrap().token;
+        let token = issuer.issue(&subject(), 1_000, 4_600).unwrap().token;
         assert_eq!(
             verifier.verify(&token, 1_000 + 3600 + 31),
             Err(TokenError::Expired)
@@ -223,9 +225,8 @@ mod tests {
             SigningKey::generate().unwrap().0,
             "iss".into(),
             "aud".into(),
-            3600,
         );
-        let foreign = stranger.issue(&subject(), 1_000).unwrap().token;
+        let foreign = stranger.issue(&subject(), 1_000, 4_600).unwrap().token;
         assert_eq!(
             verifier.verify(&foreign, 1_000),
             Err(TokenError::UnknownKey)
@@ -284,8 +285,10 @@ mod tests {
             iat: 1_000,
             exp: 9_999_999_999,
             jti: "x".into(),
-            appid: "wx1".into(),
-            openid: "o1".into(),
+            typ: "access".into(),
+            sid: "s1".into(),
+            appid: Some("wx1".into()),
+            openid: Some("o1".into()),
         };
         let forged = jsonwebtoken::encode(
             &header,

@@ -1,19 +1,20 @@
 //! The login use case: code → WeChat session → our user → our token.
 
 use super::decider;
+use super::sessions::{SessionIssuer, SessionTokens};
 use crate::clock::Clock;
 use crate::domain::rules::{Snapshot, login as rule};
-use crate::domain::{AppId, UserId};
+use crate::domain::{AppId, Identity, UserId};
 use crate::store::{Guard, Item, ItemStore, StoreError};
-use crate::tokens::{IssuedToken, TokenError, TokenIssuer, TokenSubject};
+use crate::tokens::TokenError;
 use crate::wechat::{AppCredentials, WeChatApi, WeChatError};
 use std::sync::Arc;
 
 /// What the login answer reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginResult {
-    pub token: IssuedToken,
-    pub subject: TokenSubject,
+    pub tokens: SessionTokens,
+    pub user_id: UserId,
     pub is_new_user: bool,
     pub has_union_id: bool,
     pub has_phone: bool,
@@ -36,7 +37,7 @@ pub struct LoginService {
     apps: Vec<AppCredentials>,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
-    tokens: Arc<TokenIssuer>,
+    sessions: Arc<SessionIssuer>,
     clock: Arc<dyn Clock>,
 }
 
@@ -46,7 +47,7 @@ impl LoginService {
         apps: Vec<AppCredentials>,
         wechat: Arc<dyn WeChatApi>,
         store: Arc<dyn ItemStore>,
-        tokens: Arc<TokenIssuer>,
+        sessions: Arc<SessionIssuer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         assert!(!apps.is_empty(), "LoginService needs at least one app");
@@ -54,7 +55,7 @@ impl LoginService {
             apps,
             wechat,
             store,
-            tokens,
+            sessions,
             clock,
         }
     }
@@ -70,39 +71,41 @@ impl LoginService {
         }
     }
 
-    /// Exchanges a `wx.login` code for our token. The session_key goes to the
-    /// store and nowhere else.
+    /// Exchanges a `wx.login` code for a new session's tokens. The
+    /// session_key goes to the store and nowhere else.
     pub async fn login(
         &self,
         code: &str,
         appid: Option<&AppId>,
     ) -> Result<LoginResult, LoginError> {
         let app = self.app(appid)?;
-        let session = self.wechat.code2session(app, code).await?;
+        let wechat = self.wechat.code2session(app, code).await?;
+        let now = self.clock.now_unix();
+        let new = self.sessions.draw(now);
         let input = rule::LoginInput {
             appid: app.appid.clone(),
-            openid: session.openid,
-            unionid: session.unionid,
-            session_key: session.session_key,
-            now: self.clock.now_unix(),
+            openid: wechat.openid,
+            unionid: wechat.unionid,
+            session_key: wechat.session_key,
+            now,
             new_user_id: UserId::generate(),
+            session: new.session.clone(),
         };
         let outcome = record(&*self.store, &input).await?;
-        let subject = TokenSubject {
-            user_id: outcome.user_id,
-            appid: input.appid,
-            openid: input.openid,
-        };
-        let token = self.tokens.issue(&subject, input.now)?;
+        let identity = Identity::wechat(&input.appid, &input.openid);
+        let tokens =
+            self.sessions
+                .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
         tracing::info!(
-            user_id = %subject.user_id,
-            appid = %subject.appid,
+            user_id = %outcome.user_id,
+            appid = %input.appid,
+            session_id = %new.session.id,
             is_new_user = outcome.is_new_user,
             "login succeeded"
         );
         Ok(LoginResult {
-            token,
-            subject,
+            tokens,
+            user_id: outcome.user_id,
             is_new_user: outcome.is_new_user,
             has_union_id: outcome.union_id.is_some(),
             has_phone: outcome.has_phone,

@@ -1,18 +1,42 @@
-//! Logout: the presented token is revoked until it would expire anyway.
+//! Logout: the caller's session ends (every access token of it and its refresh
+//! token), or, with `all`, every session of the caller's user.
 
-use crate::store::{Guard, Item, ItemStore, Key, RevokedItem, StoreError, Write};
+use super::decider;
+use crate::domain::rules::Snapshot;
+use crate::domain::rules::session::{self as rule, LogoutAll};
+use crate::store::{ItemStore, StoreError};
 use crate::tokens::Caller;
 
-pub async fn revoke(store: &dyn ItemStore, caller: &Caller) -> Result<(), StoreError> {
-    let revoked = Write::Put {
-        key: Key::revoked(&caller.token_id),
-        item: Item::Revoked(RevokedItem {
-            user_id: caller.subject.user_id.clone(),
-            expires_at: caller.expires_at,
-        }),
-        guard: Guard::Always,
-    };
-    store.commit(&[revoked]).await?;
-    tracing::info!(user_id = %caller.subject.user_id, "token revoked (logout)");
+/// Ends the caller's session. Already ended is fine: nothing to do.
+pub async fn end_session(
+    store: &dyn ItemStore,
+    caller: &Caller,
+    now: u64,
+) -> Result<(), StoreError> {
+    let keys = caller.session_keys(now);
+    decider::run(store, Snapshot::default(), |s| rule::logout(s, &keys)).await?;
+    tracing::info!(
+        user_id = %caller.subject.user_id,
+        session_id = %caller.subject.session_id,
+        "logged out"
+    );
     Ok(())
+}
+
+/// Ends every session of the caller's user; `None` when the caller's own
+/// session had already ended.
+pub async fn end_all_sessions(
+    store: &dyn ItemStore,
+    caller: &Caller,
+    now: u64,
+) -> Result<Option<usize>, StoreError> {
+    let keys = caller.session_keys(now);
+    let outcome = decider::run(store, Snapshot::default(), |s| rule::logout_all(s, &keys)).await?;
+    Ok(match outcome {
+        LogoutAll::Done { sessions } => {
+            tracing::info!(user_id = %caller.subject.user_id, sessions, "logged out everywhere");
+            Some(sessions)
+        }
+        LogoutAll::SessionEnded => None,
+    })
 }

@@ -2,9 +2,12 @@
 //! rules of `crate::domain::rules` decide, and commits what they wrote, again
 //! and again while guards fail ([`decider`]).
 
+pub mod account;
 pub mod decider;
 pub mod login;
 pub mod logout;
 pub mod phone;
 pub mod profile;
+pub mod refresh;
+pub mod sessions;
 mod undecryptable;

@@ -79,7 +79,9 @@ impl PhoneService {
         let subject = &caller.subject;
         let now = self.clock.now_unix();
         // Read first: a phone code is single-use and paid, never spend it for a gone session.
-        let keys = caller.session_keys();
+        let keys = caller.session_keys(now);
+        // A phone code and WeChat's encrypted number belong to a mini-program identity.
+        let (appid, openid) = subject.wechat().ok_or(PhoneError::SessionGone)?;
         let (snapshot, session_key) = decider::read_account(&*self.store, &keys)
             .await?
             .ok_or(PhoneError::SessionGone)?;
@@ -88,27 +90,27 @@ impl PhoneService {
                 let app = self
                     .apps
                     .iter()
-                    .find(|a| a.appid == subject.appid)
+                    .find(|a| &a.appid == appid)
                     .ok_or(PhoneError::UnknownApp)?;
                 self.wechat
-                    .phone_number(app, code, &subject.openid)
+                    .phone_number(app, code, openid)
                     .await?
                     .phone
             }
             PhoneInput::Encrypted(data) => {
                 let expect = Expectations {
-                    appid: &subject.appid,
-                    openid: &subject.openid,
+                    appid,
+                    openid,
                     now,
                     max_age_secs: self.watermark_max_age_secs,
                 };
                 let payload = match open_data::open(&session_key, data, None, &expect) {
                     Err(OpenDataError::SessionKeyStale) => {
-                        let app = self.apps.iter().find(|a| a.appid == subject.appid);
+                        let app = self.apps.iter().find(|a| &a.appid == appid);
                         return Err(why_undecryptable(
                             &*self.wechat,
                             app,
-                            &subject.openid,
+                            openid,
                             &session_key,
                         )
                         .await

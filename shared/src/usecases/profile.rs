@@ -2,13 +2,14 @@
 //! with the session's key, check it, store the profile and link the unionId.
 
 use super::decider;
+use super::sessions::{SessionIssuer, SessionTokens};
 use super::undecryptable::why_undecryptable;
 use crate::clock::Clock;
 use crate::domain::rules::profile::{self as rule, ProfileOutcome};
 use crate::domain::{Profile, UnionId, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
 use crate::store::{ItemStore, StoreError};
-use crate::tokens::{Caller, IssuedToken, TokenError, TokenIssuer, TokenSubject};
+use crate::tokens::{Caller, TokenError};
 use crate::wechat::{AppCredentials, WeChatApi};
 use serde_json::Value;
 use std::sync::Arc;
@@ -27,8 +28,9 @@ pub struct ProfileResult {
     pub user_id: UserId,
     pub union_id: Option<UnionId>,
     pub profile: Profile,
-    /// A new token when the user was folded into the unionId's owner.
-    pub token: Option<IssuedToken>,
+    /// A new session's tokens when the user was folded into the unionId's
+    /// owner (the old session ended with the fold).
+    pub tokens: Option<SessionTokens>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +56,7 @@ pub struct ProfileService {
     apps: Vec<AppCredentials>,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
-    tokens: Arc<TokenIssuer>,
+    sessions: Arc<SessionIssuer>,
     clock: Arc<dyn Clock>,
     watermark_max_age_secs: u64,
 }
@@ -64,7 +66,7 @@ impl ProfileService {
         apps: Vec<AppCredentials>,
         wechat: Arc<dyn WeChatApi>,
         store: Arc<dyn ItemStore>,
-        tokens: Arc<TokenIssuer>,
+        sessions: Arc<SessionIssuer>,
         clock: Arc<dyn Clock>,
         watermark_max_age_secs: u64,
     ) -> Self {
@@ -72,7 +74,7 @@ impl ProfileService {
             apps,
             wechat,
             store,
-            tokens,
+            sessions,
             clock,
             watermark_max_age_secs,
         }
@@ -85,13 +87,15 @@ impl ProfileService {
     ) -> Result<ProfileResult, ProfileError> {
         let subject = &caller.subject;
         let now = self.clock.now_unix();
-        let keys = caller.session_keys();
+        let keys = caller.session_keys(now);
+        // Open data belongs to a mini-program identity.
+        let (appid, openid) = subject.wechat().ok_or(ProfileError::SessionGone)?;
         let (snapshot, session_key) = decider::read_account(&*self.store, &keys)
             .await?
             .ok_or(ProfileError::SessionGone)?;
         let expect = Expectations {
-            appid: &subject.appid,
-            openid: &subject.openid,
+            appid,
+            openid,
             now,
             max_age_secs: self.watermark_max_age_secs,
         };
@@ -101,9 +105,9 @@ impl ProfileService {
             .map(|(raw, signature)| (raw.as_str(), signature.as_str()));
         let payload = match open_data::open(&session_key, &input.data, raw_data, &expect) {
             Err(OpenDataError::SessionKeyStale) => {
-                let app = self.apps.iter().find(|a| a.appid == subject.appid);
+                let app = self.apps.iter().find(|a| &a.appid == appid);
                 return Err(
-                    why_undecryptable(&*self.wechat, app, &subject.openid, &session_key)
+                    why_undecryptable(&*self.wechat, app, openid, &session_key)
                         .await
                         .into(),
                 );
@@ -118,10 +122,12 @@ impl ProfileService {
             }
             Some(_) => return Err(ProfileError::BadPayload("unionId")),
         };
+        let new = self.sessions.draw(now);
         let input = rule::ProfileInput {
             profile: Profile::from_payload(&payload),
             union_id,
             now,
+            new_session: new.session.clone(),
         };
         let outcome =
             decider::run(&*self.store, snapshot, |s| rule::decide(s, &keys, &input)).await?;
@@ -136,7 +142,7 @@ impl ProfileService {
                     user_id,
                     union_id,
                     profile,
-                    token: None,
+                    tokens: None,
                 })
             }
             ProfileOutcome::Folded {
@@ -145,19 +151,18 @@ impl ProfileService {
                 profile,
             } => {
                 tracing::info!(from = %subject.user_id, into = %owner, "user folded into the unionId's owner");
-                let token = self.tokens.issue(
-                    &TokenSubject {
-                        user_id: owner.clone(),
-                        appid: subject.appid.clone(),
-                        openid: subject.openid.clone(),
-                    },
+                let tokens = self.sessions.tokens(
+                    &owner,
+                    &subject.identity,
+                    &new.session,
+                    &new.secret,
                     now,
                 )?;
                 Ok(ProfileResult {
                     user_id: owner,
                     union_id: Some(union_id),
                     profile,
-                    token: Some(token),
+                    tokens: Some(tokens),
                 })
             }
             ProfileOutcome::SessionEnded => Err(ProfileError::SessionGone),

@@ -113,6 +113,7 @@ pub fn identity_item(user_id: &UserId, key_byte: u8) -> IdentityItem {
         created_at: 100,
         union_id: None,
         has_phone: false,
+        session: None,
     }
 }
 

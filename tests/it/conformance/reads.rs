@@ -33,7 +33,14 @@ async fn every_kind_reads_back_as_written(s: Subject) {
     let mut ident = identity_item(&user_id, 7);
     ident.union_id = user.union_id.clone();
     ident.has_phone = true;
-    let revoked = Key::revoked(&unique("jti"));
+    let policy = wxauth_shared::domain::SessionPolicy {
+        access_ttl_secs: 600,
+        refresh_ttl_secs: 3_600,
+        max_lifetime_secs: 7_200,
+        reuse_grace_secs: 5,
+    };
+    ident.session = Some(wxauth_shared::domain::NewSession::draw(100, &policy).session);
+    let phone = Key::phone(user.phone.as_ref().unwrap());
     let writes = [
         put(&identity, Item::Identity(ident.clone()), Guard::Absent),
         put(
@@ -43,12 +50,12 @@ async fn every_kind_reads_back_as_written(s: Subject) {
         ),
         put(&union, owner(&user_id), Guard::Absent),
         put(
-            &revoked,
-            Item::Revoked(wxauth_shared::store::RevokedItem {
+            &phone,
+            Item::Phone(wxauth_shared::store::OwnerItem {
                 user_id: user_id.clone(),
-                expires_at: u64::MAX / 2,
+                created_at: 5,
             }),
-            Guard::Always,
+            Guard::Absent,
         ),
     ];
     assert_eq!(s.store.commit(&writes).await.unwrap(), Commit::Done);
@@ -56,7 +63,7 @@ async fn every_kind_reads_back_as_written(s: Subject) {
         identity.clone(),
         Key::user(&user_id),
         union.clone(),
-        revoked.clone(),
+        phone.clone(),
     ];
     let found = s.store.get(&keys).await.unwrap();
     assert_eq!(found.len(), 4);
@@ -71,7 +78,7 @@ async fn a_patch_answers_the_identity_after_it(s: Subject) {
     let user_id = new_user_id();
     let (identity, _) = identity_key();
     let patch = wxauth_shared::store::IdentityPatch {
-        session: Some((session_key(9), 200)),
+        session_key: Some((session_key(9), 200)),
         ..Default::default()
     };
     // No identity yet: the guard fails, nothing is created.

@@ -2,7 +2,11 @@
 
 use super::Snapshot;
 use super::session::SessionKeys;
-use crate::domain::{AppId, OpenId, PhoneNumber, SessionKey, UnionId, UserId};
+use crate::domain::{
+    AppId, Identity, OpenId, PhoneNumber, RefreshSecret, Session, SessionId, SessionKey,
+    SessionPolicy, UnionId, UserId,
+};
+use std::sync::OnceLock;
 use crate::store::{IdentityItem, IdentityRef, Item, Key, OwnerItem, UserItem};
 
 pub fn appid() -> AppId {
@@ -29,6 +33,31 @@ pub fn key() -> SessionKey {
     SessionKey::parse("AAAAAAAAAAAAAAAAAAAAAA==").unwrap()
 }
 
+pub fn policy() -> SessionPolicy {
+    SessionPolicy {
+        access_ttl_secs: 900,
+        refresh_ttl_secs: 1_000,
+        max_lifetime_secs: 5_000,
+        reuse_grace_secs: 5,
+    }
+}
+
+/// The refresh secret of [`live_session_fixture`].
+pub fn fixture_secret() -> RefreshSecret {
+    static SECRET: OnceLock<RefreshSecret> = OnceLock::new();
+    SECRET.get_or_init(RefreshSecret::generate).clone()
+}
+
+/// The session every fixture identity holds: `sid1`, started at 1.
+pub fn live_session_fixture() -> Session {
+    Session::start(
+        SessionId::parse("sid1").unwrap(),
+        &fixture_secret(),
+        1,
+        &policy(),
+    )
+}
+
 pub fn identity(user: u8) -> IdentityItem {
     IdentityItem {
         user_id: user_id(user),
@@ -37,6 +66,7 @@ pub fn identity(user: u8) -> IdentityItem {
         created_at: 1,
         union_id: None,
         has_phone: false,
+        session: Some(live_session_fixture()),
     }
 }
 
@@ -64,10 +94,15 @@ pub fn owner(user: u8) -> OwnerItem {
 
 /// The session of user `user`'s token for identity `o<openid>`.
 pub fn session(user: u8, openid_n: u8) -> SessionKeys {
-    SessionKeys::new(&user_id(user), &appid(), &openid(openid_n), "jti")
+    SessionKeys::new(
+        &user_id(user),
+        &Identity::wechat(&appid(), &openid(openid_n)),
+        &live_session_fixture().id,
+        9,
+    )
 }
 
-/// A snapshot where the session's identity, user and revocation were read.
+/// A snapshot where the session's identity and user were read.
 pub fn read_account(
     keys: &SessionKeys,
     identity: Option<IdentityItem>,
@@ -76,7 +111,6 @@ pub fn read_account(
     let mut s = Snapshot::default();
     s.set(keys.identity.clone(), identity.map(Item::Identity));
     s.set(keys.user.clone(), user.map(Item::User));
-    s.set(keys.revoked.clone(), None);
     s
 }
 

@@ -4,7 +4,7 @@
 //! created once however many first logins race (every item put only if absent).
 
 use super::{Read, Snapshot, Step, claim};
-use crate::domain::{AppId, OpenId, Profile, SessionKey, UnionId, UserId};
+use crate::domain::{AppId, OpenId, Profile, Session, SessionKey, UnionId, UserId};
 use crate::store::{
     Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write,
 };
@@ -20,6 +20,8 @@ pub struct LoginInput {
     pub now: u64,
     /// The id a new user gets (drawn by the caller: rules stay pure).
     pub new_user_id: UserId,
+    /// The session this login starts on the identity (replacing its last).
+    pub session: Session,
 }
 
 /// What the login answers.
@@ -37,11 +39,13 @@ impl LoginInput {
         Key::identity(&self.appid, &self.openid)
     }
 
-    /// The returning user's one request: the latest session on the identity,
-    /// if it exists ([`Guard::Exists`]). Its result seeds the snapshot.
+    /// The returning user's one request: WeChat's latest session_key and our
+    /// new session on the identity, if it exists ([`Guard::Exists`]). Its
+    /// result seeds the snapshot.
     pub fn session_patch(&self) -> IdentityPatch {
         IdentityPatch {
-            session: Some((self.session_key.clone(), self.now)),
+            session_key: Some((self.session_key.clone(), self.now)),
+            session: Some(Some(self.session.clone())),
             ..IdentityPatch::default()
         }
     }
@@ -170,6 +174,7 @@ fn identity_item(input: &LoginInput, user_id: &UserId, has_phone: bool) -> Item 
         created_at: input.now,
         union_id: input.unionid.clone(),
         has_phone,
+        session: Some(input.session.clone()),
     })
 }
 
@@ -262,6 +267,7 @@ mod tests {
             session_key: key(),
             now: 9,
             new_user_id: user_id(1),
+            session: live_session_fixture(),
         }
     }
 

@@ -4,14 +4,17 @@
 //! guard fails the use case reads again and asks these functions again
 //! (`usecases::decider`).
 //!
-//! - [`session`]: whether a token's session is still live (identity still the
-//!   token's user's, user still there, token not revoked).
+//! - [`session`]: whether a token's session is still live (its identity still
+//!   holds it for the token's user, unexpired), refreshing it with rotation
+//!   and reuse detection, logging out of one or all.
+//! - [`account`]: the account as its owner sees it, and its deletion.
 //! - [`login`]: new user, returning user, joining a user through its unionId,
 //!   linking a unionId that arrives later.
 //! - [`profile`]: merging a profile, linking a unionId, folding an empty user
 //!   into the unionId's owner, conflicts.
 //! - [`phone`]: one number per user, one user per number, releasing the old number.
 
+pub mod account;
 pub mod login;
 pub mod phone;
 pub mod profile;

@@ -5,7 +5,7 @@
 
 use super::session::{self, Account, SessionKeys};
 use super::{Read, Snapshot, Step, claim};
-use crate::domain::{Profile, UnionId, UserId};
+use crate::domain::{Profile, Session, UnionId, UserId};
 use crate::store::{Guard, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write};
 
 /// What the decrypted payload brought.
@@ -14,6 +14,8 @@ pub struct ProfileInput {
     pub profile: Profile,
     pub union_id: Option<UnionId>,
     pub now: u64,
+    /// The session a fold starts for the moved identity under its new user.
+    pub new_session: Session,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +27,8 @@ pub enum ProfileOutcome {
         profile: Profile,
     },
     /// The unionId belonged to another user and this one held nothing else: the
-    /// identity moved to that user, this user was deleted, the profile went there.
+    /// identity moved to that user with a new session (the old one ended), this
+    /// user was deleted, the profile went there.
     Folded {
         owner: UserId,
         union_id: UnionId,
@@ -182,6 +185,7 @@ fn fold(
                     user_id: Some(owner.clone()),
                     union_id: Some(union_id.clone()),
                     has_phone: Some(owner_user.phone.is_some()),
+                    session: Some(Some(input.new_session.clone())),
                     ..IdentityPatch::default()
                 },
                 guard: Guard::OwnedBy(me.clone()),
@@ -222,6 +226,7 @@ mod tests {
             },
             union_id: union.map(union_id),
             now: 9,
+            new_session: live_session_fixture(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! and a failed condition answers the item as it is (`ALL_OLD`), so the use
 //! case can decide again without reading it a second time.
 
-use super::super::items::{USER_ID, VERSION};
+use super::super::items::{REFRESH_HASH, SESSION, SESSION_ID, USER_ID, VERSION};
 use super::super::{Commit, Guard, IdentityPatch, Item, Items, Key, StoreError, Write};
 use super::client::unavailable;
 use super::codec::{self, Attributes};
@@ -95,24 +95,68 @@ fn condition(guard: &Guard) -> Expression {
             );
             "#owner = :owner"
         }
+        Guard::Session {
+            owner,
+            session,
+            refresh,
+        } => {
+            for (name, attribute) in [
+                ("#owner", USER_ID),
+                ("#session", SESSION),
+                ("#sid", SESSION_ID),
+            ] {
+                e.names.insert(name.into(), attribute.into());
+            }
+            e.values.insert(
+                ":owner".into(),
+                AttributeValue::S(owner.as_str().to_owned()),
+            );
+            e.values.insert(
+                ":sid".into(),
+                AttributeValue::S(session.as_str().to_owned()),
+            );
+            match refresh {
+                None => "#owner = :owner AND #session.#sid = :sid",
+                Some(hash) => {
+                    e.names.insert("#refresh".into(), REFRESH_HASH.into());
+                    e.values.insert(
+                        ":refresh".into(),
+                        AttributeValue::S(hash.as_str().to_owned()),
+                    );
+                    "#owner = :owner AND #session.#sid = :sid AND #session.#refresh = :refresh"
+                }
+            }
+        }
     };
     e.text = Some(text.to_owned());
     e
 }
 
-/// `SET` of the patch's attributes, with the guard's condition placeholders.
+/// `SET` (and `REMOVE`, for `null`) of the patch's attributes, with the
+/// guard's condition placeholders.
 fn update(patch: &IdentityPatch, guard: &Guard) -> Result<(String, Expression), StoreError> {
     let mut e = condition(guard);
-    let mut sets = Vec::new();
+    let (mut sets, mut removes) = (Vec::new(), Vec::new());
     for (i, (name, value)) in patch.attributes().into_iter().enumerate() {
         e.names.insert(format!("#a{i}"), name.to_owned());
-        e.values.insert(format!(":a{i}"), codec::value(&value)?);
-        sets.push(format!("#a{i} = :a{i}"));
+        if value.is_null() {
+            removes.push(format!("#a{i}"));
+        } else {
+            e.values.insert(format!(":a{i}"), codec::value(&value)?);
+            sets.push(format!("#a{i} = :a{i}"));
+        }
     }
-    if sets.is_empty() {
+    let mut clauses = Vec::new();
+    if !sets.is_empty() {
+        clauses.push(format!("SET {}", sets.join(", ")));
+    }
+    if !removes.is_empty() {
+        clauses.push(format!("REMOVE {}", removes.join(", ")));
+    }
+    if clauses.is_empty() {
         return Err(build_error("an empty patch"));
     }
-    Ok((format!("SET {}", sets.join(", ")), e))
+    Ok((clauses.join(" "), e))
 }
 
 fn pk(key: &Key) -> AttributeValue {
