@@ -22,7 +22,13 @@ async fn new_user_then_returning_user() {
     let (status, first) = h.login(&Harness::code("alice", ""), None).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["tokenType"], "Bearer");
-    assert_eq!(first["expiresIn"], 7200);
+    assert_eq!(first["expiresIn"], 900);
+    assert_eq!(first["refreshExpiresIn"], 30 * 86_400);
+    assert!(
+        first["refreshToken"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("rt1.") && t.len() > 60)
+    );
     assert_eq!(first["isNewUser"], true);
     assert_eq!(first["hasUnionId"], false);
     assert_eq!(first["hasPhone"], false);
@@ -47,8 +53,10 @@ async fn new_user_then_returning_user() {
     assert_eq!(claims["appid"], APP_A);
     assert_eq!(
         claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
-        7200
+        900
     );
+    assert_eq!(claims["typ"], "access");
+    assert!(claims["sid"].as_str().is_some_and(|s| s.len() >= 16));
     assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16));
 
     // The token's kid is in the JWKS, whose key verifies it (the protected route accepts it).
@@ -188,18 +196,18 @@ async fn protected_routes_need_a_valid_token() {
         r#"{"iv":null}"#,
     ];
     for path in ["/auth/profile", "/auth/phone", "/auth/logout"] {
-        for token in [
-            None,
-            Some("garbage"),
-            Some(expired.as_str()),
-            Some(wrong_audience.as_str()),
-            Some(stranger.as_str()),
+        for (token, code) in [
+            (None, "unauthorized"),
+            (Some("garbage"), "unauthorized"),
+            (Some(expired.as_str()), "token_expired"),
+            (Some(wrong_audience.as_str()), "unauthorized"),
+            (Some(stranger.as_str()), "unauthorized"),
         ] {
             for request in bodies {
                 let (status, body) = h.post(path, request, token).await;
                 assert_eq!(
                     (status, body["error"]["code"].as_str()),
-                    (401, Some("unauthorized")),
+                    (401, Some(code)),
                     "{path} {token:?} {request:?}"
                 );
             }

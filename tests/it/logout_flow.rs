@@ -1,19 +1,27 @@
-//! `POST /auth/logout`: the presented token is revoked until it expires, on
-//! both stores; other tokens of the same user keep working.
+//! `POST /auth/logout`: the caller's session ends (its access tokens and its
+//! refresh token), on both stores; the same user's session on another
+//! identity keeps working.
 
 use serde_json::json;
 use wxauth_tests::StoreKind;
-use wxauth_tests::harness::{APP_A, Harness};
+use wxauth_tests::harness::{APP_A, APP_B, Harness};
 
-async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
+async fn logout_ends_only_the_callers_session(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
     let token = |body: &serde_json::Value| body["token"].as_str().unwrap().to_owned();
-    let (status, first) = h.login(&Harness::code("leaving", ""), Some(APP_A)).await;
+    // One user, two mini-programs (joined through the unionId): two sessions.
+    let (status, first) = h
+        .login(&Harness::code("leaving", "unionid=acme-leaving"), Some(APP_A))
+        .await;
     assert_eq!(status, 200, "{first}");
-    let (status, second) = h.login(&Harness::code("leaving", ""), Some(APP_A)).await;
+    let (status, second) = h
+        .login(&Harness::code("leaving", "unionid=acme-leaving"), Some(APP_B))
+        .await;
     assert_eq!(status, 200, "{second}");
+    assert_eq!(first["userId"], second["userId"]);
+    let first_refresh = first["refreshToken"].as_str().unwrap().to_owned();
     let (first, second) = (token(&first), token(&second));
 
     let (status, answer) = h.post("/auth/logout", "", None).await;
@@ -28,7 +36,7 @@ async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
     let (status, _) = h.post("/auth/logout", "", Some(&first)).await;
     assert_eq!(status, 200);
 
-    // The revoked token's session has ended: log in again...
+    // The session has ended: its token, and its refresh token...
     let code = json!({ "code": "whatever" }).to_string();
     for path in ["/auth/profile", "/auth/phone"] {
         let body = if path == "/auth/phone" {
@@ -44,14 +52,21 @@ async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
             "{path}: {answer}"
         );
     }
-    // ...while the same user's other token still does.
+    let refresh = json!({ "refreshToken": first_refresh }).to_string();
+    let (status, answer) = h.post("/auth/refresh", &refresh, None).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (401, Some("session_ended")),
+        "{answer}"
+    );
+    // ...while the same user's session in the other mini-program goes on.
     let data = h
         .simulator()
         .mint_open_data(
-            APP_A,
+            APP_B,
             "leaving",
             wxauth_wechat_sim::profile_payload(
-                APP_A,
+                APP_B,
                 "leaving",
                 "还在",
                 "https://wx.qlogo.cn/l/132",
@@ -66,12 +81,12 @@ async fn logout_revokes_only_the_presented_token(kind: StoreKind) {
 
 #[tokio::test]
 async fn logout_on_dynamodb() {
-    logout_revokes_only_the_presented_token(StoreKind::Dynamo).await;
+    logout_ends_only_the_callers_session(StoreKind::Dynamo).await;
 }
 
 #[tokio::test]
 async fn logout_on_the_embedded_store() {
-    logout_revokes_only_the_presented_token(StoreKind::Embedded).await;
+    logout_ends_only_the_callers_session(StoreKind::Embedded).await;
 }
 
 /// A logged-out token is refused before the body is looked at: 401, not 400,
@@ -120,16 +135,29 @@ async fn a_revoked_token_is_refused_whatever_the_body(kind: StoreKind) {
             );
         }
     }
-    // Logout reads no body; without a token it is 401, a revoked one again is fine.
-    for body in malformed {
+    // Logout: without a token 401; an ended session's token with no body is
+    // fine (nothing to do), with a malformed body it has ended all the same.
+    for body in malformed.into_iter().filter(|b| !b.is_empty() && *b != "{}") {
         let (status, answer) = h.post("/auth/logout", body, None).await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
             (401, Some("unauthorized")),
             "{body:?}: {answer}"
         );
-        assert_eq!(h.post("/auth/logout", body, Some(&revoked)).await.0, 200);
+        let (status, answer) = h.post("/auth/logout", body, Some(&live)).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (400, Some("bad_request")),
+            "{body:?}: {answer}"
+        );
+        let (status, answer) = h.post("/auth/logout", body, Some(&revoked)).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (401, Some("session_ended")),
+            "{body:?}: {answer}"
+        );
     }
+    assert_eq!(h.post("/auth/logout", "", Some(&revoked)).await.0, 200);
     assert_eq!(
         h.simulator().calls("getuserphonenumber"),
         0,

@@ -58,6 +58,8 @@ async fn a_phone_code_binds_the_number_once_per_user() {
     assert_eq!(answer["countryCode"], "86");
     let (_, relogin) = h.login(&Harness::code("alice", ""), Some(APP_A)).await;
     assert_eq!(relogin["hasPhone"], true);
+    // The new login replaced alice's session: its token is the live one.
+    let alice = relogin["token"].as_str().unwrap().to_owned();
 
     // The same number again: fine, nothing rewritten. A used code: WeChat refuses it.
     let (status, _) = bind_code(&h, &alice, "alice", &PhoneSpec::china(&number)).await;
