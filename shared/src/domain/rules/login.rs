@@ -101,10 +101,8 @@ fn returning(
             return Ok(Step::Read(unread));
         }
         let Read::Present(user) = snapshot.user(&user_key)? else {
-            return Err(StoreError::Corrupt(format!(
-                "{identity_key:?} names a missing user",
-                identity_key = input.identity_key()
-            )));
+            // Deleted since the identity was read: read both again.
+            return snapshot.dangling(&input.identity_key(), &user_key);
         };
         let union_free = match snapshot.owner(&union_key)? {
             Read::Present(owner) => (&owner.user_id == me).then_some(false),
@@ -159,9 +157,8 @@ fn new_identity(snapshot: &Snapshot, input: &LoginInput) -> Result<Step<LoginOut
     let owner_key = Key::user(&owner.user_id);
     match snapshot.user(&owner_key)? {
         Read::Unread => Ok(Step::Read(vec![owner_key])),
-        Read::Absent => Err(StoreError::Corrupt(format!(
-            "the unionId of {owner_key:?} names a missing user"
-        ))),
+        // Deleted since the unionId was read: read both again.
+        Read::Absent => snapshot.dangling(&Key::union(unionid), &owner_key),
         Read::Present(user) => Ok(join(input, unionid, &owner.user_id, user)),
     }
 }
@@ -311,6 +308,32 @@ mod tests {
         );
         assert_eq!(writes[1].guard(), &Guard::Version(4));
         assert_eq!(writes[2].guard(), &Guard::OwnedBy(user_id(5)));
+    }
+
+    #[test]
+    fn a_union_whose_holder_was_deleted_meanwhile_is_read_again_not_corrupt() {
+        let input = input(Some(7));
+        let (union_key, owner_key) = (Key::union(&union_id(7)), Key::user(&user_id(5)));
+        let mut s = after_touch(&input, None);
+        s.set(union_key.clone(), Some(Item::Union(owner(5))));
+        // The holder read by a later request: deleted in between.
+        s.set(owner_key.clone(), None);
+        assert_eq!(
+            decide(&s, &input, false).unwrap(),
+            Step::Read(vec![union_key.clone(), owner_key.clone()])
+        );
+        // Read again together: both gone, a new user.
+        let asked = [union_key.clone(), owner_key.clone()];
+        s.absorb(&asked, Default::default());
+        assert!(matches!(
+            decide(&s, &input, false).unwrap(),
+            Step::Commit { answer: LoginOutcome { is_new_user: true, .. }, .. }
+        ));
+        // Read together and still disagreeing: that is corruption.
+        let mut found = crate::store::Items::new();
+        found.insert(union_key.clone(), Item::Union(owner(5)));
+        s.absorb(&asked, found);
+        assert!(matches!(decide(&s, &input, false), Err(StoreError::Corrupt(_))));
     }
 
     #[test]

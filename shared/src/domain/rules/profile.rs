@@ -73,9 +73,8 @@ pub fn decide(
             let owner_key = Key::user(&owner.user_id);
             match snapshot.user(&owner_key)? {
                 Read::Unread => Ok(Step::Read(vec![owner_key])),
-                Read::Absent => Err(StoreError::Corrupt(format!(
-                    "{union_key:?} names a missing user"
-                ))),
+                // Deleted since the unionId was read: read both again.
+                Read::Absent => snapshot.dangling(&union_key, &owner_key),
                 Read::Present(owner_user) => Ok(fold(
                     keys,
                     user,

@@ -11,10 +11,14 @@ pub enum Read<'a, T> {
     Present(&'a T),
 }
 
-/// The items a use case has read so far.
+/// The items a use case has read so far, and which request read each: two
+/// keys read by different requests may disagree (an account deleted between
+/// them), and a rule that finds them disagreeing reads them again together.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
     read: HashMap<Key, Option<Item>>,
+    request: HashMap<Key, u32>,
+    requests: u32,
 }
 
 /// What a rule answers.
@@ -31,22 +35,46 @@ pub enum Step<A> {
 impl Snapshot {
     /// Records a read of `asked`: what is not in `found` does not exist.
     pub fn absorb(&mut self, asked: &[Key], mut found: Items) {
+        self.requests += 1;
         for key in asked {
             let item = found.remove(key);
-            self.read.insert(key.clone(), item);
+            self.record(key.clone(), item);
         }
     }
 
     /// Records items known to be present (returned by a failed guard).
     pub fn seed(&mut self, items: Items) {
+        self.requests += 1;
         for (key, item) in items {
-            self.read.insert(key, Some(item));
+            self.record(key, Some(item));
         }
     }
 
-    /// Records one key as read.
+    /// Records one key as read, by a request of its own.
     pub fn set(&mut self, key: Key, item: Option<Item>) {
+        self.requests += 1;
+        self.record(key, item);
+    }
+
+    fn record(&mut self, key: Key, item: Option<Item>) {
+        self.request.insert(key.clone(), self.requests);
         self.read.insert(key, item);
+    }
+
+    /// Whether `a` and `b` were read by the same request (so they agree).
+    pub fn read_together(&self, a: &Key, b: &Key) -> bool {
+        matches!((self.request.get(a), self.request.get(b)), (Some(x), Some(y)) if x == y)
+    }
+
+    /// `holder` names `held`'s key as its owner but `held` is missing: read
+    /// both again in one request, or, if they were, the data is corrupt.
+    pub fn dangling<A>(&self, holder: &Key, held: &Key) -> Result<Step<A>, StoreError> {
+        if self.read_together(holder, held) {
+            return Err(StoreError::Corrupt(format!(
+                "{holder:?} names {held:?}, which is missing"
+            )));
+        }
+        Ok(Step::Read(vec![holder.clone(), held.clone()]))
     }
 
     pub fn is_read(&self, key: &Key) -> bool {
