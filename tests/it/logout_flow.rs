@@ -137,7 +137,7 @@ async fn a_revoked_token_is_refused_whatever_the_body(kind: StoreKind) {
     }
     // Logout: without a token 401; an ended session's token with no body is
     // fine (nothing to do), with a malformed body it has ended all the same.
-    for body in malformed.into_iter().filter(|b| !b.is_empty() && *b != "{}") {
+    for body in ["not json", "[]", r#"{"all":"yes"}"#] {
         let (status, answer) = h.post("/auth/logout", body, None).await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
