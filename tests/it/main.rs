@@ -16,5 +16,6 @@ mod logout_flow;
 mod phone_flow;
 mod profile_flow;
 mod request_budget;
+mod sessions;
 mod start_up;
 mod wechat_client;

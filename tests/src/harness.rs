@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wxauth_shared::api::Router;
-use wxauth_shared::clock::SystemClock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wxauth_shared::clock::{Clock, SystemClock};
 use wxauth_shared::config::Config;
 use wxauth_shared::domain::{AppId, OpenId};
 use wxauth_shared::setup::{self, TokenKeys};
@@ -26,6 +27,25 @@ pub const APP_B: &str = "wxb2b2b2b2b2b2b2b2";
 /// Distinctive secrets, so a log capture can look for them.
 pub const SECRET_A: &str = "app-secret-A-5f3c9e2d7b1a";
 pub const SECRET_B: &str = "app-secret-B-8e4d2c6a0f9b";
+
+/// The machine's clock, moved forward by the test: every router of a harness
+/// (and its authorizer) reads it, so sessions and tokens can expire.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    ahead_secs: AtomicU64,
+}
+
+impl TestClock {
+    pub fn advance(&self, secs: u64) {
+        self.ahead_secs.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now_unix(&self) -> u64 {
+        SystemClock.now_unix() + self.ahead_secs.load(Ordering::SeqCst)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -72,6 +92,9 @@ pub struct Harness {
     pub env: HashMap<String, String>,
     /// The table of a DynamoDB harness.
     pub dynamo_table: Option<String>,
+    /// The clock every router of this harness reads.
+    pub clock: Arc<TestClock>,
+    embedded: Option<EmbeddedStore>,
     _data_dir: Option<TempDir>,
 }
 
@@ -85,6 +108,7 @@ impl Harness {
     /// Same, with extra settings (e.g. `WECHAT_TIMEOUT_MS`).
     pub async fn start_with(kind: StoreKind, settings: &[(&str, &str)]) -> Option<Self> {
         let mut dynamo_table = None;
+        let mut embedded = None;
         let (store, dynamo_requests, data_dir): (Arc<dyn ItemStore>, _, _) = match kind {
             StoreKind::Dynamo => {
                 let (client, counter) = emulator::client().await?;
@@ -99,11 +123,9 @@ impl Harness {
             }
             StoreKind::Embedded => {
                 let dir = TempDir::new();
-                (
-                    Arc::new(EmbeddedStore::open(&dir.0).expect("open embedded store")),
-                    None,
-                    Some(dir),
-                )
+                let store = EmbeddedStore::open(&dir.0).expect("open embedded store");
+                embedded = Some(store.clone());
+                (Arc::new(store), None, Some(dir))
             }
         };
         let sim = Simulator::new([(APP_A, SECRET_A), (APP_B, SECRET_B)])
@@ -124,7 +146,8 @@ impl Harness {
         for (k, v) in settings {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
-        let router = build_router(&env, store.clone());
+        let clock = Arc::new(TestClock::default());
+        let router = build_router(&env, store.clone(), clock.clone());
         Some(Self {
             sim,
             router,
@@ -132,6 +155,8 @@ impl Harness {
             dynamo_requests,
             env,
             dynamo_table,
+            clock,
+            embedded,
             _data_dir: data_dir,
         })
     }
@@ -143,7 +168,7 @@ impl Harness {
         for (k, v) in settings {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
-        build_router(&env, self.store.clone())
+        build_router(&env, self.store.clone(), self.clock.clone())
     }
 
     /// Another router over the same DynamoDB table, whose requests go through
@@ -151,7 +176,7 @@ impl Harness {
     pub fn router_via(&self, proxy: &DynamoProxy) -> Router {
         let table = self.dynamo_table.clone().expect("a DynamoDB harness");
         let store = Arc::new(DynamoStore::new(emulator::client_via(&proxy.url()), table));
-        build_router(&self.env, store)
+        build_router(&self.env, store, self.clock.clone())
     }
 
     /// The stored identity of (appid, openid), read straight from the store.
@@ -175,7 +200,65 @@ impl Harness {
 
     /// Another router over `store` (a wrapper of this harness's store).
     pub fn router_over(&self, store: Arc<dyn ItemStore>) -> Router {
-        build_router(&self.env, store)
+        build_router(&self.env, store, self.clock.clone())
+    }
+
+    /// Every key in the store, sorted: to list a user's items before and after.
+    pub async fn all_keys(&self) -> Vec<String> {
+        let mut keys = match (&self.embedded, &self.dynamo_table) {
+            (Some(store), _) => store.keys().await.expect("list the embedded store"),
+            (None, Some(table)) => {
+                let (client, _) = emulator::client().await.expect("the emulator");
+                let mut keys = Vec::new();
+                let mut start = None;
+                loop {
+                    let page = client
+                        .scan()
+                        .table_name(table)
+                        .consistent_read(true)
+                        .set_exclusive_start_key(start)
+                        .send()
+                        .await
+                        .expect("scan");
+                    for item in page.items() {
+                        if let Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) =
+                            item.get("pk")
+                        {
+                            keys.push(pk.clone());
+                        }
+                    }
+                    start = page.last_evaluated_key().cloned();
+                    if start.is_none() {
+                        break;
+                    }
+                }
+                keys
+            }
+            (None, None) => unreachable!("a harness has a store"),
+        };
+        keys.sort();
+        keys
+    }
+
+    /// `POST /auth/refresh` with `refresh_token`.
+    pub async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+        let body = serde_json::json!({ "refreshToken": refresh_token }).to_string();
+        self.post("/auth/refresh", &body, None).await
+    }
+
+    /// Whether the authorizer allows `token`, and why not.
+    pub async fn authorize(
+        &self,
+        token: &str,
+    ) -> wxauth_shared::authorizer::AuthorizerResponse {
+        let request = wxauth_shared::authorizer::AuthorizerRequest {
+            identity_source: Some(vec![format!("Bearer {token}")]),
+            headers: None,
+        };
+        self.authorizer()
+            .decide(&request)
+            .await
+            .expect("the authorizer reads the store")
     }
 
     /// The Lambda authorizer over this harness's store and token settings.
@@ -185,7 +268,7 @@ impl Harness {
         wxauth_shared::authorizer::TokenAuthorizer::new(
             keys.verifier,
             self.store.clone(),
-            Arc::new(SystemClock),
+            self.clock.clone(),
         )
     }
 
@@ -253,7 +336,11 @@ impl Harness {
 }
 
 /// Every route over `store`, configured by `env`, as the functions build them.
-fn build_router(env: &HashMap<String, String>, store: Arc<dyn ItemStore>) -> Router {
+fn build_router(
+    env: &HashMap<String, String>,
+    store: Arc<dyn ItemStore>,
+    clock: Arc<TestClock>,
+) -> Router {
     let config = Config::from_env(env).expect("configuration");
     let keys: TokenKeys = setup::token_keys(&config).expect("token settings");
     let wechat_settings = config.wechat.settings().expect("wechat settings");
@@ -265,7 +352,7 @@ fn build_router(env: &HashMap<String, String>, store: Arc<dyn ItemStore>) -> Rou
             .expect("http client")
             .with_policy(policy),
     );
-    setup::all_routes(&config, store, wechat, keys, Arc::new(SystemClock)).expect("router")
+    setup::all_routes(&config, store, wechat, keys, clock).expect("router")
 }
 
 /// Sends one API Gateway v2 event to `router` through the Lambda adapter.

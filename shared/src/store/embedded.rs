@@ -2,10 +2,8 @@
 //! directory. Each commit is one redb write transaction (redb serialises them)
 //! that checks the guards with [`semantics`], exactly as the memory store does.
 
-use super::items::EXPIRES_AT;
 use super::semantics::{self, JsonItem, JsonTable};
 use super::{Commit, Guard, IdentityItem, IdentityPatch, ItemStore, Items, Key, StoreError, Write};
-use crate::clock::{Clock, SystemClock};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 use std::path::Path;
 use std::sync::Arc;
@@ -79,6 +77,22 @@ impl EmbeddedStore {
         Ok(Self { db: Arc::new(db) })
     }
 
+    /// Every stored key, in order: what a person inspecting a local store (or
+    /// a test listing a user's items) wants to see.
+    pub async fn keys(&self) -> Result<Vec<String>, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let table = txn.open_table(ITEMS).map_err(unavailable)?;
+            let mut keys = Vec::new();
+            for entry in table.iter().map_err(unavailable)? {
+                let (key, _) = entry.map_err(unavailable)?;
+                keys.push(key.value().to_owned());
+            }
+            Ok(keys)
+        })
+        .await
+    }
+
     /// Runs blocking database work off the async threads.
     async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -112,43 +126,6 @@ impl EmbeddedStore {
     }
 }
 
-/// DynamoDB's TTL, locally: when an item with an expiry is written, items of
-/// its kind whose expiry has passed are removed.
-fn sweep_expired(
-    table: &mut Table<'_, &'static str, &'static [u8]>,
-    writes: &[Write],
-) -> Result<(), StoreError> {
-    let now = SystemClock.now_unix();
-    for write in writes {
-        let Write::Put { key, item, .. } = write else {
-            continue;
-        };
-        if !item.to_json()?.contains_key(EXPIRES_AT) {
-            continue;
-        }
-        let prefix = key.kind_prefix();
-        let mut expired = Vec::new();
-        for entry in table.range(prefix..).map_err(unavailable)? {
-            let (key, value) = entry.map_err(unavailable)?;
-            if !key.value().starts_with(prefix) {
-                break;
-            }
-            let item = parse(value.value())?;
-            if item
-                .get(EXPIRES_AT)
-                .and_then(serde_json::Value::as_u64)
-                .is_some_and(|at| at < now)
-            {
-                expired.push(key.value().to_owned());
-            }
-        }
-        for key in expired {
-            JsonTable::remove(table, &key)?;
-        }
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl ItemStore for EmbeddedStore {
     async fn get(&self, keys: &[Key]) -> Result<Items, StoreError> {
@@ -163,14 +140,8 @@ impl ItemStore for EmbeddedStore {
 
     async fn commit(&self, writes: &[Write]) -> Result<Commit, StoreError> {
         let writes = writes.to_vec();
-        self.write_txn(move |table| {
-            let commit = semantics::commit(table, &writes)?;
-            if commit == Commit::Done {
-                sweep_expired(table, &writes)?;
-            }
-            Ok(commit)
-        })
-        .await
+        self.write_txn(move |table| semantics::commit(table, &writes))
+            .await
     }
 
     async fn patch_identity(

@@ -107,11 +107,6 @@ impl Key {
             .expect("keys are built with a known prefix")
     }
 
-    /// The prefix of every key of this key's kind (to sweep expired items).
-    pub fn kind_prefix(&self) -> &'static str {
-        self.kind().prefix()
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }
