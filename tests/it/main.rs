@@ -1,6 +1,7 @@
 //! Integration tests. Under `scripts/test.sh` the DynamoDB tests run against the
 //! emulator it starts; see `wxauth_tests::emulator`.
 
+mod account_lifecycle;
 mod account_races;
 mod concurrency;
 mod conformance;

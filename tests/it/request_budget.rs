@@ -122,3 +122,54 @@ async fn a_phone_bind_costs_two_requests() {
         assert!(used <= 2, "a phone bind took {used} requests");
     }
 }
+
+/// Refresh reads the session's identity and rotates it: two requests; logout
+/// one; logout everywhere two; the authorizer one read per token.
+#[tokio::test]
+async fn refresh_logout_and_the_authorizer_stay_within_their_budgets() {
+    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+        return;
+    };
+    let counter = h
+        .dynamo_requests
+        .clone()
+        .expect("DynamoDB harness counts requests");
+    let (status, first) = h
+        .login(&Harness::code("hana", "unionid=acme-hana"), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = h
+        .login(&Harness::code("hana", "unionid=acme-hana"), Some(APP_B))
+        .await;
+    assert_eq!(status, 200);
+    counter.take();
+
+    let (status, renewed) = h.refresh(first["refreshToken"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{renewed}");
+    let refresh = counter.take();
+    assert!(refresh <= 2, "a refresh took {refresh} requests");
+    let token = renewed["token"].as_str().unwrap();
+
+    assert!(h.authorize(token).await.is_authorized);
+    assert_eq!(counter.take(), 1, "the authorizer reads once");
+
+    let (status, _) = h.post("/auth/logout", "", Some(token)).await;
+    assert_eq!(status, 200);
+    let logout = counter.take();
+    assert!(logout <= 2, "a logout took {logout} requests");
+
+    let (status, again) = h
+        .login(&Harness::code("hana", "unionid=acme-hana"), None)
+        .await;
+    assert_eq!(status, 200);
+    counter.take();
+    let (status, _) = h
+        .post("/auth/logout", r#"{"all":true}"#, again["token"].as_str())
+        .await;
+    assert_eq!(status, 200);
+    let everywhere = counter.take();
+    assert!(everywhere <= 2, "logging out everywhere took {everywhere} requests");
+    println!(
+        "DynamoDB requests: refresh {refresh}, logout {logout}, logout everywhere {everywhere}, authorizer 1"
+    );
+}
