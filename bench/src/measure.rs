@@ -2,7 +2,9 @@
 //! overhead), peak memory after many invocations, and DynamoDB requests per
 //! operation.
 
-use crate::stage::{Stage, Workload, http_body};
+use crate::stage::{
+    LoggedIn, Stage, Workload, authorizer_event, http_body, logout_event, refresh_event,
+};
 use crate::stats::{median, median_f64, millis};
 use std::time::Duration;
 
@@ -125,12 +127,14 @@ pub struct Requests {
     pub sent: Vec<String>,
 }
 
-/// DynamoDB requests per login (new user, returning user), per profile decrypt
-/// and per phone bind, each done by the release binary.
+/// DynamoDB requests per login (new user, returning user), per profile
+/// decrypt, phone bind, refresh, authorizer check, logout and logout
+/// everywhere, each done by the release binary.
 pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
     let login = stage.launch("login").await?;
     let profile = stage.launch("decrypt-profile").await?;
     let phone = stage.launch("bind-phone").await?;
+    let authorizer = stage.launch("authorizer").await?;
     let label = format!("bench-count-{}", uuid::Uuid::new_v4().simple());
     let mut results = Vec::new();
 
@@ -166,6 +170,42 @@ pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
     http_body(&answer).ok_or_else(|| format!("bind-phone failed: {answer}"))?;
     results.push(Requests {
         operation: "phone bind",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    let (_, answer) = login.invoke(refresh_event(&user)).await?;
+    let renewed = http_body(&answer).ok_or_else(|| format!("refresh failed: {answer}"))?;
+    results.push(Requests {
+        operation: "refresh",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    let user = LoggedIn {
+        token: renewed["token"].as_str().unwrap_or_default().to_owned(),
+        ..user
+    };
+    let (_, answer) = authorizer.invoke(authorizer_event(&user)).await?;
+    if answer["isAuthorized"] != true {
+        return Err(format!("the authorizer denied a live token: {answer}"));
+    }
+    results.push(Requests {
+        operation: "authorizer check",
+        target: 1,
+        sent: stage.proxy.take(),
+    });
+    let (_, answer) = login.invoke(logout_event(&user, false)).await?;
+    http_body(&answer).ok_or_else(|| format!("logout failed: {answer}"))?;
+    results.push(Requests {
+        operation: "logout",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    let again = stage.log_in(&login, &label).await?;
+    stage.proxy.take();
+    let (_, answer) = login.invoke(logout_event(&again, true)).await?;
+    http_body(&answer).ok_or_else(|| format!("logout everywhere failed: {answer}"))?;
+    results.push(Requests {
+        operation: "logout everywhere",
         target: 2,
         sent: stage.proxy.take(),
     });

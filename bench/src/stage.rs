@@ -49,6 +49,7 @@ pub struct Workload {
 pub struct LoggedIn {
     pub label: String,
     pub token: String,
+    pub refresh_token: String,
     pub user_id: String,
 }
 
@@ -138,10 +139,15 @@ impl Stage {
     pub async fn log_in(&self, login: &FunctionProcess, label: &str) -> Result<LoggedIn, String> {
         let (_, answer) = login.invoke(login_event(label)).await?;
         let body = http_body(&answer).ok_or_else(|| format!("login of {label}: {answer}"))?;
-        match (body["token"].as_str(), body["userId"].as_str()) {
-            (Some(token), Some(user_id)) => Ok(LoggedIn {
+        match (
+            body["token"].as_str(),
+            body["refreshToken"].as_str(),
+            body["userId"].as_str(),
+        ) {
+            (Some(token), Some(refresh_token), Some(user_id)) => Ok(LoggedIn {
                 label: label.to_owned(),
                 token: token.to_owned(),
+                refresh_token: refresh_token.to_owned(),
                 user_id: user_id.to_owned(),
             }),
             _ => Err(format!("login of {label} failed: {answer}")),
@@ -159,11 +165,7 @@ impl Stage {
 
         let profile_event = self.profile_event(&profile_user)?;
         let simulator = self.simulator.clone();
-        let authorizer_event = fill(
-            &fixture("authorizer/allowed.json"),
-            &[("token", authorized.token.as_str())],
-        )
-        .to_string();
+        let authorizer_event = authorizer_event(&authorized);
         let example_event = fill(
             &fixture("example-me/success.json"),
             &[
@@ -254,6 +256,27 @@ pub fn login_event(label: &str) -> String {
     let code = format!("user={label};n={}", uuid::Uuid::new_v4().simple());
     let body = json!({ "code": code }).to_string();
     http_api_event("POST", "/auth/login", Some(&body), None).to_string()
+}
+
+/// A refresh event with `user`'s refresh token.
+pub fn refresh_event(user: &LoggedIn) -> String {
+    let body = json!({ "refreshToken": user.refresh_token }).to_string();
+    http_api_event("POST", "/auth/refresh", Some(&body), None).to_string()
+}
+
+/// A logout event with `user`'s token (`{"all": true}` when `everywhere`).
+pub fn logout_event(user: &LoggedIn, everywhere: bool) -> String {
+    let body = if everywhere { r#"{"all":true}"# } else { "" };
+    http_api_event("POST", "/auth/logout", Some(body), Some(&user.token)).to_string()
+}
+
+/// The authorizer's event for `user`'s token.
+pub fn authorizer_event(user: &LoggedIn) -> String {
+    fill(
+        &fixture("authorizer/allowed.json"),
+        &[("token", user.token.as_str())],
+    )
+    .to_string()
 }
 
 /// A bind-phone event for `user` with a fresh, single-use code for `phone`

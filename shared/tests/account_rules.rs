@@ -240,9 +240,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
         }
         Op::LogoutAll { app, person } => {
             let keys = token_of(store, app, person)?;
-            Box::new(move |s: &Snapshot| {
-                Ok(map(session::logout_all(s, &keys)?, Answer::LogoutAll))
-            })
+            Box::new(move |s: &Snapshot| Ok(map(session::logout_all(s, &keys)?, Answer::LogoutAll)))
         }
     };
     Some(Running {
@@ -419,15 +417,15 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
                 ));
             }
         }
-        (Op::Delete { app, person }, Answer::Delete(Deletion::Deleted { .. })) => {
-            if identity_user(*app, *person).is_some() {
-                return Err("a deletion left the identity behind".into());
-            }
+        (Op::Delete { app, person }, Answer::Delete(Deletion::Deleted { .. }))
+            if identity_user(*app, *person).is_some() =>
+        {
+            return Err("a deletion left the identity behind".into());
         }
-        (Op::LogoutAll { app, person }, Answer::LogoutAll(LogoutAll::Done { .. })) => {
-            if identity_user(*app, *person).is_some_and(|i| i.session.is_some()) {
-                return Err("logging out everywhere left a session".into());
-            }
+        (Op::LogoutAll { app, person }, Answer::LogoutAll(LogoutAll::Done { .. }))
+            if identity_user(*app, *person).is_some_and(|i| i.session.is_some()) =>
+        {
+            return Err("logging out everywhere left a session".into());
         }
         (
             Op::Profile { app, person, .. },

@@ -33,8 +33,12 @@ async fn bind(h: &Harness, token: &str, appid: &str, user: &str, number: &str) -
     let code = h
         .simulator()
         .mint_phone_code(appid, user, &PhoneSpec::china(number));
-    h.post("/auth/phone", &json!({ "code": code }).to_string(), Some(token))
-        .await
+    h.post(
+        "/auth/phone",
+        &json!({ "code": code }).to_string(),
+        Some(token),
+    )
+    .await
 }
 
 /// The keys of the store that mention `needle` (a userId, an openid, …).
@@ -76,7 +80,11 @@ async fn me_shows_the_account_masked(kind: StoreKind) {
             "createdAt": account["createdAt"],
         })
     );
-    assert!(account["createdAt"].as_u64().is_some_and(|t| t > 1_700_000_000));
+    assert!(
+        account["createdAt"]
+            .as_u64()
+            .is_some_and(|t| t > 1_700_000_000)
+    );
     assert!(!account.to_string().contains(&openid_a));
     assert!(!account.to_string().contains(&number));
     let (status, answer) = h.call("GET", "/auth/me", None, None).await;
@@ -105,7 +113,10 @@ async fn deletion_removes_every_item_of_the_user(kind: StoreKind) {
     let joined = login(&h, "dee", "unionid=acme-dee", APP_B).await;
     let user_id = first["userId"].as_str().unwrap().to_owned();
     let number = unique_number();
-    assert_eq!(bind(&h, &token(&joined), APP_B, "dee", &number).await.0, 200);
+    assert_eq!(
+        bind(&h, &token(&joined), APP_B, "dee", &number).await.0,
+        200
+    );
     let (openid_a, openid_b) = (openid_for(APP_A, "dee"), openid_for(APP_B, "dee"));
     let union = unionid_for("acme-dee");
     let needles = [user_id.as_str(), &openid_a, &openid_b, &union, &number];
@@ -130,19 +141,42 @@ async fn deletion_removes_every_item_of_the_user(kind: StoreKind) {
 
     // Only with the confirmation.
     for body in ["", "{}", r#"{"confirm": "yes"}"#, r#"{"confirm": true}"#] {
-        let (status, answer) = h.call("DELETE", "/auth/account", Some(body), Some(&token(&first))).await;
-        assert_eq!((status, code_of(&answer)), (400, Some("bad_request")), "{body:?}");
+        let (status, answer) = h
+            .call("DELETE", "/auth/account", Some(body), Some(&token(&first)))
+            .await;
+        assert_eq!(
+            (status, code_of(&answer)),
+            (400, Some("bad_request")),
+            "{body:?}"
+        );
     }
-    assert_eq!(h.all_keys().await, before, "nothing deleted without confirmation");
+    assert_eq!(
+        h.all_keys().await,
+        before,
+        "nothing deleted without confirmation"
+    );
 
     let (status, answer) = h
-        .call("DELETE", "/auth/account", Some(CONFIRM), Some(&token(&first)))
+        .call(
+            "DELETE",
+            "/auth/account",
+            Some(CONFIRM),
+            Some(&token(&first)),
+        )
         .await;
     assert_eq!((status, answer), (200, json!({"deleted": true})));
 
     let after = h.all_keys().await;
-    assert_eq!(with(&after, &needles), Vec::<String>::new(), "the user's items after");
-    let others: Vec<_> = before.iter().filter(|k| !theirs.contains(k)).cloned().collect();
+    assert_eq!(
+        with(&after, &needles),
+        Vec::<String>::new(),
+        "the user's items after"
+    );
+    let others: Vec<_> = before
+        .iter()
+        .filter(|k| !theirs.contains(k))
+        .cloned()
+        .collect();
     assert_eq!(after, others, "nothing else was touched");
 
     // WeChat reset both session_keys (best effort, here it worked).
@@ -165,12 +199,20 @@ async fn deletion_removes_every_item_of_the_user(kind: StoreKind) {
         assert_eq!(status, 401);
     }
     let (status, answer) = h
-        .call("DELETE", "/auth/account", Some(CONFIRM), Some(&token(&first)))
+        .call(
+            "DELETE",
+            "/auth/account",
+            Some(CONFIRM),
+            Some(&token(&first)),
+        )
         .await;
     assert_eq!((status, code_of(&answer)), (401, Some("session_ended")));
 
     // The number is free for anyone, and the same WeChat user is a stranger now.
-    assert_eq!(bind(&h, &token(&bystander), APP_A, "bo", &number).await.0, 200);
+    assert_eq!(
+        bind(&h, &token(&bystander), APP_A, "bo", &number).await.0,
+        200
+    );
     let again = login(&h, "dee", "unionid=acme-dee", APP_A).await;
     assert_eq!(again["isNewUser"], true);
     assert_ne!(again["userId"].as_str(), Some(user_id.as_str()));
@@ -199,7 +241,12 @@ async fn a_deletion_goes_through_when_wechat_fails_the_reset() {
     h.simulator().fail_next_access_token_use(APP_A, 40001);
     h.simulator().fail_next_access_token_use(APP_A, 40001);
     let (status, answer) = h
-        .call("DELETE", "/auth/account", Some(CONFIRM), Some(&token(&first)))
+        .call(
+            "DELETE",
+            "/auth/account",
+            Some(CONFIRM),
+            Some(&token(&first)),
+        )
         .await;
     assert_eq!((status, answer), (200, json!({"deleted": true})));
     assert!(h.identity(APP_A, &openid).await.is_none());
@@ -222,7 +269,14 @@ async fn deletion_held_during(
     let router = h.router_via(proxy);
     let mut hold = proxy.hold(WRITES, nth);
     let held = tokio::spawn(async move {
-        call_router(&router, "DELETE", "/auth/account", Some(CONFIRM), Some(&token)).await
+        call_router(
+            &router,
+            "DELETE",
+            "/auth/account",
+            Some(CONFIRM),
+            Some(&token),
+        )
+        .await
     });
     hold.reached().await;
     meanwhile.await;
@@ -246,7 +300,10 @@ async fn assert_no_orphans(h: &Harness, needles: &[&str]) {
                 let identity = h.identity(appid, openid).await.unwrap();
                 assert_eq!(identity.user_id.as_str(), user_id, "{key} points elsewhere");
             }
-            assert!(!identities.is_empty(), "a user without identities: {keys:?}");
+            assert!(
+                !identities.is_empty(),
+                "a user without identities: {keys:?}"
+            );
         }
         many => panic!("several users: {many:?}"),
     }
@@ -278,17 +335,28 @@ async fn logins_during_a_deletion_are_deleted_with_it() {
         .await;
         assert_eq!((status, answer), (200, json!({"deleted": true})), "{user}");
         let during = during.unwrap();
-        assert_eq!(during["userId"], first["userId"], "{user}: the login found the user");
+        assert_eq!(
+            during["userId"], first["userId"],
+            "{user}: the login found the user"
+        );
         let needles = [
             first["userId"].as_str().unwrap(),
             &openid_for(APP_A, user),
             &openid_for(APP_B, user),
             &unionid_for(&format!("acme-{user}")),
         ];
-        assert_eq!(with(&h.all_keys().await, &needles), Vec::<String>::new(), "{user}");
+        assert_eq!(
+            with(&h.all_keys().await, &needles),
+            Vec::<String>::new(),
+            "{user}"
+        );
         assert_no_orphans(&h, &needles).await;
         let (status, answer) = h.call("GET", "/auth/me", None, Some(&token(&during))).await;
-        assert_eq!((status, code_of(&answer)), (401, Some("session_ended")), "{user}");
+        assert_eq!(
+            (status, code_of(&answer)),
+            (401, Some("session_ended")),
+            "{user}"
+        );
     }
 }
 
@@ -312,17 +380,31 @@ async fn a_deletion_whose_session_was_replaced_meanwhile_is_refused() {
         login(&h, "rue", "unionid=acme-rue", APP_B).await;
     })
     .await;
-    assert_eq!((status, code_of(&answer)), (401, Some("session_ended")), "{answer}");
+    assert_eq!(
+        (status, code_of(&answer)),
+        (401, Some("session_ended")),
+        "{answer}"
+    );
     let needles = [
         first["userId"].as_str().unwrap(),
         &openid_for(APP_A, "rue"),
         &openid_for(APP_B, "rue"),
         &unionid_for("acme-rue"),
     ];
-    assert_eq!(with(&h.all_keys().await, &needles).len(), 4, "user, two identities, unionId");
+    assert_eq!(
+        with(&h.all_keys().await, &needles).len(),
+        4,
+        "user, two identities, unionId"
+    );
     assert_no_orphans(&h, &needles).await;
-    let (status, account) = h.call("GET", "/auth/me", None, Some(&token(&newer.unwrap()))).await;
-    assert_eq!((status, &account["sessions"]), (200, &json!(2)), "{account}");
+    let (status, account) = h
+        .call("GET", "/auth/me", None, Some(&token(&newer.unwrap())))
+        .await;
+    assert_eq!(
+        (status, &account["sessions"]),
+        (200, &json!(2)),
+        "{account}"
+    );
 }
 
 /// A join from another mini-program held before its commit while the
@@ -341,13 +423,19 @@ async fn a_join_held_across_a_deletion_makes_a_whole_new_user() {
     // The join's writes: the returning-login patch (fails: no identity yet),
     // then the join's transaction, held.
     let mut hold = proxy.hold(WRITES, 2);
-    let body = json!({ "code": Harness::code("kay", "unionid=acme-kay"), "appid": APP_B }).to_string();
+    let body =
+        json!({ "code": Harness::code("kay", "unionid=acme-kay"), "appid": APP_B }).to_string();
     let held = tokio::spawn(async move {
         call_router(&router, "POST", "/auth/login", Some(&body), None).await
     });
     hold.reached().await;
     let (status, answer) = h
-        .call("DELETE", "/auth/account", Some(CONFIRM), Some(&token(&first)))
+        .call(
+            "DELETE",
+            "/auth/account",
+            Some(CONFIRM),
+            Some(&token(&first)),
+        )
         .await;
     assert_eq!((status, answer), (200, json!({"deleted": true})));
     hold.release();
@@ -366,5 +454,9 @@ async fn a_join_held_across_a_deletion_makes_a_whole_new_user() {
     let keys = with(&h.all_keys().await, &needles);
     assert_eq!(keys.len(), 3, "identity, unionId and user: {keys:?}");
     let (status, account) = h.call("GET", "/auth/me", None, Some(&token(&joined))).await;
-    assert_eq!((status, &account["hasUnionId"]), (200, &json!(true)), "{account}");
+    assert_eq!(
+        (status, &account["hasUnionId"]),
+        (200, &json!(true)),
+        "{account}"
+    );
 }

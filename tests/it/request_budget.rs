@@ -168,7 +168,10 @@ async fn refresh_logout_and_the_authorizer_stay_within_their_budgets() {
         .await;
     assert_eq!(status, 200);
     let everywhere = counter.take();
-    assert!(everywhere <= 2, "logging out everywhere took {everywhere} requests");
+    assert!(
+        everywhere <= 2,
+        "logging out everywhere took {everywhere} requests"
+    );
     println!(
         "DynamoDB requests: refresh {refresh}, logout {logout}, logout everywhere {everywhere}, authorizer 1"
     );

@@ -67,10 +67,21 @@ async fn refresh_rotates_and_a_rotated_token_ends_the_session(kind: StoreKind) {
 
     let (status, renewed) = h.refresh(&r1).await;
     assert_eq!(status, 200, "{renewed}");
-    let keys: Vec<&str> = renewed.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = renewed
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
-        ["expiresIn", "refreshExpiresIn", "refreshToken", "token", "tokenType"]
+        [
+            "expiresIn",
+            "refreshExpiresIn",
+            "refreshToken",
+            "token",
+            "tokenType"
+        ]
     );
     assert_eq!(renewed["expiresIn"], 900);
     assert_eq!(renewed["refreshExpiresIn"], 30 * 86_400);
@@ -125,8 +136,7 @@ async fn a_retry_within_the_grace_window_rotates_again(kind: StoreKind) {
     assert_refused(&h, &text(&lost, "refreshToken"), "the lost answer's token").await;
     assert_refused(&h, &r3, "after the reuse").await;
 
-    let Some(strict) = Harness::start_with(kind, &[("REFRESH_REUSE_GRACE_SECS", "0")]).await
-    else {
+    let Some(strict) = Harness::start_with(kind, &[("REFRESH_REUSE_GRACE_SECS", "0")]).await else {
         return;
     };
     let first = login(&strict, "gina", "", APP_A).await;
@@ -172,8 +182,7 @@ async fn tokens_and_sessions_expire(kind: StoreKind) {
 
     // The access token never outlives its session: issued a minute before the
     // session ends, it expires with it.
-    let Some(short) =
-        Harness::start_with(kind, &[("SESSION_MAX_LIFETIME_SECS", "3600")]).await
+    let Some(short) = Harness::start_with(kind, &[("SESSION_MAX_LIFETIME_SECS", "3600")]).await
     else {
         return;
     };
@@ -182,9 +191,20 @@ async fn tokens_and_sessions_expire(kind: StoreKind) {
     short.clock.advance(3600 - 60);
     let (status, late) = short.refresh(&text(&first, "refreshToken")).await;
     assert_eq!(status, 200, "{late}");
-    assert_eq!((late["expiresIn"].as_u64(), late["refreshExpiresIn"].as_u64()), (Some(60), Some(60)));
+    assert_eq!(
+        (
+            late["expiresIn"].as_u64(),
+            late["refreshExpiresIn"].as_u64()
+        ),
+        (Some(60), Some(60))
+    );
     short.clock.advance(61);
-    assert_refused(&short, &text(&late, "refreshToken"), "past the absolute lifetime").await;
+    assert_refused(
+        &short,
+        &text(&late, "refreshToken"),
+        "past the absolute lifetime",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -204,7 +224,9 @@ async fn logouts_and_newer_logins_end_sessions(kind: StoreKind) {
         return;
     };
     let first = login(&h, "lou", "", APP_A).await;
-    let (status, _) = h.post("/auth/logout", "", Some(&text(&first, "token"))).await;
+    let (status, _) = h
+        .post("/auth/logout", "", Some(&text(&first, "token")))
+        .await;
     assert_eq!(status, 200);
     assert_refused(&h, &text(&first, "refreshToken"), "after logout").await;
     assert_ended(&h, &text(&first, "token"), "after logout").await;
@@ -221,22 +243,41 @@ async fn logouts_and_newer_logins_end_sessions(kind: StoreKind) {
     let in_a = login(&h, "mo", "unionid=acme-mo", APP_A).await;
     let in_b = login(&h, "mo", "unionid=acme-mo", APP_B).await;
     assert_eq!(in_a["userId"], in_b["userId"]);
-    let (status, account) = h.call("GET", "/auth/me", None, Some(&text(&in_a, "token"))).await;
-    assert_eq!((status, &account["sessions"]), (200, &json!(2)), "{account}");
+    let (status, account) = h
+        .call("GET", "/auth/me", None, Some(&text(&in_a, "token")))
+        .await;
+    assert_eq!(
+        (status, &account["sessions"]),
+        (200, &json!(2)),
+        "{account}"
+    );
     let (status, answer) = h
-        .post("/auth/logout", r#"{"all": true}"#, Some(&text(&in_a, "token")))
+        .post(
+            "/auth/logout",
+            r#"{"all": true}"#,
+            Some(&text(&in_a, "token")),
+        )
         .await;
     assert_eq!(
         (status, answer),
         (200, json!({"loggedOut": true, "sessionsEnded": 2}))
     );
     for session in [&in_a, &in_b] {
-        assert_refused(&h, &text(session, "refreshToken"), "after logout everywhere").await;
+        assert_refused(
+            &h,
+            &text(session, "refreshToken"),
+            "after logout everywhere",
+        )
+        .await;
         assert_ended(&h, &text(session, "token"), "after logout everywhere").await;
     }
     // Logged out everywhere, the ended token cannot do it again.
     let (status, answer) = h
-        .post("/auth/logout", r#"{"all": true}"#, Some(&text(&in_a, "token")))
+        .post(
+            "/auth/logout",
+            r#"{"all": true}"#,
+            Some(&text(&in_a, "token")),
+        )
         .await;
     assert_eq!((status, code_of(&answer)), (401, Some("session_ended")));
 }
@@ -260,18 +301,32 @@ async fn a_fold_ends_the_folded_users_session(kind: StoreKind) {
     let owner = login(&h, "flo", "unionid=acme-flo", APP_A).await;
     let folded = login(&h, "flo", "", APP_B).await;
     assert_ne!(owner["userId"], folded["userId"]);
-    let payload = profile_payload(APP_B, "flo", "Flo", "https://wx.qlogo.cn/f/132", Some("acme-flo"));
+    let payload = profile_payload(
+        APP_B,
+        "flo",
+        "Flo",
+        "https://wx.qlogo.cn/f/132",
+        Some("acme-flo"),
+    );
     let data = h.simulator().mint_open_data(APP_B, "flo", payload).unwrap();
     let body = json!({ "encryptedData": data.encrypted_data, "iv": data.iv }).to_string();
-    let (status, answer) = h.post("/auth/profile", &body, Some(&text(&folded, "token"))).await;
-    assert_eq!((status, &answer["userId"]), (200, &owner["userId"]), "{answer}");
+    let (status, answer) = h
+        .post("/auth/profile", &body, Some(&text(&folded, "token")))
+        .await;
+    assert_eq!(
+        (status, &answer["userId"]),
+        (200, &owner["userId"]),
+        "{answer}"
+    );
     assert_refused(&h, &text(&folded, "refreshToken"), "after a fold").await;
     assert_ended(&h, &text(&folded, "token"), "after a fold").await;
     // The fold's answer is a session of the owner's.
     assert_eq!(me(&h, &text(&answer, "token")).await, (200, None));
     let (status, renewed) = h.refresh(&text(&answer, "refreshToken")).await;
     assert_eq!(status, 200, "{renewed}");
-    let (_, account) = h.call("GET", "/auth/me", None, Some(&text(&renewed, "token"))).await;
+    let (_, account) = h
+        .call("GET", "/auth/me", None, Some(&text(&renewed, "token")))
+        .await;
     assert_eq!(account["userId"], owner["userId"]);
     assert_eq!(account["sessions"], 2, "{account}");
 }
@@ -297,7 +352,11 @@ async fn only_refresh_tokens_refresh_and_only_access_tokens_authorize() {
     let first = login(&h, "ivy", "", APP_A).await;
     for body in ["", "{}", r#"{"refreshToken": 7}"#, "[]"] {
         let (status, answer) = h.post("/auth/refresh", body, None).await;
-        assert_eq!((status, code_of(&answer)), (400, Some("bad_request")), "{body:?}");
+        assert_eq!(
+            (status, code_of(&answer)),
+            (400, Some("bad_request")),
+            "{body:?}"
+        );
     }
     assert_refused(&h, &text(&first, "token"), "an access token").await;
     assert_refused(&h, "rt1.nope", "junk").await;

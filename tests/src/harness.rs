@@ -6,10 +6,10 @@ use crate::{emulator, events};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wxauth_shared::api::Router;
-use std::sync::atomic::{AtomicU64, Ordering};
 use wxauth_shared::clock::{Clock, SystemClock};
 use wxauth_shared::config::Config;
 use wxauth_shared::domain::{AppId, OpenId};
@@ -221,8 +221,7 @@ impl Harness {
                         .await
                         .expect("scan");
                     for item in page.items() {
-                        if let Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) =
-                            item.get("pk")
+                        if let Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) = item.get("pk")
                         {
                             keys.push(pk.clone());
                         }
@@ -247,10 +246,7 @@ impl Harness {
     }
 
     /// Whether the authorizer allows `token`, and why not.
-    pub async fn authorize(
-        &self,
-        token: &str,
-    ) -> wxauth_shared::authorizer::AuthorizerResponse {
+    pub async fn authorize(&self, token: &str) -> wxauth_shared::authorizer::AuthorizerResponse {
         let request = wxauth_shared::authorizer::AuthorizerRequest {
             identity_source: Some(vec![format!("Bearer {token}")]),
             headers: None,
