@@ -150,6 +150,56 @@ async fn scenario(h: &Harness) -> Vec<String> {
         secrets.push(number.to_owned());
         secrets.push(code);
     }
+    // Sessions: refresh tokens (and their secrets) in every way they are
+    // used, refused or spent; an account deleted, which signs a
+    // resetusersessionkey with the last session_key.
+    let (_, body) = h
+        .login(&Harness::code("rosa", "unionid=acme-rosa"), Some(APP_A))
+        .await;
+    let mut refresh = body["refreshToken"].as_str().unwrap().to_owned();
+    secrets.push(body["token"].as_str().unwrap().to_owned());
+    for _ in 0..2 {
+        let (status, renewed) = h.refresh(&refresh).await;
+        assert_eq!(status, 200, "{renewed}");
+        secrets.push(refresh.clone());
+        secrets.push(refresh.rsplit('.').next().unwrap().to_owned());
+        refresh = renewed["refreshToken"].as_str().unwrap().to_owned();
+        secrets.push(renewed["token"].as_str().unwrap().to_owned());
+    }
+    h.clock.advance(60);
+    let (status, _) = h.refresh(&secrets[secrets.len() - 3]).await;
+    assert_eq!(status, 401, "a reused refresh token");
+    secrets.push(refresh.clone());
+    secrets.push(refresh.rsplit('.').next().unwrap().to_owned());
+    let (_, body) = h
+        .login(&Harness::code("rosa", "unionid=acme-rosa"), Some(APP_B))
+        .await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    secrets.push(token.clone());
+    secrets.push(body["refreshToken"].as_str().unwrap().to_owned());
+    let key = h
+        .simulator()
+        .current_session_key(APP_B, &openid_for(APP_B, "rosa"))
+        .unwrap();
+    secrets.push(wxauth_wechat_sim::session_signature(&key));
+    secrets.push(key);
+    let (status, _) = h.call("GET", "/auth/me", None, Some(&token)).await;
+    assert_eq!(status, 200);
+    let (status, _) = h.post("/auth/logout", r#"{"all":true}"#, Some(&token)).await;
+    assert_eq!(status, 200);
+    let (_, body) = h.login(&Harness::code("rosa", "unionid=acme-rosa"), Some(APP_B)).await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    secrets.push(token.clone());
+    let key = h
+        .simulator()
+        .current_session_key(APP_B, &openid_for(APP_B, "rosa"))
+        .unwrap();
+    secrets.push(wxauth_wechat_sim::session_signature(&key));
+    secrets.push(key);
+    let (status, answer) = h
+        .call("DELETE", "/auth/account", Some(r#"{"confirm":"DELETE"}"#), Some(&token))
+        .await;
+    assert_eq!(status, 200, "{answer}");
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
     secrets
@@ -180,6 +230,8 @@ async fn check(kind: StoreKind) {
         "request lines carry a request id"
     );
     assert!(logs.contains("login succeeded"));
+    assert!(logs.contains("session refreshed") && logs.contains("account deleted"));
+    assert!(logs.contains("a rotated refresh token was presented again"));
     assert!(
         logs.contains("139****5678"),
         "phone numbers are logged, masked"
