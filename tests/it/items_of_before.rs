@@ -2,6 +2,7 @@
 //! `27b1252`: `userId` and `kind` on every item, identities as a string set,
 //! the profile as JSON text, no `version`) keep working on DynamoDB: the same
 //! user logs in, stores a profile and binds a number, and keeps its userId.
+//! Tokens of before sessions are refused once; the next login starts one.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
@@ -106,4 +107,52 @@ async fn a_user_written_before_versions_logs_in_and_changes() {
         (again["userId"].as_str(), &again["hasPhone"]),
         (Some(user_id), &json!(true))
     );
+}
+
+/// A token of the version before sessions (no `typ`, no `sid`), well signed
+/// and unexpired, is refused as `unauthorized` everywhere: the client logs in
+/// again (silently, in a mini-program) and gets a session; the user keeps its
+/// userId.
+#[tokio::test]
+async fn a_token_from_before_sessions_is_refused_and_a_new_login_starts_one() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Some(h) = Harness::start(StoreKind::Embedded).await else {
+        return;
+    };
+    let (status, first) = h.login(&Harness::code("olden", ""), Some(APP_A)).await;
+    assert_eq!(status, 200, "{first}");
+    let key = wxauth_shared::tokens::SigningKey::from_pem(wxauth_tests::harness::signing_key_pem())
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = json!({"typ": "JWT", "alg": "RS256", "kid": key.public().kid});
+    let claims = json!({
+        "iss": "https://auth.example.com", "aud": "wxauth-tests",
+        "sub": first["userId"], "iat": now, "exp": now + 7200, "jti": "0123456789abcdef",
+        "appid": APP_A, "openid": openid_for(APP_A, "olden"),
+    });
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = key.sign(input.as_bytes()).unwrap();
+    let old = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature));
+    let (status, answer) = h.call("GET", "/auth/me", None, Some(&old)).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    assert!(!h.authorize(&old).await.is_authorized);
+
+    let (status, again) = h.login(&Harness::code("olden", ""), Some(APP_A)).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["userId"], first["userId"]);
+    let (status, _) = h
+        .call("GET", "/auth/me", None, again["token"].as_str())
+        .await;
+    assert_eq!(status, 200);
 }

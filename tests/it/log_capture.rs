@@ -185,9 +185,13 @@ async fn scenario(h: &Harness) -> Vec<String> {
     secrets.push(key);
     let (status, _) = h.call("GET", "/auth/me", None, Some(&token)).await;
     assert_eq!(status, 200);
-    let (status, _) = h.post("/auth/logout", r#"{"all":true}"#, Some(&token)).await;
+    let (status, _) = h
+        .post("/auth/logout", r#"{"all":true}"#, Some(&token))
+        .await;
     assert_eq!(status, 200);
-    let (_, body) = h.login(&Harness::code("rosa", "unionid=acme-rosa"), Some(APP_B)).await;
+    let (_, body) = h
+        .login(&Harness::code("rosa", "unionid=acme-rosa"), Some(APP_B))
+        .await;
     let token = body["token"].as_str().unwrap().to_owned();
     secrets.push(token.clone());
     let key = h
@@ -197,7 +201,12 @@ async fn scenario(h: &Harness) -> Vec<String> {
     secrets.push(wxauth_wechat_sim::session_signature(&key));
     secrets.push(key);
     let (status, answer) = h
-        .call("DELETE", "/auth/account", Some(r#"{"confirm":"DELETE"}"#), Some(&token))
+        .call(
+            "DELETE",
+            "/auth/account",
+            Some(r#"{"confirm":"DELETE"}"#),
+            Some(&token),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;

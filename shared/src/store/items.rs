@@ -536,6 +536,37 @@ mod tests {
     }
 
     #[test]
+    fn a_user_may_hold_a_number_and_no_wechat_identity() {
+        let phone = PhoneNumber::from_parts("86", "13800138000").unwrap();
+        let user = UserItem {
+            created_at: 5,
+            identities: Vec::new(),
+            union_id: None,
+            phone: Some(phone.clone()),
+            profile: Profile::default(),
+            version: 1,
+        };
+        assert_eq!(user.all_identities(), vec![Identity::Phone(phone.clone())]);
+        assert_eq!(
+            Key::of_identity(&Identity::Phone(phone.clone())),
+            Key::phone(&phone)
+        );
+        let k = Key::user(&UserId::parse("u1").unwrap());
+        let stored = Item::User(user.clone()).to_json().unwrap();
+        assert!(
+            !stored.contains_key("identities"),
+            "an empty set is not stored"
+        );
+        assert_eq!(
+            Item::decode(&k, Value::Object(stored)).unwrap(),
+            Item::User(user.clone())
+        );
+        let dynamo: serde_dynamo::Item = serde_dynamo::to_item(&user).unwrap();
+        let back: UserItem = serde_dynamo::from_item(dynamo).unwrap();
+        assert_eq!(back, user);
+    }
+
+    #[test]
     fn phone_keys_print_masked() {
         let phone = PhoneNumber::from_parts("86", "13800138000").unwrap();
         assert_eq!(format!("{:?}", Key::phone(&phone)), "PHONE#+86138****8000");
