@@ -26,13 +26,11 @@ struct LogoutBody {
     all: Option<bool>,
 }
 
-/// The answer: `{"loggedOut": true}`, and with `all`, how many sessions ended.
+/// The answer: `{"loggedOut": true}`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LogoutAnswer {
     logged_out: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sessions_ended: Option<usize>,
 }
 
 impl Protected for LogoutRoute {
@@ -58,19 +56,16 @@ impl Protected for LogoutRoute {
 
     async fn answer(&self, caller: Caller, all: bool) -> Result<ApiResponse, ApiError> {
         let now = self.clock.now_unix();
-        let sessions_ended = if all {
-            let ended = logout::end_all_sessions(&*self.store, &caller, now).await?;
-            Some(ended.ok_or_else(ApiError::session_ended)?)
+        if all {
+            if !logout::end_all_sessions(&*self.store, &caller, now).await? {
+                return Err(ApiError::session_ended());
+            }
         } else {
             logout::end_session(&*self.store, &caller, now).await?;
-            None
-        };
+        }
         Ok(ApiResponse::serialized(
             StatusCode::OK,
-            &LogoutAnswer {
-                logged_out: true,
-                sessions_ended,
-            },
+            &LogoutAnswer { logged_out: true },
         ))
     }
 }
@@ -94,11 +89,7 @@ mod tests {
             );
         }
         assert_eq!(
-            serde_json::to_string(&LogoutAnswer {
-                logged_out: true,
-                sessions_ended: None
-            })
-            .unwrap(),
+            serde_json::to_string(&LogoutAnswer { logged_out: true }).unwrap(),
             r#"{"loggedOut":true}"#
         );
     }

@@ -23,20 +23,20 @@ pub async fn end_session(
     Ok(())
 }
 
-/// Ends every session of the caller's user; `None` when the caller's own
-/// session had already ended.
+/// Ends every session of the caller's user; false when the caller's own
+/// session had already ended (nothing written).
 pub async fn end_all_sessions(
     store: &dyn ItemStore,
     caller: &Caller,
     now: u64,
-) -> Result<Option<usize>, StoreError> {
+) -> Result<bool, StoreError> {
     let keys = caller.session_keys(now);
     let outcome = decider::run(store, Snapshot::default(), |s| rule::logout_all(s, &keys)).await?;
     Ok(match outcome {
-        LogoutAll::Done { sessions } => {
-            tracing::info!(user_id = %caller.subject.user_id, sessions, "logged out everywhere");
-            Some(sessions)
+        LogoutAll::Done => {
+            tracing::info!(user_id = %caller.subject.user_id, "logged out everywhere");
+            true
         }
-        LogoutAll::SessionEnded => None,
+        LogoutAll::SessionEnded => false,
     })
 }

@@ -228,7 +228,7 @@ pub fn logout(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<()>, Store
 /// Whether logging out everywhere happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogoutAll {
-    Done { sessions: usize },
+    Done,
     SessionEnded,
 }
 
@@ -256,13 +256,13 @@ pub fn logout_all(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Logout
             writes.push(end(&key, Guard::OwnedBy(keys.user_id.clone())));
         }
     }
-    let answer = LogoutAll::Done {
-        sessions: writes.len(),
-    };
     Ok(if writes.is_empty() {
-        Step::Answer(answer)
+        Step::Answer(LogoutAll::Done)
     } else {
-        Step::Commit { writes, answer }
+        Step::Commit {
+            writes,
+            answer: LogoutAll::Done,
+        }
     })
 }
 
@@ -438,7 +438,7 @@ mod tests {
         let Step::Commit { writes, answer } = logout_all(&s, &keys).unwrap() else {
             panic!("writes");
         };
-        assert_eq!(answer, LogoutAll::Done { sessions: 2 });
+        assert_eq!(answer, LogoutAll::Done);
         let keys_written: Vec<_> = writes.iter().map(|w| w.key().clone()).collect();
         assert_eq!(keys_written, vec![key_of_identity(1), key_of_identity(3)]);
         assert!(
