@@ -85,7 +85,9 @@ fn pieces(c: &mut Criterion) {
             .expect("base64");
             let raw = Some((example.raw_data.as_str(), example.signature.as_str()));
             open(&session_key, &data, raw, &expect).expect("checks pass");
-            issuer.issue(&subject, expect.now, expect.now + 900).expect("token")
+            issuer
+                .issue(&subject, expect.now, expect.now + 900)
+                .expect("token")
         })
     });
     let verifier = TokenVerifier::new(
@@ -93,7 +95,10 @@ fn pieces(c: &mut Criterion) {
         "wxauth".into(),
         "wxauth-miniprogram".into(),
     );
-    let token = issuer.issue(&subject, expect.now, expect.now + 900).expect("token").token;
+    let token = issuer
+        .issue(&subject, expect.now, expect.now + 900)
+        .expect("token")
+        .token;
     group.bench_function("rs256-token-verify", |b| {
         b.iter(|| {
             verifier

@@ -16,10 +16,10 @@ use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
 use crate::usecases::account::AccountService;
 use crate::usecases::login::LoginService;
-use crate::usecases::refresh::RefreshService;
-use crate::usecases::sessions::SessionIssuer;
 use crate::usecases::phone::PhoneService;
 use crate::usecases::profile::ProfileService;
+use crate::usecases::refresh::RefreshService;
+use crate::usecases::sessions::SessionIssuer;
 use crate::wechat::{HttpWeChat, WeChatApi};
 use std::sync::Arc;
 
@@ -148,7 +148,12 @@ pub fn account_routes(
     clock: Arc<dyn Clock>,
 ) -> Result<(MeRoute, DeleteAccountRoute), ConfigError> {
     let apps = config.apps.credentials()?;
-    let service = Arc::new(AccountService::new(apps, wechat, store.clone(), clock.clone()));
+    let service = Arc::new(AccountService::new(
+        apps,
+        wechat,
+        store.clone(),
+        clock.clone(),
+    ));
     let auth = Authenticator::new(keys.verifier.clone(), store, clock);
     Ok((
         MeRoute {

@@ -240,9 +240,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
         }
         Op::LogoutAll { app, person } => {
             let keys = token_of(store, app, person)?;
-            Box::new(move |s: &Snapshot| {
-                Ok(map(session::logout_all(s, &keys)?, Answer::LogoutAll))
-            })
+            Box::new(move |s: &Snapshot| Ok(map(session::logout_all(s, &keys)?, Answer::LogoutAll)))
         }
     };
     Some(Running {

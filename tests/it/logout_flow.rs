@@ -13,11 +13,17 @@ async fn logout_ends_only_the_callers_session(kind: StoreKind) {
     let token = |body: &serde_json::Value| body["token"].as_str().unwrap().to_owned();
     // One user, two mini-programs (joined through the unionId): two sessions.
     let (status, first) = h
-        .login(&Harness::code("leaving", "unionid=acme-leaving"), Some(APP_A))
+        .login(
+            &Harness::code("leaving", "unionid=acme-leaving"),
+            Some(APP_A),
+        )
         .await;
     assert_eq!(status, 200, "{first}");
     let (status, second) = h
-        .login(&Harness::code("leaving", "unionid=acme-leaving"), Some(APP_B))
+        .login(
+            &Harness::code("leaving", "unionid=acme-leaving"),
+            Some(APP_B),
+        )
         .await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(first["userId"], second["userId"]);

@@ -86,7 +86,10 @@ impl Protected for MeRoute {
 
     async fn answer(&self, caller: Caller, (): ()) -> Result<ApiResponse, ApiError> {
         let view = self.service.view(&caller).await?;
-        Ok(ApiResponse::serialized(StatusCode::OK, &MeAnswer::from(&view)))
+        Ok(ApiResponse::serialized(
+            StatusCode::OK,
+            &MeAnswer::from(&view),
+        ))
     }
 }
 
@@ -137,7 +140,10 @@ mod tests {
 
     #[test]
     fn deletion_needs_the_confirmation_exactly() {
-        assert_eq!(DeleteAccountRoute::parse(br#"{"confirm":"DELETE"}"#), Ok(()));
+        assert_eq!(
+            DeleteAccountRoute::parse(br#"{"confirm":"DELETE"}"#),
+            Ok(())
+        );
         for bad in [
             &b""[..],
             b"{}",

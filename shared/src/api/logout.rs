@@ -88,7 +88,10 @@ mod tests {
         assert_eq!(LogoutRoute::parse(br#"{"all":true}"#), Ok(true));
         assert_eq!(LogoutRoute::parse(br#"{"all":false}"#), Ok(false));
         for bad in [&b"nope"[..], br#"{"all":"yes"}"#, b"[]"] {
-            assert_eq!(LogoutRoute::parse(bad).unwrap_err().code, ErrorCode::BadRequest);
+            assert_eq!(
+                LogoutRoute::parse(bad).unwrap_err().code,
+                ErrorCode::BadRequest
+            );
         }
         assert_eq!(
             serde_json::to_string(&LogoutAnswer {

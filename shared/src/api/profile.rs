@@ -93,8 +93,8 @@ impl Protected for ProfileRoute {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{UnionId, UserId};
     use crate::config::Secret;
+    use crate::domain::{UnionId, UserId};
     use crate::tokens::IssuedToken;
     use crate::usecases::sessions::SessionTokens;
     use serde_json::{Value, json};

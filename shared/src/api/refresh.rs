@@ -47,7 +47,13 @@ mod tests {
 
     #[test]
     fn a_body_without_a_refresh_token_is_a_bad_request_and_junk_has_ended() {
-        for body in ["", "[]", "{}", r#"{"refreshToken":5}"#, r#"{"refreshToken":null}"#] {
+        for body in [
+            "",
+            "[]",
+            "{}",
+            r#"{"refreshToken":5}"#,
+            r#"{"refreshToken":null}"#,
+        ] {
             assert_eq!(
                 parse(body.as_bytes()).unwrap_err().code,
                 ErrorCode::BadRequest,

@@ -147,7 +147,10 @@ fn defaults() {
     let both = config(&[("TOKEN_TTL_SECS", "600"), ("ACCESS_TOKEN_TTL_SECS", "300")]);
     assert_eq!(both.tokens.sessions.access_ttl_secs, 300);
     assert_eq!(
-        config(&[("REFRESH_REUSE_GRACE_SECS", "0")]).tokens.sessions.reuse_grace_secs,
+        config(&[("REFRESH_REUSE_GRACE_SECS", "0")])
+            .tokens
+            .sessions
+            .reuse_grace_secs,
         0
     );
     assert_eq!(t.verify_keys_pem, "");

@@ -25,12 +25,12 @@ impl TokenConfig {
         let audience =
             get(env, TOKEN_AUDIENCE).unwrap_or_else(|| DEFAULT_TOKEN_AUDIENCE.to_owned());
         // The old name counts only when the new one is unset.
-        let access_var = if get(env, ACCESS_TOKEN_TTL_SECS).is_none() && get(env, TOKEN_TTL_SECS).is_some()
-        {
-            TOKEN_TTL_SECS
-        } else {
-            ACCESS_TOKEN_TTL_SECS
-        };
+        let access_var =
+            if get(env, ACCESS_TOKEN_TTL_SECS).is_none() && get(env, TOKEN_TTL_SECS).is_some() {
+                TOKEN_TTL_SECS
+            } else {
+                ACCESS_TOKEN_TTL_SECS
+            };
         let sessions = SessionPolicy {
             access_ttl_secs: number(
                 env,

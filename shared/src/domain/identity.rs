@@ -62,7 +62,10 @@ mod tests {
             &AppId::parse("wx4f4bc4dec97d474b").unwrap(),
             &OpenId::parse("oGZUI0egBJY1zhBYw2KhdUfwVJJE").unwrap(),
         );
-        assert_eq!(format!("{wechat:?}"), "WeChat(wx4f4bc4dec97d474b, oGZU****VJJE)");
+        assert_eq!(
+            format!("{wechat:?}"),
+            "WeChat(wx4f4bc4dec97d474b, oGZU****VJJE)"
+        );
         assert_eq!(wechat.kind(), "wechat");
         let phone = Identity::Phone(PhoneNumber::from_parts("86", "13800138000").unwrap());
         assert_eq!(format!("{phone:?}"), "Phone(138****8000)");

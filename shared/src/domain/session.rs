@@ -153,10 +153,18 @@ mod tests {
         let p = policy();
         assert_eq!(p.expiry(100, 100), 1_100);
         assert_eq!(p.expiry(100, 1_000), 2_000);
-        assert_eq!(p.expiry(100, 2_000), 2_600, "capped at created + max lifetime");
+        assert_eq!(
+            p.expiry(100, 2_000),
+            2_600,
+            "capped at created + max lifetime"
+        );
         let new = NewSession::draw(100, &p);
         assert_eq!(p.access_expiry(&new.session, 100), 1_000);
-        assert_eq!(p.access_expiry(&new.session, 900), 1_100, "capped by the session");
+        assert_eq!(
+            p.access_expiry(&new.session, 900),
+            1_100,
+            "capped by the session"
+        );
         assert!(new.session.live_at(1_099) && !new.session.live_at(1_100));
     }
 

@@ -51,10 +51,9 @@ impl RefreshToken {
         };
         let identity = String::from_utf8(URL_SAFE_NO_PAD.decode(identity).ok()?).ok()?;
         let identity = match identity.split(':').collect::<Vec<_>>()[..] {
-            ["wechat", appid, openid] => Identity::wechat(
-                &AppId::parse(appid).ok()?,
-                &OpenId::parse(openid).ok()?,
-            ),
+            ["wechat", appid, openid] => {
+                Identity::wechat(&AppId::parse(appid).ok()?, &OpenId::parse(openid).ok()?)
+            }
             _ => return None,
         };
         Some(Self {

@@ -54,8 +54,10 @@ impl AccountService {
     /// Deletes the caller's user and everything it holds, in one commit.
     pub async fn delete(&self, caller: &Caller) -> Result<(), AccountError> {
         let keys = caller.session_keys(self.clock.now_unix());
-        let outcome =
-            decider::run(&*self.store, Snapshot::default(), |s| rule::delete(s, &keys)).await?;
+        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
+            rule::delete(s, &keys)
+        })
+        .await?;
         let Deletion::Deleted { wechat } = outcome else {
             return Err(AccountError::SessionEnded);
         };
@@ -76,7 +78,11 @@ impl AccountService {
             tracing::warn!(appid = %appid, "no credentials for this app: session_key not reset");
             return;
         };
-        match self.wechat.reset_session_key(app, openid, session_key).await {
+        match self
+            .wechat
+            .reset_session_key(app, openid, session_key)
+            .await
+        {
             Ok(_) => tracing::info!(appid = %appid, "session_key reset at WeChat"),
             Err(error) => tracing::warn!(
                 appid = %appid,

@@ -92,10 +92,7 @@ impl PhoneService {
                     .iter()
                     .find(|a| &a.appid == appid)
                     .ok_or(PhoneError::UnknownApp)?;
-                self.wechat
-                    .phone_number(app, code, openid)
-                    .await?
-                    .phone
+                self.wechat.phone_number(app, code, openid).await?.phone
             }
             PhoneInput::Encrypted(data) => {
                 let expect = Expectations {
@@ -107,14 +104,9 @@ impl PhoneService {
                 let payload = match open_data::open(&session_key, data, None, &expect) {
                     Err(OpenDataError::SessionKeyStale) => {
                         let app = self.apps.iter().find(|a| &a.appid == appid);
-                        return Err(why_undecryptable(
-                            &*self.wechat,
-                            app,
-                            openid,
-                            &session_key,
-                        )
-                        .await
-                        .into());
+                        return Err(why_undecryptable(&*self.wechat, app, openid, &session_key)
+                            .await
+                            .into());
                     }
                     other => other?,
                 };

@@ -106,11 +106,9 @@ impl ProfileService {
         let payload = match open_data::open(&session_key, &input.data, raw_data, &expect) {
             Err(OpenDataError::SessionKeyStale) => {
                 let app = self.apps.iter().find(|a| &a.appid == appid);
-                return Err(
-                    why_undecryptable(&*self.wechat, app, openid, &session_key)
-                        .await
-                        .into(),
-                );
+                return Err(why_undecryptable(&*self.wechat, app, openid, &session_key)
+                    .await
+                    .into());
             }
             other => other?,
         };

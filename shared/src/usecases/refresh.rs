@@ -53,8 +53,10 @@ impl RefreshService {
             now,
             policy: self.sessions.policy,
         };
-        let outcome =
-            decider::run(&*self.store, Snapshot::default(), |s| rule::refresh(s, &input)).await?;
+        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
+            rule::refresh(s, &input)
+        })
+        .await?;
         match outcome {
             RefreshOutcome::Rotated { user_id, session } => {
                 tracing::info!(user_id = %user_id, session_id = %session.id, "session refreshed");

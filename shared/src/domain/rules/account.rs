@@ -29,7 +29,10 @@ fn held_keys(user: &crate::store::UserItem) -> Vec<Key> {
 }
 
 /// The caller's account, once its identities are read.
-pub fn view(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Option<AccountView>>, StoreError> {
+pub fn view(
+    snapshot: &Snapshot,
+    keys: &SessionKeys,
+) -> Result<Step<Option<AccountView>>, StoreError> {
     let user = match session::account(snapshot, keys)? {
         Account::Unread(keys) => return Ok(Step::Read(keys)),
         Account::Ended => return Ok(Step::Answer(None)),
@@ -49,7 +52,10 @@ pub fn view(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Option<Accou
     for key in &wechat_keys {
         if let Read::Present(identity) = snapshot.identity(key)?
             && identity.user_id == keys.user_id
-            && identity.session.as_ref().is_some_and(|s| s.live_at(keys.now))
+            && identity
+                .session
+                .as_ref()
+                .is_some_and(|s| s.live_at(keys.now))
         {
             sessions += 1;
         }
@@ -68,9 +74,7 @@ pub fn view(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Option<Accou
 /// `resetusersessionkey`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deletion {
-    Deleted {
-        wechat: Vec<(Identity, SessionKey)>,
-    },
+    Deleted { wechat: Vec<(Identity, SessionKey)> },
     SessionEnded,
 }
 
@@ -136,7 +140,10 @@ mod tests {
         holder.phone = Some(phone(1));
         holder.union_id = Some(union_id(7));
         let mut s = read_account(&keys, Some(identity(1)), Some(holder));
-        assert_eq!(view(&s, &keys).unwrap(), Step::Read(vec![key_of_identity(2)]));
+        assert_eq!(
+            view(&s, &keys).unwrap(),
+            Step::Read(vec![key_of_identity(2)])
+        );
         let mut quiet = identity(1);
         quiet.session = None;
         s.set(key_of_identity(2), Some(Item::Identity(quiet)));
@@ -161,7 +168,11 @@ mod tests {
         };
         assert_eq!(
             keys_read,
-            vec![key_of_identity(2), Key::phone(&phone(1)), Key::union(&union_id(7))]
+            vec![
+                key_of_identity(2),
+                Key::phone(&phone(1)),
+                Key::union(&union_id(7))
+            ]
         );
         s.set(key_of_identity(2), Some(Item::Identity(identity(1))));
         s.set(Key::phone(&phone(1)), Some(Item::Phone(owner(1))));

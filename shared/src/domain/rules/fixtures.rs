@@ -6,8 +6,8 @@ use crate::domain::{
     AppId, Identity, OpenId, PhoneNumber, RefreshSecret, Session, SessionId, SessionKey,
     SessionPolicy, UnionId, UserId,
 };
-use std::sync::OnceLock;
 use crate::store::{IdentityItem, IdentityRef, Item, Key, OwnerItem, UserItem};
+use std::sync::OnceLock;
 
 pub fn appid() -> AppId {
     AppId::parse("wxA").unwrap()

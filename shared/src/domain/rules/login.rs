@@ -327,13 +327,22 @@ mod tests {
         s.absorb(&asked, Default::default());
         assert!(matches!(
             decide(&s, &input, false).unwrap(),
-            Step::Commit { answer: LoginOutcome { is_new_user: true, .. }, .. }
+            Step::Commit {
+                answer: LoginOutcome {
+                    is_new_user: true,
+                    ..
+                },
+                ..
+            }
         ));
         // Read together and still disagreeing: that is corruption.
         let mut found = crate::store::Items::new();
         found.insert(union_key.clone(), Item::Union(owner(5)));
         s.absorb(&asked, found);
-        assert!(matches!(decide(&s, &input, false), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            decide(&s, &input, false),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 
     #[test]

@@ -85,9 +85,9 @@ pub fn token_live(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Option<bool
     Ok(match snapshot.identity(&keys.identity)? {
         Read::Unread => None,
         Read::Absent => Some(false),
-        Read::Present(identity) => Some(
-            live_session(identity, &keys.user_id, &keys.session_id, keys.now).is_some(),
-        ),
+        Read::Present(identity) => {
+            Some(live_session(identity, &keys.user_id, &keys.session_id, keys.now).is_some())
+        }
     })
 }
 
@@ -134,7 +134,10 @@ pub enum RefreshOutcome {
 
 /// Decides a refresh: rotate on the current token (or on the one it replaced,
 /// within the grace window); end the session on any other token of it.
-pub fn refresh(snapshot: &Snapshot, input: &RefreshInput) -> Result<Step<RefreshOutcome>, StoreError> {
+pub fn refresh(
+    snapshot: &Snapshot,
+    input: &RefreshInput,
+) -> Result<Step<RefreshOutcome>, StoreError> {
     let identity = match snapshot.identity(&input.identity)? {
         Read::Unread => return Ok(Step::Read(vec![input.identity.clone()])),
         Read::Absent => return Ok(Step::Answer(RefreshOutcome::Ended)),
@@ -244,9 +247,7 @@ pub fn logout_all(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Logout
             Read::Absent => false,
             Read::Unread => matches!(identity, Identity::WeChat { .. }),
             Read::Present(_) => match snapshot.identity(&key) {
-                Ok(Read::Present(item)) => {
-                    item.user_id == keys.user_id && item.session.is_some()
-                }
+                Ok(Read::Present(item)) => item.user_id == keys.user_id && item.session.is_some(),
                 // A number's item holds no session (yet).
                 _ => false,
             },
@@ -294,7 +295,10 @@ mod tests {
         // Logged out, or replaced by a newer login.
         let mut ended = identity(1);
         ended.session = None;
-        assert_eq!(token_live(&fixtures_account(&keys, ended), &keys).unwrap(), Some(false));
+        assert_eq!(
+            token_live(&fixtures_account(&keys, ended), &keys).unwrap(),
+            Some(false)
+        );
         let mut replaced = identity(1);
         replaced.session = Some(NewSession::draw(5, &policy()).session);
         assert_eq!(
@@ -339,7 +343,10 @@ mod tests {
         else {
             panic!("a rotation");
         };
-        let RefreshOutcome::Rotated { session: rotated, .. } = answer else {
+        let RefreshOutcome::Rotated {
+            session: rotated, ..
+        } = answer
+        else {
             panic!("rotated");
         };
         assert_eq!(rotated.refresh_hash, input.next);
@@ -379,7 +386,10 @@ mod tests {
         let forged = refresh_input(&RefreshSecret::generate(), 101);
         assert!(matches!(
             refresh(&s, &forged).unwrap(),
-            Step::Commit { answer: RefreshOutcome::Reused, .. }
+            Step::Commit {
+                answer: RefreshOutcome::Reused,
+                ..
+            }
         ));
     }
 
@@ -389,9 +399,15 @@ mod tests {
         let mut other = refresh_input(&first, 100);
         other.session_id = SessionId::parse("another").unwrap();
         let s = with_session(live_session_fixture());
-        assert_eq!(refresh(&s, &other).unwrap(), Step::Answer(RefreshOutcome::Ended));
+        assert_eq!(
+            refresh(&s, &other).unwrap(),
+            Step::Answer(RefreshOutcome::Ended)
+        );
         let expired = refresh_input(&first, live_session_fixture().expires_at);
-        assert_eq!(refresh(&s, &expired).unwrap(), Step::Answer(RefreshOutcome::Ended));
+        assert_eq!(
+            refresh(&s, &expired).unwrap(),
+            Step::Answer(RefreshOutcome::Ended)
+        );
         let mut gone = Snapshot::default();
         gone.set(key_of_identity(1), None);
         assert_eq!(
@@ -425,6 +441,10 @@ mod tests {
         assert_eq!(answer, LogoutAll::Done { sessions: 2 });
         let keys_written: Vec<_> = writes.iter().map(|w| w.key().clone()).collect();
         assert_eq!(keys_written, vec![key_of_identity(1), key_of_identity(3)]);
-        assert!(writes.iter().all(|w| w.guard() == &Guard::OwnedBy(user_id(1))));
+        assert!(
+            writes
+                .iter()
+                .all(|w| w.guard() == &Guard::OwnedBy(user_id(1)))
+        );
     }
 }
