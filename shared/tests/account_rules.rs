@@ -417,15 +417,15 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
                 ));
             }
         }
-        (Op::Delete { app, person }, Answer::Delete(Deletion::Deleted { .. })) => {
-            if identity_user(*app, *person).is_some() {
-                return Err("a deletion left the identity behind".into());
-            }
+        (Op::Delete { app, person }, Answer::Delete(Deletion::Deleted { .. }))
+            if identity_user(*app, *person).is_some() =>
+        {
+            return Err("a deletion left the identity behind".into());
         }
-        (Op::LogoutAll { app, person }, Answer::LogoutAll(LogoutAll::Done { .. })) => {
-            if identity_user(*app, *person).is_some_and(|i| i.session.is_some()) {
-                return Err("logging out everywhere left a session".into());
-            }
+        (Op::LogoutAll { app, person }, Answer::LogoutAll(LogoutAll::Done { .. }))
+            if identity_user(*app, *person).is_some_and(|i| i.session.is_some()) =>
+        {
+            return Err("logging out everywhere left a session".into());
         }
         (
             Op::Profile { app, person, .. },
