@@ -18,6 +18,7 @@ pub const FUNCTIONS: &[&str] = &[
     "login",
     "decrypt-profile",
     "bind-phone",
+    "account",
     "authorizer",
     "example-me",
 ];

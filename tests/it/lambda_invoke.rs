@@ -1,7 +1,8 @@
 //! The real function binaries, speaking the real Lambda Runtime API under
 //! `cargo lambda watch`, driven with `cargo lambda invoke --data-file` over the
-//! committed `events/` fixtures (tokens, codes and open data filled in at run
-//! time), against the WeChat simulator and the DynamoDB emulator.
+//! committed `events/` fixtures (tokens, refresh tokens, codes and open data
+//! filled in at run time), against the WeChat simulator and the DynamoDB
+//! emulator.
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -18,6 +19,8 @@ const FIXTURES: &[(&str, &str)] = &[
     ("login", "login/bad-request.json"),
     ("login", "login/jwks.json"),
     ("login", "login/logout.json"),
+    ("login", "login/refresh.json"),
+    ("login", "login/refresh-ended.json"),
     ("decrypt-profile", "decrypt-profile/success.json"),
     ("decrypt-profile", "decrypt-profile/bad-request.json"),
     ("decrypt-profile", "decrypt-profile/unauthorized.json"),
@@ -25,6 +28,10 @@ const FIXTURES: &[(&str, &str)] = &[
     ("bind-phone", "bind-phone/success-encrypted.json"),
     ("bind-phone", "bind-phone/bad-request.json"),
     ("bind-phone", "bind-phone/unauthorized.json"),
+    ("account", "account/me.json"),
+    ("account", "account/delete.json"),
+    ("account", "account/delete-unconfirmed.json"),
+    ("account", "account/unauthorized.json"),
     ("authorizer", "authorizer/allowed.json"),
     ("authorizer", "authorizer/denied.json"),
     ("example-me", "example-me/success.json"),
@@ -33,6 +40,16 @@ const FIXTURES: &[(&str, &str)] = &[
 
 fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
+}
+
+/// A header of a function's answer (an API Gateway v2 response), by name in
+/// any case.
+fn header<'a>(answer: &'a Value, name: &str) -> Option<&'a str> {
+    answer["headers"]
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .and_then(|(_, value)| value.as_str())
 }
 
 #[test]
@@ -277,7 +294,8 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
     let (status, body) = invoke("example-me", "example-me/unauthorized.json", &[]);
     assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
 
-    // The returning user now has a phone, as the login function reads it.
+    // The returning user now has a phone, as the login function reads it. Its
+    // new session replaces the first one (one session per identity).
     let code = format!("lambda-user;n={}", uuid::Uuid::new_v4().simple());
     let (status, login) = invoke("login", "login/success.json", &[("code", &code)]);
     assert_eq!(status, 200, "{login}");
@@ -285,8 +303,72 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
         (login["isNewUser"].as_bool(), login["hasPhone"].as_bool()),
         (Some(false), Some(true))
     );
+    let answer = watch.invoke(
+        "authorizer",
+        &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
+    );
+    assert_eq!(answer["isAuthorized"], false, "{answer}");
+    let refresh_token = login["refreshToken"].as_str().expect("a refresh token");
 
-    // Logout: the first token is revoked, for our routes and for the authorizer.
+    // Refresh: a new access token and the next refresh token; one that names
+    // no live session is refused.
+    let (status, refreshed) = invoke(
+        "login",
+        "login/refresh.json",
+        &[("refresh_token", refresh_token)],
+    );
+    assert_eq!(status, 200, "{refreshed}");
+    assert!(
+        refreshed["refreshExpiresIn"].as_u64() > Some(0),
+        "{refreshed}"
+    );
+    let token = refreshed["token"].as_str().expect("a token").to_owned();
+    let refresh_token = refreshed["refreshToken"]
+        .as_str()
+        .expect("the next refresh token")
+        .to_owned();
+    assert_ne!(refresh_token, login["refreshToken"].as_str().unwrap());
+    let (status, body) = invoke("login", "login/refresh-ended.json", &[]);
+    assert_eq!(
+        (status, error_code(&body)),
+        (401, "session_ended"),
+        "{body}"
+    );
+
+    // The account as its owner sees it, never cached.
+    let answer = watch.invoke(
+        "account",
+        &fill(&fixture("account/me.json"), &[("token", &token)]),
+    );
+    let (status, me) = status_and_body(&answer);
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["userId"], user_id.as_str(), "{me}");
+    let kinds: Vec<&str> = me["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .filter_map(|identity| identity["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["wechat", "phone"], "{me}");
+    assert_eq!(me["identities"][0]["appid"], APP_A, "{me}");
+    assert_eq!(me["sessions"], 1, "{me}");
+    assert_eq!(
+        header(&answer, "cache-control"),
+        Some("no-store"),
+        "{answer}"
+    );
+
+    let (status, body) = invoke("account", "account/unauthorized.json", &[]);
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
+    let (status, body) = invoke(
+        "account",
+        "account/delete-unconfirmed.json",
+        &[("token", &token)],
+    );
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+
+    // Logout: the session ends, for our routes, for the authorizer and for
+    // its refresh token.
     let (status, body) = invoke("login", "login/logout.json", &[("token", &token)]);
     assert_eq!(
         (status, body),
@@ -307,4 +389,40 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
         (401, "session_ended"),
         "{body}"
     );
+    let (status, body) = invoke(
+        "login",
+        "login/refresh.json",
+        &[("refresh_token", &refresh_token)],
+    );
+    assert_eq!(
+        (status, error_code(&body)),
+        (401, "session_ended"),
+        "{body}"
+    );
+
+    // Deletion: from a new session; its token then finds no session, WeChat
+    // was asked to reset the session_key, and the same WeChat user comes
+    // back as a new user.
+    let code = format!("lambda-user;n={}", uuid::Uuid::new_v4().simple());
+    let (status, login) = invoke("login", "login/success.json", &[("code", &code)]);
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().expect("a token").to_owned();
+    let resets = simulator.calls("resetusersessionkey");
+    let (status, body) = invoke("account", "account/delete.json", &[("token", &token)]);
+    assert_eq!((status, body), (200, serde_json::json!({"deleted": true})));
+    assert_eq!(simulator.calls("resetusersessionkey"), resets + 1);
+    let (status, body) = invoke("account", "account/me.json", &[("token", &token)]);
+    assert_eq!(
+        (status, error_code(&body)),
+        (401, "session_ended"),
+        "{body}"
+    );
+    let code = format!("lambda-user;n={}", uuid::Uuid::new_v4().simple());
+    let (status, login) = invoke("login", "login/success.json", &[("code", &code)]);
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(
+        (login["isNewUser"].as_bool(), login["hasPhone"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_ne!(login["userId"], user_id.as_str());
 }

@@ -115,6 +115,30 @@ async fn bind_phone_uses_the_secrets_wechat_and_the_watermark() {
     );
 }
 
+/// account asks WeChat's `resetusersessionkey` after a deletion, so it uses
+/// the secrets and WeChat's settings like login, and not the watermark.
+#[tokio::test]
+async fn account_uses_the_secrets_and_wechat_but_not_the_watermark() {
+    let apps = [("WECHAT_APPID", APP_A), ("WECHAT_SECRET", SECRET_A)];
+    let mut settings = apps.to_vec();
+    settings.push(("WATERMARK_MAX_AGE_SECS", "forever"));
+    assert!(setup::account_function(&with(&settings)).await.is_ok());
+    assert_eq!(
+        var(setup::account_function(&with(&apps[..1])).await),
+        "WECHAT_SECRET"
+    );
+    assert_eq!(
+        var(setup::account_function(&with(&apps[1..])).await),
+        "WECHAT_APPID"
+    );
+    let mut slow = apps.to_vec();
+    slow.push(("WECHAT_TIMEOUT_MS", "soon"));
+    assert_eq!(
+        var(setup::account_function(&with(&slow)).await),
+        "WECHAT_TIMEOUT_MS"
+    );
+}
+
 /// Several problems: each function names the first setting it uses, the
 /// signing key, before the table or the apps.
 #[tokio::test]
@@ -136,8 +160,12 @@ async fn the_first_setting_a_function_uses_is_named_first() {
         var(setup::bind_phone_function(&broken).await),
         "TOKEN_SIGNING_KEY"
     );
-    // Past the key, login and decrypt-profile reach WeChat's settings before
-    // the table.
+    assert_eq!(
+        var(setup::account_function(&broken).await),
+        "TOKEN_SIGNING_KEY"
+    );
+    // Past the key, login, decrypt-profile and account reach WeChat's
+    // settings before the table.
     let broken = config(&[
         ("TOKEN_SIGNING_KEY", signing_key_pem()),
         ("TABLE_NAME", "a b"),
@@ -149,6 +177,10 @@ async fn the_first_setting_a_function_uses_is_named_first() {
     );
     assert_eq!(
         var(setup::decrypt_profile_function(&broken).await),
+        "WECHAT_TIMEOUT_MS"
+    );
+    assert_eq!(
+        var(setup::account_function(&broken).await),
         "WECHAT_TIMEOUT_MS"
     );
     assert_eq!(var(setup::authorizer_function(&broken)), "TABLE_NAME");

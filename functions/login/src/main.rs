@@ -1,4 +1,6 @@
-//! The `login` Lambda function: `POST /auth/login` and `GET /.well-known/jwks.json`.
+//! The `login` Lambda function: `POST /auth/login`, `POST /auth/refresh`,
+//! `POST /auth/logout` and `GET /.well-known/jwks.json` (every route that signs
+//! tokens or ends sessions).
 //! Thin by design: logging, configuration and clients are set up once, then
 //! every request goes to the shared router.
 
