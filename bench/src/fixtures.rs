@@ -75,7 +75,10 @@ pub fn open_data_example() -> OpenDataExample {
     }
 }
 
-/// A WeChat that answers every code at once, for the example's user.
+/// A WeChat that answers every code at once, for the example's user in
+/// another mini-program identity (same unionId): the logins measured then do
+/// not replace the session that the profile and phone events' token names
+/// (one session per identity).
 pub struct InstantWeChat {
     example: OpenDataExample,
 }
@@ -88,7 +91,7 @@ impl WeChatApi for InstantWeChat {
         _code: &str,
     ) -> Result<Code2Session, WeChatError> {
         Ok(Code2Session {
-            openid: OpenId::parse(self.example.openid.clone()).expect("openid"),
+            openid: OpenId::parse(format!("{}-login", self.example.openid)).expect("openid"),
             session_key: SessionKey::parse(self.example.session_key.clone()).expect("key"),
             unionid: Some(UnionId::parse(self.example.unionid.clone()).expect("unionid")),
         })
