@@ -5,25 +5,11 @@
 use serde_json::{Value, json};
 use wxauth_shared::api::ErrorCode;
 use wxauth_tests::dynamo_proxy::{DynamoProxy, WRITES};
-use wxauth_tests::harness::{APP_A, APP_B, Harness, call_router};
-use wxauth_tests::{StoreKind, emulator, events};
+use wxauth_tests::harness::{APP_A, APP_B, Harness, call_router, error_code as code_of, token};
+use wxauth_tests::{StoreKind, events};
 use wxauth_wechat_sim::{PhoneSpec, openid_for, unionid_for};
 
 const CONFIRM: &str = r#"{"confirm": "DELETE"}"#;
-
-async fn login(h: &Harness, user: &str, options: &str, appid: &str) -> Value {
-    let (status, body) = h.login(&Harness::code(user, options), Some(appid)).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn token(body: &Value) -> String {
-    body["token"].as_str().unwrap().to_owned()
-}
-
-fn code_of(answer: &Value) -> Option<&str> {
-    answer["error"]["code"].as_str()
-}
 
 fn unique_number() -> String {
     format!("136{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000)
@@ -53,8 +39,8 @@ async fn me_shows_the_account_masked(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
-    let first = login(&h, "mia", "unionid=acme-mia", APP_A).await;
-    login(&h, "mia", "unionid=acme-mia", APP_B).await;
+    let first = h.logged_in("mia", "unionid=acme-mia", APP_A).await;
+    h.logged_in("mia", "unionid=acme-mia", APP_B).await;
     let number = unique_number();
     assert_eq!(bind(&h, &token(&first), APP_A, "mia", &number).await.0, 200);
 
@@ -108,9 +94,9 @@ async fn deletion_removes_every_item_of_the_user(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
-    let bystander = login(&h, "bo", "unionid=acme-bo", APP_A).await;
-    let first = login(&h, "dee", "unionid=acme-dee", APP_A).await;
-    let joined = login(&h, "dee", "unionid=acme-dee", APP_B).await;
+    let bystander = h.logged_in("bo", "unionid=acme-bo", APP_A).await;
+    let first = h.logged_in("dee", "unionid=acme-dee", APP_A).await;
+    let joined = h.logged_in("dee", "unionid=acme-dee", APP_B).await;
     let user_id = first["userId"].as_str().unwrap().to_owned();
     let number = unique_number();
     assert_eq!(
@@ -213,7 +199,7 @@ async fn deletion_removes_every_item_of_the_user(kind: StoreKind) {
         bind(&h, &token(&bystander), APP_A, "bo", &number).await.0,
         200
     );
-    let again = login(&h, "dee", "unionid=acme-dee", APP_A).await;
+    let again = h.logged_in("dee", "unionid=acme-dee", APP_A).await;
     assert_eq!(again["isNewUser"], true);
     assert_ne!(again["userId"].as_str(), Some(user_id.as_str()));
     assert_eq!(again["hasPhone"], false);
@@ -235,7 +221,7 @@ async fn a_deletion_goes_through_when_wechat_fails_the_reset() {
     let Some(h) = Harness::start(StoreKind::Embedded).await else {
         return;
     };
-    let first = login(&h, "ned", "", APP_A).await;
+    let first = h.logged_in("ned", "", APP_A).await;
     let openid = openid_for(APP_A, "ned");
     let key_before = h.simulator().current_session_key(APP_A, &openid);
     h.simulator().fail_next_access_token_use(APP_A, 40001);
@@ -315,22 +301,18 @@ async fn assert_no_orphans(h: &Harness, needles: &[&str]) {
 /// orphan, no user left, the new session ended.
 #[tokio::test]
 async fn logins_during_a_deletion_are_deleted_with_it() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let Some(upstream) = emulator::url() else {
-        return;
-    };
-    let proxy = DynamoProxy::start(&upstream).await;
     for (user, joined_before) in [("ray", true), ("rex", false)] {
         let options = format!("unionid=acme-{user}");
-        let first = login(&h, user, &options, APP_A).await;
+        let first = h.logged_in(user, &options, APP_A).await;
         if joined_before {
-            login(&h, user, &options, APP_B).await;
+            h.logged_in(user, &options, APP_B).await;
         }
         let mut during = None;
         let (status, answer) = deletion_held_during(&h, &proxy, token(&first), 1, async {
-            during = Some(login(&h, user, &options, APP_B).await);
+            during = Some(h.logged_in(user, &options, APP_B).await);
         })
         .await;
         assert_eq!((status, answer), (200, json!({"deleted": true})), "{user}");
@@ -366,18 +348,14 @@ async fn logins_during_a_deletion_are_deleted_with_it() {
 /// its session ended and is refused; the account stays whole.
 #[tokio::test]
 async fn a_deletion_whose_session_was_replaced_meanwhile_is_refused() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let Some(upstream) = emulator::url() else {
-        return;
-    };
-    let proxy = DynamoProxy::start(&upstream).await;
-    let first = login(&h, "rue", "unionid=acme-rue", APP_A).await;
+    let first = h.logged_in("rue", "unionid=acme-rue", APP_A).await;
     let mut newer = None;
     let (status, answer) = deletion_held_during(&h, &proxy, token(&first), 1, async {
-        newer = Some(login(&h, "rue", "unionid=acme-rue", APP_A).await);
-        login(&h, "rue", "unionid=acme-rue", APP_B).await;
+        newer = Some(h.logged_in("rue", "unionid=acme-rue", APP_A).await);
+        h.logged_in("rue", "unionid=acme-rue", APP_B).await;
     })
     .await;
     assert_eq!(
@@ -411,14 +389,10 @@ async fn a_deletion_whose_session_was_replaced_meanwhile_is_refused() {
 /// deletion runs: it decides again and makes one whole new user.
 #[tokio::test]
 async fn a_join_held_across_a_deletion_makes_a_whole_new_user() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let Some(upstream) = emulator::url() else {
-        return;
-    };
-    let proxy = DynamoProxy::start(&upstream).await;
-    let first = login(&h, "kay", "unionid=acme-kay", APP_A).await;
+    let first = h.logged_in("kay", "unionid=acme-kay", APP_A).await;
     let router = h.router_via(&proxy);
     // The join's writes: the returning-login patch (fails: no identity yet),
     // then the join's transaction, held.

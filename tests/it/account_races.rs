@@ -4,32 +4,9 @@
 //! of issue 10 it pins down (they failed on the store adapters of before).
 
 use serde_json::{Value, json};
-use wxauth_tests::StoreKind;
 use wxauth_tests::dynamo_proxy::{DynamoProxy, WRITES};
-use wxauth_tests::emulator;
-use wxauth_tests::harness::{APP_A, APP_B, Harness, call_router};
+use wxauth_tests::harness::{APP_A, APP_B, Harness, call_router, error_code as code_of, token};
 use wxauth_wechat_sim::{PhoneSpec, profile_payload, unionid_for};
-
-/// A DynamoDB harness and a proxy in front of the emulator, or `None` (skip).
-async fn rig() -> Option<(Harness, DynamoProxy)> {
-    let h = Harness::start(StoreKind::Dynamo).await?;
-    let proxy = DynamoProxy::start(&emulator::url()?).await;
-    Some((h, proxy))
-}
-
-async fn login(h: &Harness, user: &str, options: &str, appid: &str) -> Value {
-    let (status, body) = h.login(&Harness::code(user, options), Some(appid)).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn token(login: &Value) -> String {
-    login["token"].as_str().unwrap().to_owned()
-}
-
-fn code_of(answer: &Value) -> Option<&str> {
-    answer["error"]["code"].as_str()
-}
 
 fn unique_number() -> String {
     format!("139{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000)
@@ -93,10 +70,10 @@ async fn stored_profile(h: &Harness, appid: &str, user: &str, token: &str) -> Va
 /// Defect 1: two profile posts of one user at once; both posts' fields survive.
 #[tokio::test]
 async fn concurrent_profile_posts_lose_no_field() {
-    let Some((h, proxy)) = rig().await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let alice = token(&login(&h, "alice", "", APP_A).await);
+    let alice = token(&h.logged_in("alice", "", APP_A).await);
     let first = profile_body(&h, APP_A, "alice", json!({ "nickName": "Alice" }));
     let second = profile_body(&h, APP_A, "alice", json!({ "city": "Hangzhou" }));
     let meanwhile = post_ok(&h, "/auth/profile", &second, &alice);
@@ -113,11 +90,11 @@ async fn concurrent_profile_posts_lose_no_field() {
 /// on the new state (409 account_conflict), not retried stale into a 503.
 #[tokio::test]
 async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
-    let Some((h, proxy)) = rig().await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    login(&h, "olga", "unionid=acme-olga", APP_A).await;
-    let uma = token(&login(&h, "uma", "", APP_B).await);
+    h.logged_in("olga", "unionid=acme-olga", APP_A).await;
+    let uma = token(&h.logged_in("uma", "", APP_B).await);
     let fold = profile_body(
         &h,
         APP_B,
@@ -134,7 +111,7 @@ async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
         "{answer}"
     );
     // Nothing moved: uma keeps her openid and her number.
-    let again = login(&h, "uma", "", APP_B).await;
+    let again = h.logged_in("uma", "", APP_B).await;
     assert_eq!(again["hasPhone"], true, "{again}");
     assert_eq!(again["isNewUser"], false);
 }
@@ -144,10 +121,10 @@ async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
 /// the user ends with exactly one number and the other is free again.
 #[tokio::test]
 async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
-    let Some((h, proxy)) = rig().await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let bea = token(&login(&h, "bea", "", APP_A).await);
+    let bea = token(&h.logged_in("bea", "", APP_A).await);
     let (first, second) = (unique_number(), unique_number());
     let second_body = phone_body(&h, APP_A, "bea", &second);
     let meanwhile = post_ok(&h, "/auth/phone", &second_body, &bea);
@@ -161,7 +138,7 @@ async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
     assert_eq!(answer["phoneNumber"], format!("+86{first}"));
 
     // The replaced number is free: another user can take it.
-    let cid = token(&login(&h, "cid", "", APP_A).await);
+    let cid = token(&h.logged_in("cid", "", APP_A).await);
     post_ok(
         &h,
         "/auth/phone",
@@ -189,11 +166,11 @@ async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
 /// one re-reads and answers 200 (it is hers), never 409 or 5xx.
 #[tokio::test]
 async fn the_same_number_twice_at_once_is_yours_even_without_old_items() {
-    let Some((h, proxy)) = rig().await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
     proxy.strip_old_items();
-    let dan = token(&login(&h, "dan", "", APP_A).await);
+    let dan = token(&h.logged_in("dan", "", APP_A).await);
     let number = unique_number();
     let again = phone_body(&h, APP_A, "dan", &number);
     let meanwhile = post_ok(&h, "/auth/phone", &again, &dan);
@@ -211,11 +188,11 @@ async fn the_same_number_twice_at_once_is_yours_even_without_old_items() {
 /// session (401 session_ended), writes nothing, and is no 503.
 #[tokio::test]
 async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
-    let Some((h, proxy)) = rig().await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let owner = login(&h, "ola", "unionid=acme-ola", APP_A).await;
-    let una = token(&login(&h, "una", "", APP_B).await);
+    let owner = h.logged_in("ola", "unionid=acme-ola", APP_A).await;
+    let una = token(&h.logged_in("una", "", APP_B).await);
     let number = unique_number();
     let fold = profile_body(
         &h,
@@ -243,10 +220,10 @@ async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
         "{answer}"
     );
     // Nothing half-written: the number is nobody's, the owner holds none.
-    let again = login(&h, "una", "", APP_B).await;
+    let again = h.logged_in("una", "", APP_B).await;
     assert_eq!(again["userId"], owner["userId"]);
     assert_eq!(again["hasPhone"], false, "{again}");
-    let eve = token(&login(&h, "eve", "", APP_A).await);
+    let eve = token(&h.logged_in("eve", "", APP_A).await);
     post_ok(
         &h,
         "/auth/phone",
@@ -260,12 +237,12 @@ async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
 /// through the unionId. Every identity reports the number afterwards.
 #[tokio::test]
 async fn a_join_during_a_bind_leaves_every_identity_with_has_phone() {
-    let Some((h, proxy)) = rig().await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let pia = token(&login(&h, "pia", "unionid=acme-pia", APP_A).await);
+    let pia = token(&h.logged_in("pia", "unionid=acme-pia", APP_A).await);
     let meanwhile = async {
-        let joined = login(&h, "pia", "unionid=acme-pia", APP_B).await;
+        let joined = h.logged_in("pia", "unionid=acme-pia", APP_B).await;
         assert_eq!(joined["isNewUser"], false);
     };
     let request = (
@@ -277,7 +254,7 @@ async fn a_join_during_a_bind_leaves_every_identity_with_has_phone() {
     assert_eq!(status, 200, "{answer}");
 
     for appid in [APP_A, APP_B] {
-        let again = login(&h, "pia", "unionid=acme-pia", appid).await;
+        let again = h.logged_in("pia", "unionid=acme-pia", appid).await;
         assert_eq!(again["hasPhone"], true, "{appid}: {again}");
     }
 }
@@ -286,10 +263,10 @@ async fn a_join_during_a_bind_leaves_every_identity_with_has_phone() {
 /// write while the user binds a number. The joined identity reports it.
 #[tokio::test]
 async fn a_bind_during_a_join_leaves_every_identity_with_has_phone() {
-    let Some((h, proxy)) = rig().await else {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
         return;
     };
-    let quin = token(&login(&h, "quin", "unionid=acme-quin", APP_A).await);
+    let quin = token(&h.logged_in("quin", "unionid=acme-quin", APP_A).await);
     let join_code = Harness::code("quin", "unionid=acme-quin");
     let join_body = json!({ "code": join_code, "appid": APP_B }).to_string();
     let bind = phone_body(&h, APP_A, "quin", &unique_number());
@@ -304,7 +281,7 @@ async fn a_bind_during_a_join_leaves_every_identity_with_has_phone() {
     assert_eq!(joined["hasPhone"], true, "{joined}");
 
     for appid in [APP_A, APP_B] {
-        let again = login(&h, "quin", "unionid=acme-quin", appid).await;
+        let again = h.logged_in("quin", "unionid=acme-quin", appid).await;
         assert_eq!(again["hasPhone"], true, "{appid}: {again}");
     }
 }

@@ -2,18 +2,12 @@
 //! unionId's owner (later: deleted) is gone, and every request of its old
 //! tokens answers `401 session_ended`, never a 503, the authorizer included.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use wxauth_shared::authorizer::AuthorizerRequest;
 use wxauth_tests::StoreKind;
 use wxauth_tests::harness::{APP_A, APP_B, Harness, call_router};
 use wxauth_tests::held_store::HeldStore;
 use wxauth_wechat_sim::{profile_payload, unionid_for};
-
-async fn login(h: &Harness, user: &str, options: &str, appid: &str) -> Value {
-    let (status, body) = h.login(&Harness::code(user, options), Some(appid)).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
 
 fn profile_body(h: &Harness, appid: &str, user: &str, nick: &str, union: Option<&str>) -> String {
     let payload = profile_payload(appid, user, nick, "https://wx.qlogo.cn/a/132", union);
@@ -29,8 +23,8 @@ async fn a_write_whose_user_was_folded_meanwhile_ends_the_session(kind: StoreKin
     };
     let held_store = HeldStore::new(h.store.clone());
     let held_router = h.router_over(held_store.clone());
-    let owner = login(&h, "ola", "unionid=acme-ola", APP_A).await;
-    let una = login(&h, "una", "", APP_B).await;
+    let owner = h.logged_in("ola", "unionid=acme-ola", APP_A).await;
+    let una = h.logged_in("una", "", APP_B).await;
     let token = una["token"].as_str().unwrap().to_owned();
     let plain = profile_body(&h, APP_B, "una", "Una", None);
 
@@ -90,8 +84,8 @@ async fn a_token_from_before_a_fold_is_refused_everywhere(kind: StoreKind) {
         let authorizer = &authorizer;
         async move { authorizer.decide(&request).await.unwrap().is_authorized }
     };
-    let owner = login(&h, "ola", "unionid=acme-ola", APP_A).await;
-    let una = login(&h, "una", "", APP_B).await;
+    let owner = h.logged_in("ola", "unionid=acme-ola", APP_A).await;
+    let una = h.logged_in("una", "", APP_B).await;
     let old = una["token"].as_str().unwrap().to_owned();
     assert!(allowed(&old).await, "a fresh token passes");
 

@@ -43,6 +43,16 @@ fn capture() -> &'static Capture {
     })
 }
 
+/// `user`'s current session_key in `appid`, and its signature (what
+/// checksession and resetusersessionkey are signed with).
+fn key_and_signature(h: &Harness, appid: &str, user: &str) -> [String; 2] {
+    let key = h
+        .simulator()
+        .current_session_key(appid, &openid_for(appid, user))
+        .unwrap();
+    [wxauth_wechat_sim::session_signature(&key), key]
+}
+
 /// Runs logins that succeed and fail; returns the secrets they involved.
 async fn scenario(h: &Harness) -> Vec<String> {
     let mut secrets = vec![SECRET_A.to_owned(), SECRET_B.to_owned()];
@@ -101,12 +111,7 @@ async fn scenario(h: &Harness) -> Vec<String> {
     let (_, body) = h.login(&Harness::code("leo", ""), Some(APP_A)).await;
     let token = body["token"].as_str().unwrap().to_owned();
     secrets.push(token.clone());
-    let key = h
-        .simulator()
-        .current_session_key(APP_A, &openid_for(APP_A, "leo"))
-        .unwrap();
-    secrets.push(wxauth_wechat_sim::session_signature(&key));
-    secrets.push(key);
+    secrets.extend(key_and_signature(h, APP_A, "leo"));
     let payload = wxauth_wechat_sim::profile_payload(APP_A, "leo", "Leo", "https://a/b.png", None);
     let data = h.simulator().mint_open_data(APP_A, "leo", payload).unwrap();
     use base64::Engine as _;
@@ -177,12 +182,7 @@ async fn scenario(h: &Harness) -> Vec<String> {
     let token = body["token"].as_str().unwrap().to_owned();
     secrets.push(token.clone());
     secrets.push(body["refreshToken"].as_str().unwrap().to_owned());
-    let key = h
-        .simulator()
-        .current_session_key(APP_B, &openid_for(APP_B, "rosa"))
-        .unwrap();
-    secrets.push(wxauth_wechat_sim::session_signature(&key));
-    secrets.push(key);
+    secrets.extend(key_and_signature(h, APP_B, "rosa"));
     let (status, _) = h.call("GET", "/auth/me", None, Some(&token)).await;
     assert_eq!(status, 200);
     let (status, _) = h
@@ -194,12 +194,7 @@ async fn scenario(h: &Harness) -> Vec<String> {
         .await;
     let token = body["token"].as_str().unwrap().to_owned();
     secrets.push(token.clone());
-    let key = h
-        .simulator()
-        .current_session_key(APP_B, &openid_for(APP_B, "rosa"))
-        .unwrap();
-    secrets.push(wxauth_wechat_sim::session_signature(&key));
-    secrets.push(key);
+    secrets.extend(key_and_signature(h, APP_B, "rosa"));
     let (status, answer) = h
         .call(
             "DELETE",

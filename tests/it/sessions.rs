@@ -4,31 +4,14 @@
 //! `session_ended`, and so are the access tokens of the ended session, by our
 //! routes and by the authorizer.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use wxauth_shared::api::ErrorCode;
 use wxauth_tests::StoreKind;
-use wxauth_tests::harness::{APP_A, APP_B, Harness};
+use wxauth_tests::harness::{APP_A, APP_B, Harness, error_code as code_of, text};
 use wxauth_wechat_sim::profile_payload;
 
 /// The grace window of the default settings.
 const GRACE_SECS: u64 = 10;
-
-async fn login(h: &Harness, user: &str, options: &str, appid: &str) -> Value {
-    let (status, body) = h.login(&Harness::code(user, options), Some(appid)).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn text(body: &Value, field: &str) -> String {
-    body[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {field} in {body}"))
-        .to_owned()
-}
-
-fn code_of(answer: &Value) -> Option<&str> {
-    answer["error"]["code"].as_str()
-}
 
 /// `GET /auth/me` with `token`: the status and error code, if any.
 async fn me(h: &Harness, token: &str) -> (u16, Option<String>) {
@@ -62,7 +45,7 @@ async fn refresh_rotates_and_a_rotated_token_ends_the_session(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
-    let first = login(&h, "rita", "", APP_A).await;
+    let first = h.logged_in("rita", "", APP_A).await;
     let (access, r1) = (text(&first, "token"), text(&first, "refreshToken"));
 
     let (status, renewed) = h.refresh(&r1).await;
@@ -102,7 +85,7 @@ async fn refresh_rotates_and_a_rotated_token_ends_the_session(kind: StoreKind) {
     assert_ended(&h, &access, "after a reuse").await;
 
     // Logging in again starts a new session.
-    let again = login(&h, "rita", "", APP_A).await;
+    let again = h.logged_in("rita", "", APP_A).await;
     assert_eq!(again["userId"], first["userId"]);
     assert_eq!(me(&h, &text(&again, "token")).await, (200, None));
 }
@@ -123,7 +106,7 @@ async fn a_retry_within_the_grace_window_rotates_again(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
-    let r1 = text(&login(&h, "gina", "", APP_A).await, "refreshToken");
+    let r1 = text(&h.logged_in("gina", "", APP_A).await, "refreshToken");
     let (status, lost) = h.refresh(&r1).await;
     assert_eq!(status, 200, "{lost}");
     let (status, retried) = h.refresh(&r1).await;
@@ -139,7 +122,7 @@ async fn a_retry_within_the_grace_window_rotates_again(kind: StoreKind) {
     let Some(strict) = Harness::start_with(kind, &[("REFRESH_REUSE_GRACE_SECS", "0")]).await else {
         return;
     };
-    let first = login(&strict, "gina", "", APP_A).await;
+    let first = strict.logged_in("gina", "", APP_A).await;
     let r1 = text(&first, "refreshToken");
     let (status, _) = strict.refresh(&r1).await;
     assert_eq!(status, 200);
@@ -163,7 +146,7 @@ async fn tokens_and_sessions_expire(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
-    let first = login(&h, "ed", "", APP_A).await;
+    let first = h.logged_in("ed", "", APP_A).await;
     let (access, r1) = (text(&first, "token"), text(&first, "refreshToken"));
     h.clock.advance(900 + 31);
     assert_eq!(me(&h, &access).await, (401, Some("token_expired".into())));
@@ -186,7 +169,7 @@ async fn tokens_and_sessions_expire(kind: StoreKind) {
     else {
         return;
     };
-    let first = login(&short, "ed", "", APP_A).await;
+    let first = short.logged_in("ed", "", APP_A).await;
     assert_eq!(first["refreshExpiresIn"], 3600);
     short.clock.advance(3600 - 60);
     let (status, late) = short.refresh(&text(&first, "refreshToken")).await;
@@ -223,7 +206,7 @@ async fn logouts_and_newer_logins_end_sessions(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
-    let first = login(&h, "lou", "", APP_A).await;
+    let first = h.logged_in("lou", "", APP_A).await;
     let (status, _) = h
         .post("/auth/logout", "", Some(&text(&first, "token")))
         .await;
@@ -232,16 +215,16 @@ async fn logouts_and_newer_logins_end_sessions(kind: StoreKind) {
     assert_ended(&h, &text(&first, "token"), "after logout").await;
 
     // A newer login of the same identity replaces the session.
-    let older = login(&h, "lou", "", APP_A).await;
-    let newer = login(&h, "lou", "", APP_A).await;
+    let older = h.logged_in("lou", "", APP_A).await;
+    let newer = h.logged_in("lou", "", APP_A).await;
     assert_refused(&h, &text(&older, "refreshToken"), "a replaced session").await;
     assert_ended(&h, &text(&older, "token"), "a replaced session").await;
     assert_eq!(me(&h, &text(&newer, "token")).await, (200, None));
 
     // One user in two mini-programs: two sessions; logging out everywhere
     // from one ends both.
-    let in_a = login(&h, "mo", "unionid=acme-mo", APP_A).await;
-    let in_b = login(&h, "mo", "unionid=acme-mo", APP_B).await;
+    let in_a = h.logged_in("mo", "unionid=acme-mo", APP_A).await;
+    let in_b = h.logged_in("mo", "unionid=acme-mo", APP_B).await;
     assert_eq!(in_a["userId"], in_b["userId"]);
     let (status, account) = h
         .call("GET", "/auth/me", None, Some(&text(&in_a, "token")))
@@ -295,8 +278,8 @@ async fn a_fold_ends_the_folded_users_session(kind: StoreKind) {
     let Some(h) = Harness::start(kind).await else {
         return;
     };
-    let owner = login(&h, "flo", "unionid=acme-flo", APP_A).await;
-    let folded = login(&h, "flo", "", APP_B).await;
+    let owner = h.logged_in("flo", "unionid=acme-flo", APP_A).await;
+    let folded = h.logged_in("flo", "", APP_B).await;
     assert_ne!(owner["userId"], folded["userId"]);
     let payload = profile_payload(
         APP_B,
@@ -346,7 +329,7 @@ async fn only_refresh_tokens_refresh_and_only_access_tokens_authorize() {
     let Some(h) = Harness::start(StoreKind::Embedded).await else {
         return;
     };
-    let first = login(&h, "ivy", "", APP_A).await;
+    let first = h.logged_in("ivy", "", APP_A).await;
     for body in ["", "{}", r#"{"refreshToken": 7}"#, "[]"] {
         let (status, answer) = h.post("/auth/refresh", body, None).await;
         assert_eq!(

@@ -239,6 +239,22 @@ impl Harness {
         keys
     }
 
+    /// `POST /auth/login` of the simulated `user` (with code `options`) in
+    /// `appid`, which must succeed: its answer.
+    pub async fn logged_in(&self, user: &str, options: &str, appid: &str) -> Value {
+        let (status, body) = self.login(&Self::code(user, options), Some(appid)).await;
+        assert_eq!(status, 200, "login of {user}: {body}");
+        body
+    }
+
+    /// A DynamoDB harness and a proxy in front of the emulator (the race
+    /// tests), or `None` when the emulator is unavailable (skip).
+    pub async fn with_proxy() -> Option<(Self, DynamoProxy)> {
+        let h = Self::start(StoreKind::Dynamo).await?;
+        let proxy = DynamoProxy::start(&emulator::url()?).await;
+        Some((h, proxy))
+    }
+
     /// `POST /auth/refresh` with `refresh_token`.
     pub async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
         let body = serde_json::json!({ "refreshToken": refresh_token }).to_string();
@@ -329,6 +345,24 @@ impl Harness {
             format!("{user};{options};n={nonce}")
         }
     }
+}
+
+/// The string `field` of an answer (`token`, `refreshToken`, `userId`, …).
+pub fn text(body: &Value, field: &str) -> String {
+    body[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {body}"))
+        .to_owned()
+}
+
+/// The access token of a login's (or refresh's) answer.
+pub fn token(body: &Value) -> String {
+    text(body, "token")
+}
+
+/// The `error.code` of an answer, if it is an error.
+pub fn error_code(answer: &Value) -> Option<&str> {
+    answer["error"]["code"].as_str()
 }
 
 /// Every route over `store`, configured by `env`, as the functions build them.
