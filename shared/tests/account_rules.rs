@@ -19,7 +19,7 @@
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use wxauth_shared::domain::rules::account::{self, Deletion};
-use wxauth_shared::domain::rules::login::{self, LoginInput, LoginOutcome};
+use wxauth_shared::domain::rules::login::{self, LoginDecision, LoginInput};
 use wxauth_shared::domain::rules::phone::{self, BindOutcome};
 use wxauth_shared::domain::rules::profile::{self, ProfileInput, ProfileOutcome};
 use wxauth_shared::domain::rules::session::{self, LogoutAll, SessionKeys};
@@ -63,6 +63,8 @@ enum Op {
         app: usize,
         person: u8,
         with_union: bool,
+        /// A number from the phone button.
+        number: Option<usize>,
     },
     Profile {
         app: usize,
@@ -98,13 +100,18 @@ fn op() -> impl Strategy<Value = Op> {
     let app = 0..APPS.len();
     let person = 0..PEOPLE;
     prop_oneof![
-        (app.clone(), person.clone(), any::<bool>()).prop_map(|(app, person, with_union)| {
-            Op::Login {
+        (
+            app.clone(),
+            person.clone(),
+            any::<bool>(),
+            prop::option::of(0..NUMBERS.len())
+        )
+            .prop_map(|(app, person, with_union, number)| Op::Login {
                 app,
                 person,
                 with_union,
-            }
-        }),
+                number,
+            }),
         (app.clone(), person.clone(), any::<bool>(), any::<bool>()).prop_map(
             |(app, person, with_union, city)| Op::Profile {
                 app,
@@ -128,7 +135,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// What an operation answered.
 #[derive(Debug)]
 enum Answer {
-    Login(LoginOutcome),
+    Login(LoginDecision),
     Profile(ProfileOutcome),
     Bind(BindOutcome),
     Delete(Deletion),
@@ -169,6 +176,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
             app,
             person,
             with_union,
+            number: n,
         } => {
             let input = LoginInput {
                 appid: appid(app),
@@ -178,6 +186,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 now: 1000 + u64::from(serial),
                 new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
                 session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
+                phone: n.map(number),
             };
             let key = input.identity_key();
             let touched = store
@@ -396,7 +405,7 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
         }
     };
     match (op, answer) {
-        (Op::Login { app, person, .. }, Answer::Login(outcome)) => {
+        (Op::Login { app, person, .. }, Answer::Login(Ok(outcome))) => {
             let identity = identity_user(*app, *person).ok_or("a login left no identity")?;
             if identity.user_id != outcome.user_id || identity.has_phone != outcome.has_phone {
                 return Err(format!("login answered {outcome:?}, stored {identity:?}"));
@@ -510,6 +519,7 @@ fn a_join_and_a_bind_in_either_order_keep_has_phone() {
         app: 0,
         person: 0,
         with_union: true,
+        number: None,
     };
     let bind = Op::Bind {
         app: 0,
@@ -520,6 +530,7 @@ fn a_join_and_a_bind_in_either_order_keep_has_phone() {
         app: 1,
         person: 0,
         with_union: true,
+        number: None,
     };
     for held_first in [&bind, &join] {
         let store = MemoryStore::new();

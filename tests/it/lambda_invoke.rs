@@ -4,7 +4,7 @@
 //! filled in at run time), against the WeChat simulator and the DynamoDB
 //! emulator.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use wxauth_tests::cargo_lambda::{self, Watch, status_and_body};
 use wxauth_tests::emulator;
@@ -15,6 +15,7 @@ use wxauth_wechat_sim::{PhoneSpec, Simulator, phone_payload, profile_payload};
 /// Every fixture, with the function that serves its route.
 const FIXTURES: &[(&str, &str)] = &[
     ("login", "login/success.json"),
+    ("login", "login/phone-code.json"),
     ("login", "login/invalid-code.json"),
     ("login", "login/bad-request.json"),
     ("login", "login/jwks.json"),
@@ -425,4 +426,24 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
         (Some(true), Some(false))
     );
     assert_ne!(login["userId"], user_id.as_str());
+
+    // A new WeChat user with the phone button's code: one user holding both.
+    let code = format!("lambda-phone;n={}", uuid::Uuid::new_v4().simple());
+    let phone_code =
+        simulator.mint_phone_code(APP_A, "lambda-phone", &PhoneSpec::china("13812340000"));
+    let (status, login) = invoke(
+        "login",
+        "login/phone-code.json",
+        &[("code", &code), ("phone_code", &phone_code)],
+    );
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(
+        (
+            &login["isNewUser"],
+            &login["hasPhone"],
+            &login["phoneBound"]
+        ),
+        (&json!(true), &json!(true), &json!(true)),
+        "{login}"
+    );
 }

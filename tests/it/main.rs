@@ -15,6 +15,7 @@ mod login_errors;
 mod login_flow;
 mod logout_flow;
 mod phone_flow;
+mod phone_login;
 mod profile_flow;
 mod request_budget;
 mod sessions;

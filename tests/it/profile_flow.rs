@@ -80,10 +80,12 @@ async fn the_official_vector_through_http() {
         now: 1_477_314_000,
         new_user_id: UserId::generate(),
         session: session.clone(),
+        phone: None,
     };
     let outcome = wxauth_shared::usecases::login::record(&*h.store, &record)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("logged in");
     let issuer = TokenIssuer::new(
         SigningKey::from_pem(signing_key_pem()).unwrap(),
         "https://auth.example.com".into(),

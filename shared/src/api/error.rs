@@ -157,6 +157,15 @@ impl From<LoginError> for ApiError {
             LoginError::WeChat(e) => e.into(),
             LoginError::Store(e) => e.into(),
             LoginError::Token(e) => e.into(),
+            LoginError::Phone(e) => e.into(),
+            LoginError::PhoneTaken => Self::new(
+                ErrorCode::PhoneTaken,
+                "this number belongs to an account that already has another WeChat user in this mini-program; nothing was written",
+            ),
+            LoginError::AccountConflict => Self::new(
+                ErrorCode::AccountConflict,
+                "this number's account belongs to another WeChat Open Platform unionId; nothing was written",
+            ),
         }
     }
 }

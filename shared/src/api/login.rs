@@ -2,7 +2,7 @@
 
 use super::body::{Text, parse_json};
 use super::response::BearerTokens;
-use super::{ApiError, ApiRequest, ApiResponse};
+use super::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::domain::AppId;
 use crate::usecases::login::{LoginResult, LoginService};
 use http::StatusCode;
@@ -11,16 +11,20 @@ use serde::{Deserialize, Serialize};
 /// WeChat codes are 32 characters; anything much longer is not a code.
 const MAX_CODE_LEN: usize = 256;
 
-/// The request: `{"code": "<wx.login code>", "appid": "wx…"}`, appid optional.
+/// The request: `{"code": "<wx.login code>", "appid": "wx…", "phoneCode": "…"}`,
+/// appid and phoneCode optional.
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct LoginBody {
     code: Text,
     appid: Text,
+    phone_code: Text,
 }
 
 struct LoginInput {
     code: String,
     appid: Option<AppId>,
+    phone_code: Option<String>,
 }
 
 /// The answer.
@@ -33,16 +37,25 @@ struct LoginAnswer<'a> {
     is_new_user: bool,
     has_union_id: bool,
     has_phone: bool,
+    /// Only when a phone code was redeemed: whether its number is now the
+    /// user's, and if not, the error code saying why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_bound: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_error: Option<ErrorCode>,
 }
 
-impl<'a> From<&'a LoginResult> for LoginAnswer<'a> {
-    fn from(result: &'a LoginResult) -> Self {
+impl<'a> LoginAnswer<'a> {
+    /// The answer to `result`, whose phone code (if redeemed) ended as `phone`.
+    fn new(result: &'a LoginResult, phone: Option<Result<(), ErrorCode>>) -> Self {
         Self {
             tokens: (&result.tokens).into(),
             user_id: result.user_id.as_str(),
             is_new_user: result.is_new_user,
             has_union_id: result.has_union_id,
             has_phone: result.has_phone,
+            phone_bound: phone.map(|p| p.is_ok()),
+            phone_error: phone.and_then(Result::err),
         }
     }
 }
@@ -58,6 +71,18 @@ fn parse(body: &[u8]) -> Result<LoginInput, ApiError> {
             "field \"code\" must be the non-empty code from wx.login",
         ));
     }
+    let phone_code = match body.phone_code.optional("phoneCode")? {
+        Some(c)
+            if c.is_empty()
+                || c.len() > MAX_CODE_LEN
+                || !c.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            return Err(ApiError::bad_request(
+                "field \"phoneCode\" must be the code from the getPhoneNumber button",
+            ));
+        }
+        other => other,
+    };
     let appid = match body.appid.optional("appid")? {
         None => None,
         Some(appid) => Some(
@@ -65,7 +90,11 @@ fn parse(body: &[u8]) -> Result<LoginInput, ApiError> {
                 .map_err(|_| ApiError::bad_request("field \"appid\" is not an appid"))?,
         ),
     };
-    Ok(LoginInput { code, appid })
+    Ok(LoginInput {
+        code,
+        appid,
+        phone_code,
+    })
 }
 
 pub(super) async fn handle(
@@ -73,10 +102,20 @@ pub(super) async fn handle(
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     let input = parse(&request.body)?;
-    let result = service.login(&input.code, input.appid.as_ref()).await?;
+    let mut result = service
+        .login(
+            &input.code,
+            input.appid.as_ref(),
+            input.phone_code.as_deref(),
+        )
+        .await?;
+    let phone = result
+        .phone
+        .take()
+        .map(|bound| bound.map_err(|error| ApiError::from(error).code));
     Ok(ApiResponse::serialized(
         StatusCode::OK,
-        &LoginAnswer::from(&result),
+        &LoginAnswer::new(&result, phone),
     ))
 }
 
@@ -132,6 +171,21 @@ mod tests {
         assert_eq!((input.code.as_str(), input.appid), ("abc", None));
         let input = parse(br#"{"code":"abc","appid":"wx0123456789abcdef"}"#).unwrap();
         assert_eq!(input.appid.unwrap().as_str(), "wx0123456789abcdef");
+        let input = parse(br#"{"code":"abc","phoneCode":"p-1"}"#).unwrap();
+        assert_eq!(input.phone_code.as_deref(), Some("p-1"));
+        for bad in [
+            r#"{"code":"abc","phoneCode":""}"#,
+            r#"{"code":"abc","phoneCode":"a b"}"#,
+        ] {
+            assert_eq!(
+                message(bad),
+                "field \"phoneCode\" must be the code from the getPhoneNumber button"
+            );
+        }
+        assert_eq!(
+            message(r#"{"code":"abc","phoneCode":5}"#),
+            "field \"phoneCode\" must be a string"
+        );
     }
 
     #[test]
@@ -149,10 +203,20 @@ mod tests {
             is_new_user: true,
             has_union_id: false,
             has_phone: true,
+            phone: None,
         };
-        let answer: Value =
-            serde_json::from_str(&serde_json::to_string(&LoginAnswer::from(&result)).unwrap())
-                .unwrap();
+        let answer = |phone| -> Value {
+            serde_json::from_str(&serde_json::to_string(&LoginAnswer::new(&result, phone)).unwrap())
+                .unwrap()
+        };
+        let with_phone = answer(Some(Err(ErrorCode::PhoneTaken)));
+        assert_eq!(
+            (&with_phone["phoneBound"], &with_phone["phoneError"]),
+            (&json!(false), &json!("phone_taken"))
+        );
+        assert_eq!(answer(Some(Ok(())))["phoneBound"], true);
+        assert!(answer(Some(Ok(()))).get("phoneError").is_none());
+        let answer = answer(None);
         assert_eq!(
             answer,
             json!({

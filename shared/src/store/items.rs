@@ -143,6 +143,13 @@ impl IdentityRef {
         Key::of(KeyKind::Identity, &self.0)
     }
 
+    /// Whether it is an identity in the mini-program `appid`.
+    pub fn is_in(&self, appid: &AppId) -> bool {
+        self.0
+            .split_once('#')
+            .is_some_and(|(app, _)| app == appid.as_str())
+    }
+
     /// The WeChat identity it names.
     pub fn identity(&self) -> Option<Identity> {
         let (appid, openid) = self.0.split_once('#')?;

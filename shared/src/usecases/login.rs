@@ -1,23 +1,29 @@
-//! The login use case: code → WeChat session → our user → our token.
+//! The login use case: code (and maybe a phone code) → WeChat session → our
+//! user → our session's tokens.
 
 use super::decider;
+use super::phone::PhoneError;
 use super::sessions::{SessionIssuer, SessionTokens};
 use crate::clock::Clock;
+use crate::domain::rules::phone::{self as bind_rule, BindOutcome};
+use crate::domain::rules::session::SessionKeys;
 use crate::domain::rules::{Snapshot, login as rule};
-use crate::domain::{AppId, Identity, UserId};
-use crate::store::{Guard, Item, ItemStore, StoreError};
+use crate::domain::{AppId, Identity, PhoneNumber, UserId};
+use crate::store::{Guard, IdentityItem, Item, ItemStore, StoreError};
 use crate::tokens::TokenError;
 use crate::wechat::{AppCredentials, WeChatApi, WeChatError};
 use std::sync::Arc;
 
 /// What the login answer reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct LoginResult {
     pub tokens: SessionTokens,
     pub user_id: UserId,
     pub is_new_user: bool,
     pub has_union_id: bool,
     pub has_phone: bool,
+    /// What became of the phone code, when it was redeemed.
+    pub phone: Option<Result<(), PhoneError>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +36,15 @@ pub enum LoginError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// A new openid's phone code could not be redeemed: nothing was written.
+    #[error("phone code: {0}")]
+    Phone(PhoneError),
+    /// A new openid whose number's user has another openid in this app.
+    #[error("the number belongs to another account of this mini-program")]
+    PhoneTaken,
+    /// A new openid whose number's user holds another unionId.
+    #[error("the number's account holds another unionId")]
+    AccountConflict,
 }
 
 /// Everything login needs, built once per process.
@@ -71,18 +86,21 @@ impl LoginService {
         }
     }
 
-    /// Exchanges a `wx.login` code for a new session's tokens. The
-    /// session_key goes to the store and nowhere else.
+    /// Exchanges a `wx.login` code (and the phone button's code, if given)
+    /// for a new session's tokens. The session_key goes to the store and
+    /// nowhere else. A phone code is redeemed (WeChat bills each success) only
+    /// when the answer depends on it: a new openid, or a user without a number.
     pub async fn login(
         &self,
         code: &str,
         appid: Option<&AppId>,
+        phone_code: Option<&str>,
     ) -> Result<LoginResult, LoginError> {
         let app = self.app(appid)?;
         let wechat = self.wechat.code2session(app, code).await?;
         let now = self.clock.now_unix();
         let new = self.sessions.draw(now);
-        let input = rule::LoginInput {
+        let mut input = rule::LoginInput {
             appid: app.appid.clone(),
             openid: wechat.openid,
             unionid: wechat.unionid,
@@ -90,9 +108,40 @@ impl LoginService {
             now,
             new_user_id: UserId::generate(),
             session: new.session.clone(),
+            phone: None,
         };
-        let outcome = record(&*self.store, &input).await?;
+        let touched = touch(&*self.store, &input).await?;
+        let mut phone_refused = None;
+        if let Some(phone_code) = phone_code
+            && touched.as_ref().is_none_or(|identity| !identity.has_phone)
+        {
+            match self.redeem(app, phone_code, &input).await {
+                Ok(phone) => input.phone = Some(phone),
+                // A returning login goes on; the answer says why no number.
+                Err(error) if touched.is_some() => phone_refused = Some(error),
+                // A new openid: nothing was written, the login fails.
+                Err(error) => return Err(LoginError::Phone(error)),
+            }
+        }
+        let outcome = match decide(&*self.store, &input, touched).await? {
+            Ok(outcome) => outcome,
+            Err(rule::LoginRefusal::PhoneTaken) => return Err(LoginError::PhoneTaken),
+            Err(rule::LoginRefusal::AccountConflict) => return Err(LoginError::AccountConflict),
+        };
         let identity = Identity::wechat(&input.appid, &input.openid);
+        let mut has_phone = outcome.has_phone;
+        let phone = match (&input.phone, phone_refused) {
+            (_, Some(error)) => Some(Err(error)),
+            (Some(_), None) if outcome.phone_bound => Some(Ok(())),
+            // Logged in as a user without a number: bind it as bind-phone would.
+            (Some(phone), None) if !outcome.has_phone => {
+                let keys = SessionKeys::new(&outcome.user_id, &identity, &new.session.id, now);
+                let bound = self.bind(&keys, phone).await;
+                has_phone = bound.is_ok();
+                Some(bound)
+            }
+            _ => None,
+        };
         let tokens =
             self.sessions
                 .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
@@ -101,6 +150,7 @@ impl LoginService {
             appid = %input.appid,
             session_id = %new.session.id,
             is_new_user = outcome.is_new_user,
+            phone_bound = phone.as_ref().map(Result::is_ok),
             "login succeeded"
         );
         Ok(LoginResult {
@@ -108,23 +158,78 @@ impl LoginService {
             user_id: outcome.user_id,
             is_new_user: outcome.is_new_user,
             has_union_id: outcome.union_id.is_some(),
-            has_phone: outcome.has_phone,
+            has_phone,
+            phone,
         })
+    }
+
+    /// The number of the phone button's code.
+    async fn redeem(
+        &self,
+        app: &AppCredentials,
+        phone_code: &str,
+        input: &rule::LoginInput,
+    ) -> Result<PhoneNumber, PhoneError> {
+        Ok(self
+            .wechat
+            .phone_number(app, phone_code, &input.openid)
+            .await?
+            .phone)
+    }
+
+    /// Binds `phone` to the session's user under the bind rule.
+    async fn bind(&self, keys: &SessionKeys, phone: &PhoneNumber) -> Result<(), PhoneError> {
+        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
+            bind_rule::decide(s, keys, phone, keys.now)
+        })
+        .await?;
+        match outcome {
+            BindOutcome::Bound | BindOutcome::AlreadyYours => {
+                tracing::info!(user_id = %keys.user_id, phone = %phone, "phone bound at login");
+                Ok(())
+            }
+            BindOutcome::Taken => {
+                tracing::info!(user_id = %keys.user_id, phone = %phone, "phone at login belongs to another user");
+                Err(PhoneError::Taken)
+            }
+            // A newer login replaced this one's session meanwhile.
+            BindOutcome::SessionEnded => Err(PhoneError::SessionGone),
+        }
     }
 }
 
-/// Records a login: first the returning user's one request (the session on an
-/// existing identity), then, only when needed, the login rule's loop.
+/// The returning user's one request: the new session (and WeChat's
+/// session_key) on the identity, if it exists; the identity as it is after.
+async fn touch(
+    store: &dyn ItemStore,
+    input: &rule::LoginInput,
+) -> Result<Option<IdentityItem>, StoreError> {
+    store
+        .patch_identity(
+            &input.identity_key(),
+            &input.session_patch(),
+            &Guard::Exists,
+        )
+        .await
+}
+
+/// The login rule's loop, from what the touch found.
+async fn decide(
+    store: &dyn ItemStore,
+    input: &rule::LoginInput,
+    touched: Option<IdentityItem>,
+) -> Result<rule::LoginDecision, StoreError> {
+    let session_written = touched.is_some();
+    let mut snapshot = Snapshot::default();
+    snapshot.set(input.identity_key(), touched.map(Item::Identity));
+    decider::run(store, snapshot, |s| rule::decide(s, input, session_written)).await
+}
+
+/// Records a login: the touch, then, only when needed, the rule's loop.
 pub async fn record(
     store: &dyn ItemStore,
     input: &rule::LoginInput,
-) -> Result<rule::LoginOutcome, StoreError> {
-    let key = input.identity_key();
-    let touched = store
-        .patch_identity(&key, &input.session_patch(), &Guard::Exists)
-        .await?;
-    let session_written = touched.is_some();
-    let mut snapshot = Snapshot::default();
-    snapshot.set(key, touched.map(Item::Identity));
-    decider::run(store, snapshot, |s| rule::decide(s, input, session_written)).await
+) -> Result<rule::LoginDecision, StoreError> {
+    let touched = touch(store, input).await?;
+    decide(store, input, touched).await
 }

@@ -1,10 +1,14 @@
 //! Who a login is: a returning identity keeps its user (latest session_key
 //! wins) and links a unionId it did not have when nobody else holds it; a new
-//! openid joins the user holding its unionId; otherwise it is a new user,
-//! created once however many first logins race (every item put only if absent).
+//! openid joins the user holding its unionId; a new openid with a number from
+//! the phone button joins the user holding that number when that user has no
+//! openid in this mini-program yet (a phone-first account), is refused when it
+//! has one, and otherwise becomes a new user holding both; otherwise it is a
+//! new user, created once however many first logins race (every item put only
+//! if absent).
 
 use super::{Read, Snapshot, Step, claim};
-use crate::domain::{AppId, OpenId, Profile, Session, SessionKey, UnionId, UserId};
+use crate::domain::{AppId, OpenId, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId};
 use crate::store::{
     Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write,
 };
@@ -22,6 +26,10 @@ pub struct LoginInput {
     pub new_user_id: UserId,
     /// The session this login starts on the identity (replacing its last).
     pub session: Session,
+    /// The number from the phone button, redeemed because the answer depends
+    /// on it (a new openid). A returning login binds it afterwards with the
+    /// bind rule (`rules::phone`); this rule uses it only for a new openid.
+    pub phone: Option<PhoneNumber>,
 }
 
 /// What the login answers.
@@ -32,7 +40,21 @@ pub struct LoginOutcome {
     pub is_new_user: bool,
     pub union_id: Option<UnionId>,
     pub has_phone: bool,
+    /// The login's number is now the user's (it created or joined by it).
+    pub phone_bound: bool,
 }
+
+/// A login with a number that cannot be: nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefusal {
+    /// The number's user already has another openid in this mini-program.
+    PhoneTaken,
+    /// The number's user holds another unionId than this openid's.
+    AccountConflict,
+}
+
+/// What a login decides: who it is, or why not.
+pub type LoginDecision = Result<LoginOutcome, LoginRefusal>;
 
 impl LoginInput {
     pub fn identity_key(&self) -> Key {
@@ -56,10 +78,12 @@ pub fn decide(
     snapshot: &Snapshot,
     input: &LoginInput,
     session_written: bool,
-) -> Result<Step<LoginOutcome>, StoreError> {
+) -> Result<Step<LoginDecision>, StoreError> {
     let identity_key = input.identity_key();
     match snapshot.identity(&identity_key)? {
-        Read::Present(identity) => returning(snapshot, input, identity, session_written),
+        Read::Present(identity) => {
+            Ok(returning(snapshot, input, identity, session_written)?.map(Ok))
+        }
         Read::Absent => new_identity(snapshot, input),
         Read::Unread => {
             let mut keys = vec![identity_key];
@@ -87,6 +111,7 @@ fn returning(
         is_new_user: false,
         union_id: identity.union_id.clone(),
         has_phone: identity.has_phone,
+        phone_bound: false,
     };
     let mut patch = IdentityPatch::default();
     if !session_written {
@@ -121,6 +146,19 @@ fn returning(
                         item: Item::User(linked),
                         guard: Guard::Version(user.version),
                     });
+                    // The user's other identities carry its unionId too (one
+                    // joined by number, say, before the link).
+                    let this = input.identity_key();
+                    for other in user.identities.iter().filter(|r| r.key() != this) {
+                        writes.push(Write::Patch {
+                            key: other.key(),
+                            patch: IdentityPatch {
+                                union_id: Some(unionid.clone()),
+                                ..IdentityPatch::default()
+                            },
+                            guard: Guard::OwnedBy(me.clone()),
+                        });
+                    }
                 }
                 patch.union_id = Some(unionid.clone());
                 outcome.union_id = Some(unionid.clone());
@@ -146,20 +184,43 @@ fn returning(
     })
 }
 
-fn new_identity(snapshot: &Snapshot, input: &LoginInput) -> Result<Step<LoginOutcome>, StoreError> {
-    let Some(unionid) = &input.unionid else {
-        return Ok(create(input));
+fn new_identity(
+    snapshot: &Snapshot,
+    input: &LoginInput,
+) -> Result<Step<LoginDecision>, StoreError> {
+    let union_key = input.unionid.as_ref().map(Key::union);
+    if let Some(phone) = &input.phone {
+        // Who holds the unionId and who holds the number decide: read both.
+        let unread = snapshot.unread(union_key.iter().cloned().chain([Key::phone(phone)]));
+        if !unread.is_empty() {
+            return Ok(Step::Read(unread));
+        }
+    }
+    // Unread: assume nobody holds the unionId; the union's put-if-absent checks that.
+    if let (Some(unionid), Some(union_key)) = (&input.unionid, &union_key)
+        && let Read::Present(owner) = snapshot.owner(union_key)?
+    {
+        let owner_key = Key::user(&owner.user_id);
+        return match snapshot.user(&owner_key)? {
+            Read::Unread => Ok(Step::Read(vec![owner_key])),
+            // Deleted since the unionId was read: read both again.
+            Read::Absent => snapshot.dangling(union_key, &owner_key),
+            // The number, if any, is bound afterwards like a returning login's.
+            Read::Present(user) => Ok(join(input, unionid, &owner.user_id, user).map(Ok)),
+        };
+    }
+    let Some(phone) = &input.phone else {
+        return Ok(create(input).map(Ok));
     };
-    // Unread: assume nobody holds it; the union's put-if-absent checks that.
-    let Read::Present(owner) = snapshot.owner(&Key::union(unionid))? else {
-        return Ok(create(input));
+    let phone_key = Key::phone(phone);
+    let Read::Present(holder) = snapshot.owner(&phone_key)? else {
+        return Ok(create(input).map(Ok));
     };
-    let owner_key = Key::user(&owner.user_id);
-    match snapshot.user(&owner_key)? {
-        Read::Unread => Ok(Step::Read(vec![owner_key])),
-        // Deleted since the unionId was read: read both again.
-        Read::Absent => snapshot.dangling(&Key::union(unionid), &owner_key),
-        Read::Present(user) => Ok(join(input, unionid, &owner.user_id, user)),
+    let holder_key = Key::user(&holder.user_id);
+    match snapshot.user(&holder_key)? {
+        Read::Unread => Ok(Step::Read(vec![holder_key])),
+        Read::Absent => snapshot.dangling(&phone_key, &holder_key),
+        Read::Present(user) => Ok(join_by_phone(input, phone, &holder.user_id, user)),
     }
 }
 
@@ -175,13 +236,14 @@ fn identity_item(input: &LoginInput, user_id: &UserId, has_phone: bool) -> Item 
     })
 }
 
-/// A new user holding this identity (and its unionId).
+/// A new user holding this identity (and its unionId, and its number).
 fn create(input: &LoginInput) -> Step<LoginOutcome> {
     let user_id = &input.new_user_id;
+    let has_phone = input.phone.is_some();
     let mut writes = vec![
         Write::Put {
             key: input.identity_key(),
-            item: identity_item(input, user_id, false),
+            item: identity_item(input, user_id, has_phone),
             guard: Guard::Absent,
         },
         Write::Put {
@@ -190,7 +252,7 @@ fn create(input: &LoginInput) -> Step<LoginOutcome> {
                 created_at: input.now,
                 identities: vec![IdentityRef::new(&input.appid, &input.openid)],
                 union_id: input.unionid.clone(),
-                phone: None,
+                phone: input.phone.clone(),
                 profile: Profile::default(),
                 version: 1,
             }),
@@ -200,14 +262,91 @@ fn create(input: &LoginInput) -> Step<LoginOutcome> {
     if let Some(unionid) = &input.unionid {
         writes.push(claim(Key::union(unionid), user_id, input.now, false));
     }
+    if let Some(phone) = &input.phone {
+        writes.push(claim(Key::phone(phone), user_id, input.now, false));
+    }
     Step::Commit {
         writes,
         answer: LoginOutcome {
             user_id: user_id.clone(),
             is_new_user: true,
             union_id: input.unionid.clone(),
-            has_phone: false,
+            has_phone,
+            phone_bound: has_phone,
         },
+    }
+}
+
+/// The openid joins the user holding its number, as that user is now: only
+/// when that user has no openid in this mini-program yet (an account made by
+/// phone in an app or on the web), and holds no other unionId.
+fn join_by_phone(
+    input: &LoginInput,
+    phone: &PhoneNumber,
+    holder: &UserId,
+    user: &UserItem,
+) -> Step<LoginDecision> {
+    if user.identities.iter().any(|r| r.is_in(&input.appid)) {
+        return Step::Answer(Err(LoginRefusal::PhoneTaken));
+    }
+    if let (Some(theirs), Some(mine)) = (&user.union_id, &input.unionid)
+        && theirs != mine
+    {
+        return Step::Answer(Err(LoginRefusal::AccountConflict));
+    }
+    let mut joined = user.clone();
+    joined
+        .identities
+        .push(IdentityRef::new(&input.appid, &input.openid));
+    joined.version += 1;
+    let mut writes = vec![Write::Check {
+        key: Key::phone(phone),
+        guard: Guard::OwnedBy(holder.clone()),
+    }];
+    // This openid's unionId, linked to the user that had none (nobody holds
+    // it: it was read absent, and its put-if-absent checks that).
+    let mut identity = identity_item(input, holder, true);
+    match (&user.union_id, &input.unionid) {
+        (None, Some(unionid)) => {
+            joined.union_id = Some(unionid.clone());
+            writes.push(claim(Key::union(unionid), holder, input.now, false));
+            for other in &user.identities {
+                writes.push(Write::Patch {
+                    key: other.key(),
+                    patch: IdentityPatch {
+                        union_id: Some(unionid.clone()),
+                        ..IdentityPatch::default()
+                    },
+                    guard: Guard::OwnedBy(holder.clone()),
+                });
+            }
+        }
+        (Some(theirs), _) => {
+            if let Item::Identity(item) = &mut identity {
+                item.union_id = Some(theirs.clone());
+            }
+        }
+        (None, None) => {}
+    }
+    writes.push(Write::Put {
+        key: input.identity_key(),
+        item: identity,
+        guard: Guard::Absent,
+    });
+    writes.push(Write::Put {
+        key: Key::user(holder),
+        item: Item::User(joined.clone()),
+        guard: Guard::Version(user.version),
+    });
+    Step::Commit {
+        writes,
+        answer: Ok(LoginOutcome {
+            user_id: holder.clone(),
+            is_new_user: false,
+            union_id: joined.union_id,
+            has_phone: true,
+            phone_bound: true,
+        }),
     }
 }
 
@@ -247,6 +386,7 @@ fn join(
             is_new_user: false,
             union_id: Some(unionid.clone()),
             has_phone,
+            phone_bound: false,
         },
     }
 }
@@ -255,6 +395,11 @@ fn join(
 mod tests {
     use super::super::fixtures::*;
     use super::*;
+
+    /// The step of a login that is not refused.
+    fn ok(step: Step<LoginDecision>) -> Step<LoginOutcome> {
+        step.map(|decision| decision.expect("not refused"))
+    }
 
     fn input(union: Option<u8>) -> LoginInput {
         LoginInput {
@@ -265,6 +410,7 @@ mod tests {
             now: 9,
             new_user_id: user_id(1),
             session: live_session_fixture(),
+            phone: None,
         }
     }
 
@@ -278,7 +424,7 @@ mod tests {
     fn an_unknown_openid_is_a_new_user_whose_items_are_put_only_if_absent() {
         let input = input(Some(7));
         let Step::Commit { writes, answer } =
-            decide(&after_touch(&input, None), &input, false).unwrap()
+            ok(decide(&after_touch(&input, None), &input, false).unwrap())
         else {
             panic!("a new user");
         };
@@ -293,13 +439,13 @@ mod tests {
         let mut s = after_touch(&input, None);
         s.set(Key::union(&union_id(7)), Some(Item::Union(owner(5))));
         assert_eq!(
-            decide(&s, &input, false).unwrap(),
+            ok(decide(&s, &input, false).unwrap()),
             Step::Read(vec![Key::user(&user_id(5))])
         );
         let mut holder = user(&[3], 4);
         holder.phone = Some(phone(1));
         s.set(Key::user(&user_id(5)), Some(Item::User(holder)));
-        let Step::Commit { writes, answer } = decide(&s, &input, false).unwrap() else {
+        let Step::Commit { writes, answer } = ok(decide(&s, &input, false).unwrap()) else {
             panic!("a join");
         };
         assert_eq!(
@@ -319,14 +465,14 @@ mod tests {
         // The holder read by a later request: deleted in between.
         s.set(owner_key.clone(), None);
         assert_eq!(
-            decide(&s, &input, false).unwrap(),
+            ok(decide(&s, &input, false).unwrap()),
             Step::Read(vec![union_key.clone(), owner_key.clone()])
         );
         // Read again together: both gone, a new user.
         let asked = [union_key.clone(), owner_key.clone()];
         s.absorb(&asked, Default::default());
         assert!(matches!(
-            decide(&s, &input, false).unwrap(),
+            ok(decide(&s, &input, false).unwrap()),
             Step::Commit {
                 answer: LoginOutcome {
                     is_new_user: true,
@@ -349,34 +495,142 @@ mod tests {
     fn a_returning_login_answers_from_its_identity_and_links_a_late_union() {
         let input = input(None);
         let s = after_touch(&input, Some(identity(2)));
-        let Step::Answer(answer) = decide(&s, &input, true).unwrap() else {
+        let Step::Answer(answer) = ok(decide(&s, &input, true).unwrap()) else {
             panic!("nothing to write");
         };
         assert_eq!((answer.user_id, answer.is_new_user), (user_id(2), false));
         // Found on a re-read (the session patch did not happen): write it.
         assert!(matches!(
-            decide(&s, &input, false).unwrap(),
+            ok(decide(&s, &input, false).unwrap()),
             Step::Commit { .. }
         ));
 
         let linking = super::tests::input(Some(7));
         let mut s = after_touch(&linking, Some(identity(2)));
         assert_eq!(
-            decide(&s, &linking, true).unwrap(),
+            ok(decide(&s, &linking, true).unwrap()),
             Step::Read(vec![Key::union(&union_id(7)), Key::user(&user_id(2))])
         );
         s.set(Key::union(&union_id(7)), None);
         s.set(Key::user(&user_id(2)), Some(Item::User(user(&[1], 3))));
-        let Step::Commit { writes, answer } = decide(&s, &linking, true).unwrap() else {
+        let Step::Commit { writes, answer } = ok(decide(&s, &linking, true).unwrap()) else {
             panic!("a link");
         };
         assert_eq!(answer.union_id, Some(union_id(7)));
         assert_eq!(writes.len(), 3);
         // Held by another user: the login goes on, unlinked.
         s.set(Key::union(&union_id(7)), Some(Item::Union(owner(6))));
-        let Step::Answer(answer) = decide(&s, &linking, true).unwrap() else {
+        let Step::Answer(answer) = ok(decide(&s, &linking, true).unwrap()) else {
             panic!("nothing to write");
         };
         assert_eq!(answer.union_id, None);
+    }
+
+    fn with_phone(union: Option<u8>) -> LoginInput {
+        LoginInput {
+            phone: Some(phone(1)),
+            ..input(union)
+        }
+    }
+
+    #[test]
+    fn a_new_openid_with_a_free_number_is_a_new_user_holding_both() {
+        let input = with_phone(None);
+        let s = after_touch(&input, None);
+        assert_eq!(
+            decide(&s, &input, false).unwrap(),
+            Step::Read(vec![Key::phone(&phone(1))]),
+            "the number is read: the answer depends on it"
+        );
+        let mut s = s;
+        s.set(Key::phone(&phone(1)), None);
+        let Step::Commit { writes, answer } = ok(decide(&s, &input, false).unwrap()) else {
+            panic!("a new user");
+        };
+        assert!(answer.is_new_user && answer.has_phone && answer.phone_bound);
+        assert_eq!(
+            (writes[2].key(), writes[2].guard()),
+            (&Key::phone(&phone(1)), &Guard::Absent)
+        );
+        let Write::Put {
+            item: Item::User(user),
+            ..
+        } = &writes[1]
+        else {
+            panic!("the user");
+        };
+        assert_eq!(user.phone, Some(phone(1)));
+    }
+
+    #[test]
+    fn a_new_openid_joins_a_phone_first_user_and_not_one_with_an_openid_here() {
+        let input = with_phone(Some(7));
+        let mut s = after_touch(&input, None);
+        s.set(Key::union(&union_id(7)), None);
+        s.set(Key::phone(&phone(1)), Some(Item::Phone(owner(5))));
+        assert_eq!(
+            decide(&s, &input, false).unwrap(),
+            Step::Read(vec![Key::user(&user_id(5))])
+        );
+        // A user made by phone elsewhere: no openid in this app.
+        let mut phone_first = user(&[], 3);
+        phone_first.phone = Some(phone(1));
+        s.set(
+            Key::user(&user_id(5)),
+            Some(Item::User(phone_first.clone())),
+        );
+        let Step::Commit { writes, answer } = ok(decide(&s, &input, false).unwrap()) else {
+            panic!("a join");
+        };
+        assert_eq!(
+            (answer.user_id, answer.is_new_user, answer.phone_bound),
+            (user_id(5), false, true)
+        );
+        let guards: Vec<_> = writes
+            .iter()
+            .map(|w| (w.key().clone(), w.guard().clone()))
+            .collect();
+        assert_eq!(
+            guards,
+            vec![
+                (Key::phone(&phone(1)), Guard::OwnedBy(user_id(5))),
+                (Key::union(&union_id(7)), Guard::Absent),
+                (input.identity_key(), Guard::Absent),
+                (Key::user(&user_id(5)), Guard::Version(3)),
+            ]
+        );
+        // Another openid of this app holds the account: refused, nothing written.
+        let mut taken = phone_first.clone();
+        taken.identities = vec![IdentityRef::new(&appid(), &openid(2))];
+        s.set(Key::user(&user_id(5)), Some(Item::User(taken)));
+        assert_eq!(
+            decide(&s, &input, false).unwrap(),
+            Step::Answer(Err(LoginRefusal::PhoneTaken))
+        );
+        // The account has another unionId: a conflict, nothing written.
+        let mut other_union = phone_first;
+        other_union.union_id = Some(union_id(8));
+        s.set(Key::user(&user_id(5)), Some(Item::User(other_union)));
+        assert_eq!(
+            decide(&s, &input, false).unwrap(),
+            Step::Answer(Err(LoginRefusal::AccountConflict))
+        );
+    }
+
+    #[test]
+    fn a_union_holder_comes_before_the_number() {
+        let input = with_phone(Some(7));
+        let mut s = after_touch(&input, None);
+        s.set(Key::union(&union_id(7)), Some(Item::Union(owner(5))));
+        s.set(Key::phone(&phone(1)), Some(Item::Phone(owner(6))));
+        s.set(Key::user(&user_id(5)), Some(Item::User(user(&[3], 2))));
+        let Step::Commit { answer, .. } = ok(decide(&s, &input, false).unwrap()) else {
+            panic!("a join");
+        };
+        assert_eq!(
+            (answer.user_id, answer.phone_bound),
+            (user_id(5), false),
+            "joined by unionId; the number is for the bind rule"
+        );
     }
 }

@@ -32,6 +32,20 @@ pub enum Step<A> {
     Answer(A),
 }
 
+impl<A> Step<A> {
+    /// The same step with its answer mapped.
+    pub fn map<B>(self, f: impl FnOnce(A) -> B) -> Step<B> {
+        match self {
+            Step::Read(keys) => Step::Read(keys),
+            Step::Commit { writes, answer } => Step::Commit {
+                writes,
+                answer: f(answer),
+            },
+            Step::Answer(answer) => Step::Answer(f(answer)),
+        }
+    }
+}
+
 impl Snapshot {
     /// Records a read of `asked`: what is not in `found` does not exist.
     pub fn absorb(&mut self, asked: &[Key], mut found: Items) {
