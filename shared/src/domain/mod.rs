@@ -7,6 +7,7 @@ mod profile;
 pub mod rules;
 mod session;
 mod session_key;
+mod sms_code;
 
 pub use identity::{Identity, mask_openid};
 pub use ids::{AppId, InvalidId, OpenId, SessionId, UnionId, UserId};
@@ -14,3 +15,4 @@ pub use phone::{InvalidPhone, PhoneNumber};
 pub use profile::{PLACEHOLDER_AVATAR_PATH, PLACEHOLDER_NICKNAME, Profile};
 pub use session::{NewSession, RefreshHash, RefreshSecret, Session, SessionPolicy};
 pub use session_key::{InvalidSessionKey, SessionKey};
+pub use sms_code::SmsCode;
