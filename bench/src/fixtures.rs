@@ -172,6 +172,7 @@ fn seeded_store(example: &OpenDataExample, user_id: &UserId, session: &Session) 
             Item::Union(OwnerItem {
                 user_id: user_id.clone(),
                 created_at: at,
+                session: None,
             }),
         ),
     ]);

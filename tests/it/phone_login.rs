@@ -129,6 +129,7 @@ async fn phone_first_user(h: &Harness, number: &str) -> UserId {
             item: Item::Phone(OwnerItem {
                 user_id: user_id.clone(),
                 created_at: 1,
+                session: None,
             }),
             guard: Guard::Absent,
         },

@@ -282,7 +282,9 @@ impl From<UserItem> for UserItemText {
     }
 }
 
-/// Who holds a unionId or a phone number.
+/// Who holds a unionId or a phone number. A number is also an identity that
+/// logs in by itself (SMS code, password): its item holds the session of its
+/// latest login, like a WeChat identity's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerItem {
@@ -290,6 +292,8 @@ pub struct OwnerItem {
     pub user_id: UserId,
     #[serde(alias = "created_at")]
     pub created_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Session>,
 }
 
 /// The table's TTL attribute (template.yaml). No item has it now; tables
@@ -345,9 +349,10 @@ impl Item {
     }
 }
 
-/// Changes to an identity that leave its other attributes alone, so that a
-/// login refreshing the session and a user-level change never overwrite each
-/// other. Only the fields that are `Some` are set.
+/// Changes to an identity (a WeChat identity's item, or a number's: only
+/// `session` applies to those) that leave its other attributes alone, so that
+/// a login refreshing the session and a user-level change never overwrite
+/// each other. Only the fields that are `Some` are set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdentityPatch {
     /// WeChat's latest session_key and when it came.

@@ -151,7 +151,12 @@ pub async fn read_account(
 ) -> Result<Option<(Snapshot, SessionKey)>, StoreError> {
     let snapshot = read(store, &keys.account_keys()).await?;
     let session_key = match session::account(&snapshot, keys)? {
-        Account::Live { identity, .. } => identity.session_key.clone(),
+        // A number's session has no WeChat session_key to open data with.
+        Account::Live {
+            identity: Some(identity),
+            ..
+        } => identity.session_key.clone(),
+        Account::Live { identity: None, .. } => return Ok(None),
         Account::Ended | Account::Unread(_) => return Ok(None),
     };
     Ok(Some((snapshot, session_key)))

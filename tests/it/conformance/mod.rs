@@ -125,6 +125,7 @@ pub fn owner(user_id: &UserId) -> Item {
     Item::Union(OwnerItem {
         user_id: user_id.clone(),
         created_at: 100,
+        session: None,
     })
 }
 

@@ -54,6 +54,7 @@ async fn every_kind_reads_back_as_written(s: Subject) {
             Item::Phone(wxauth_shared::store::OwnerItem {
                 user_id: user_id.clone(),
                 created_at: 5,
+                session: None,
             }),
             Guard::Absent,
         ),

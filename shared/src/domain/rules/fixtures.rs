@@ -89,6 +89,7 @@ pub fn owner(user: u8) -> OwnerItem {
     OwnerItem {
         user_id: user_id(user),
         created_at: 1,
+        session: None,
     }
 }
 

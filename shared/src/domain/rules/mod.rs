@@ -21,7 +21,7 @@ pub mod profile;
 pub mod session;
 mod snapshot;
 
-pub use snapshot::{Read, Snapshot, Step};
+pub use snapshot::{Read, SessionHome, Snapshot, Step};
 
 use crate::domain::UserId;
 use crate::store::{Guard, Item, Key, OwnerItem, Write};
@@ -39,6 +39,7 @@ fn claim(key: Key, me: &UserId, now: u64, already_mine: bool) -> Write {
     let owner = OwnerItem {
         user_id: me.clone(),
         created_at: now,
+        session: None,
     };
     let item = match key.kind() {
         crate::store::KeyKind::Phone => Item::Phone(owner),

@@ -1,13 +1,14 @@
 //! Sessions: whether a token's session is still live, refreshing it (with
 //! rotation and reuse detection), and ending it or all of a user's.
 //!
-//! A session lives on the identity that logged in (one per identity: a new
-//! login of the identity replaces it, as WeChat replaces the session_key). It
-//! has ended when the identity now belongs to someone else (a fold), is gone
-//! (deletion), holds another session (logout, a newer login, reuse) or the
-//! session expired.
+//! A session lives on the identity that logged in, a WeChat identity's item or
+//! a number's (one per identity: a new login of the identity replaces it, as
+//! WeChat replaces the session_key). It has ended when the identity now
+//! belongs to someone else (a fold), is gone (deletion, a number replaced),
+//! holds another session (logout, a newer login, reuse) or the session
+//! expired.
 
-use super::{Read, Snapshot, Step};
+use super::{Read, SessionHome, Snapshot, Step};
 use crate::domain::{Identity, RefreshHash, Session, SessionId, SessionPolicy, UserId};
 use crate::store::{Guard, IdentityItem, IdentityPatch, Key, StoreError, UserItem, Write};
 
@@ -54,39 +55,38 @@ impl SessionKeys {
     }
 }
 
-/// A live session's identity and user.
+/// A live session's user, and its WeChat identity when it lives on one.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Account<'a> {
     /// Read these first.
     Unread(Vec<Key>),
     Ended,
     Live {
-        identity: &'a IdentityItem,
+        /// `None` for a session of a number (SMS, password).
+        identity: Option<&'a IdentityItem>,
         user: &'a UserItem,
     },
 }
 
-/// The session as stored, if `identity` still holds it for `user_id`, live.
+/// The session as stored, if `home` still holds it for `user_id`, live.
 fn live_session<'a>(
-    identity: &'a IdentityItem,
+    home: SessionHome<'a>,
     user_id: &UserId,
     session_id: &SessionId,
     now: u64,
 ) -> Option<&'a Session> {
-    identity
-        .session
-        .as_ref()
-        .filter(|s| &identity.user_id == user_id && &s.id == session_id && s.live_at(now))
+    home.session
+        .filter(|s| home.user_id == user_id && &s.id == session_id && s.live_at(now))
 }
 
 /// Whether the token's session is live: what the authorizer checks. `None`
 /// until its identity is read.
 pub fn token_live(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Option<bool>, StoreError> {
-    Ok(match snapshot.identity(&keys.identity)? {
+    Ok(match snapshot.session_home(&keys.identity)? {
         Read::Unread => None,
         Read::Absent => Some(false),
-        Read::Present(identity) => {
-            Some(live_session(identity, &keys.user_id, &keys.session_id, keys.now).is_some())
+        Read::Present(home) => {
+            Some(live_session(home, &keys.user_id, &keys.session_id, keys.now).is_some())
         }
     })
 }
@@ -100,11 +100,12 @@ pub fn account<'a>(snapshot: &'a Snapshot, keys: &SessionKeys) -> Result<Account
     if token_live(snapshot, keys)? != Some(true) {
         return Ok(Account::Ended);
     }
-    match (
-        snapshot.identity(&keys.identity)?,
-        snapshot.user(&keys.user)?,
-    ) {
-        (Read::Present(identity), Read::Present(user)) => Ok(Account::Live { identity, user }),
+    let identity = match snapshot.exists(&keys.identity) {
+        Read::Present(crate::store::Item::Identity(identity)) => Some(identity),
+        _ => None,
+    };
+    match snapshot.user(&keys.user)? {
+        Read::Present(user) => Ok(Account::Live { identity, user }),
         _ => Ok(Account::Ended),
     }
 }
@@ -138,20 +139,19 @@ pub fn refresh(
     snapshot: &Snapshot,
     input: &RefreshInput,
 ) -> Result<Step<RefreshOutcome>, StoreError> {
-    let identity = match snapshot.identity(&input.identity)? {
+    let home = match snapshot.session_home(&input.identity)? {
         Read::Unread => return Ok(Step::Read(vec![input.identity.clone()])),
         Read::Absent => return Ok(Step::Answer(RefreshOutcome::Ended)),
-        Read::Present(identity) => identity,
+        Read::Present(home) => home,
     };
-    let Some(session) = identity
+    let Some(session) = home
         .session
-        .as_ref()
         .filter(|s| s.id == input.session_id && s.live_at(input.now))
     else {
         return Ok(Step::Answer(RefreshOutcome::Ended));
     };
     let guard = |hash: Option<&RefreshHash>| Guard::Session {
-        owner: identity.user_id.clone(),
+        owner: home.user_id.clone(),
         session: session.id.clone(),
         refresh: hash.cloned(),
     };
@@ -186,7 +186,7 @@ pub fn refresh(
             guard: guard(Some(&session.refresh_hash)),
         }],
         answer: RefreshOutcome::Rotated {
-            user_id: identity.user_id.clone(),
+            user_id: home.user_id.clone(),
             session: next,
         },
     })
@@ -207,13 +207,12 @@ fn end(identity: &Key, guard: Guard) -> Write {
 /// Ends the token's session (logout). Unread, it is ended on the guess that
 /// it is live (one request); a failed guard means it had ended already.
 pub fn logout(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<()>, StoreError> {
-    let live = match snapshot.identity(&keys.identity)? {
+    let live = match snapshot.session_home(&keys.identity)? {
         Read::Unread => true,
         Read::Absent => false,
-        Read::Present(identity) => identity
+        Read::Present(home) => home
             .session
-            .as_ref()
-            .is_some_and(|s| identity.user_id == keys.user_id && s.id == keys.session_id),
+            .is_some_and(|s| home.user_id == &keys.user_id && s.id == keys.session_id),
     };
     Ok(if live {
         Step::Commit {
@@ -243,14 +242,12 @@ pub fn logout_all(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Logout
     let mut writes = Vec::new();
     for identity in user.all_identities() {
         let key = Key::of_identity(&identity);
-        let has_session = match snapshot.exists(&key) {
+        let has_session = match snapshot.session_home(&key)? {
             Read::Absent => false,
-            Read::Unread => matches!(identity, Identity::WeChat { .. }),
-            Read::Present(_) => match snapshot.identity(&key) {
-                Ok(Read::Present(item)) => item.user_id == keys.user_id && item.session.is_some(),
-                // A number's item holds no session (yet).
-                _ => false,
-            },
+            // Ended on the guess that it holds one (removing a missing
+            // session is harmless); the guard checks it is still the user's.
+            Read::Unread => true,
+            Read::Present(home) => home.user_id == &keys.user_id && home.session.is_some(),
         };
         if has_session {
             writes.push(end(&key, Guard::OwnedBy(keys.user_id.clone())));

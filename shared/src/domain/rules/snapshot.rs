@@ -1,14 +1,15 @@
 //! What a use case has read, and what a rule answers.
 
+use crate::domain::{Session, UserId};
 use crate::store::{IdentityItem, Item, Items, Key, OwnerItem, StoreError, UserItem, Write};
 use std::collections::HashMap;
 
 /// One key as read: not read yet, read and absent, or read and present.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Read<'a, T> {
+pub enum Read<T> {
     Unread,
     Absent,
-    Present(&'a T),
+    Present(T),
 }
 
 /// The items a use case has read so far, and which request read each: two
@@ -19,6 +20,14 @@ pub struct Snapshot {
     read: HashMap<Key, Option<Item>>,
     request: HashMap<Key, u32>,
     requests: u32,
+}
+
+/// An identity as far as sessions go: whose it is and the session it holds.
+/// A WeChat identity's item or a number's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionHome<'a> {
+    pub user_id: &'a UserId,
+    pub session: Option<&'a Session>,
 }
 
 /// What a rule answers.
@@ -106,7 +115,7 @@ impl Snapshot {
         unread
     }
 
-    fn item(&self, key: &Key) -> Read<'_, Item> {
+    fn item(&self, key: &Key) -> Read<&Item> {
         match self.read.get(key) {
             None => Read::Unread,
             Some(None) => Read::Absent,
@@ -118,7 +127,7 @@ impl Snapshot {
         &'a self,
         key: &Key,
         pick: impl Fn(&'a Item) -> Option<&'a T>,
-    ) -> Result<Read<'a, T>, StoreError> {
+    ) -> Result<Read<&'a T>, StoreError> {
         Ok(match self.item(key) {
             Read::Unread => Read::Unread,
             Read::Absent => Read::Absent,
@@ -129,14 +138,14 @@ impl Snapshot {
         })
     }
 
-    pub fn identity(&self, key: &Key) -> Result<Read<'_, IdentityItem>, StoreError> {
+    pub fn identity(&self, key: &Key) -> Result<Read<&IdentityItem>, StoreError> {
         self.typed(key, |item| match item {
             Item::Identity(identity) => Some(identity),
             _ => None,
         })
     }
 
-    pub fn user(&self, key: &Key) -> Result<Read<'_, UserItem>, StoreError> {
+    pub fn user(&self, key: &Key) -> Result<Read<&UserItem>, StoreError> {
         self.typed(key, |item| match item {
             Item::User(user) => Some(user),
             _ => None,
@@ -144,15 +153,35 @@ impl Snapshot {
     }
 
     /// The holder of a unionId or a number.
-    pub fn owner(&self, key: &Key) -> Result<Read<'_, OwnerItem>, StoreError> {
+    pub fn owner(&self, key: &Key) -> Result<Read<&OwnerItem>, StoreError> {
         self.typed(key, |item| match item {
             Item::Union(owner) | Item::Phone(owner) => Some(owner),
             _ => None,
         })
     }
 
+    /// The identity under `key` (a WeChat identity or a number) as a
+    /// session's home.
+    pub fn session_home(&self, key: &Key) -> Result<Read<SessionHome<'_>>, StoreError> {
+        Ok(match self.item(key) {
+            Read::Unread => Read::Unread,
+            Read::Absent => Read::Absent,
+            Read::Present(Item::Identity(identity)) => Read::Present(SessionHome {
+                user_id: &identity.user_id,
+                session: identity.session.as_ref(),
+            }),
+            Read::Present(Item::Phone(number)) => Read::Present(SessionHome {
+                user_id: &number.user_id,
+                session: number.session.as_ref(),
+            }),
+            Read::Present(_) => {
+                return Err(StoreError::Corrupt(format!("{key:?} is not an identity")));
+            }
+        })
+    }
+
     /// Whether the item exists (any kind).
-    pub fn exists(&self, key: &Key) -> Read<'_, Item> {
+    pub fn exists(&self, key: &Key) -> Read<&Item> {
         self.item(key)
     }
 }
