@@ -229,7 +229,12 @@ pub fn offline_routes(signing_key_pem: &str) -> OfflineRoutes {
     let wechat = Arc::new(InstantWeChat {
         example: example.clone(),
     });
-    let router = all_routes(&config, store, wechat, keys, Arc::new(clock)).expect("routes");
+    // No SMS is sent in these benchmarks: the outbox, in a scratch directory.
+    let sms = Arc::new(wxauth_shared::sms::outbox::Outbox::new(
+        &std::env::temp_dir(),
+        Arc::new(clock),
+    ));
+    let router = all_routes(&config, store, wechat, sms, keys, Arc::new(clock)).expect("routes");
 
     let event = |path: &str, body: Value, token: Option<&str>| {
         wxauth_tests::events::http_api_event("POST", path, Some(&body.to_string()), token)

@@ -31,6 +31,8 @@ async fn handle(State(router): State<Arc<Router>>, request: Request) -> Response
         headers: parts.headers,
         body,
         request_id: uuid::Uuid::new_v4().to_string(),
+        // Local runs: no per-source limit.
+        source_ip: None,
     };
     let (parts, body) = router.handle(request).await.into_http().into_parts();
     Response::from_parts(parts, Body::from(body)).into_response()

@@ -65,7 +65,13 @@ async fn run() -> Result<(), Error> {
     let keys = setup::token_keys(&config)?;
     let store = Arc::new(EmbeddedStore::open(&args.data_dir)?);
     let wechat = setup::wechat_client(&config)?;
-    let router = setup::all_routes(&config, store, wechat, keys, Arc::new(SystemClock))?;
+    let clock = Arc::new(SystemClock);
+    // Codes go to <data dir>/sms-outbox.jsonl, and are printed.
+    let sms = Arc::new(wxauth_shared::sms::outbox::Outbox::new(
+        &args.data_dir,
+        clock.clone(),
+    ));
+    let router = setup::all_routes(&config, store, wechat, sms, keys, clock)?;
 
     let app = http_edge::app(
         router,

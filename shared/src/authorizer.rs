@@ -127,9 +127,14 @@ impl TokenAuthorizer {
             "sessionId": caller.subject.session_id.as_str(),
             "expiresAt": caller.expires_at,
         });
-        if let Identity::WeChat { appid, openid } = &caller.subject.identity {
-            context["appid"] = appid.as_str().into();
-            context["openid"] = openid.as_str().into();
+        match &caller.subject.identity {
+            Identity::WeChat { appid, openid } => {
+                context["appid"] = appid.as_str().into();
+                context["openid"] = openid.as_str().into();
+            }
+            // The route asks wxauth (or its own records) for the number; the
+            // context, which API Gateway may log, carries only its kind.
+            Identity::Phone(_) => context["identity"] = "phone".into(),
         }
         Ok(AuthorizerResponse {
             is_authorized: true,

@@ -21,6 +21,14 @@ fn to_api_request(request: Request) -> ApiRequest {
             _ => None,
         })
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let source_ip = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .http
+            .source_ip
+            .as_deref()
+            .and_then(|ip| ip.parse().ok()),
+        _ => None,
+    };
     // rawPath as API Gateway sent it: routes are matched on it, never on a stage prefix.
     let raw_path = request.raw_http_path().to_owned();
     let (parts, body) = request.into_parts();
@@ -42,6 +50,7 @@ fn to_api_request(request: Request) -> ApiRequest {
         headers: parts.headers,
         body,
         request_id,
+        source_ip,
     }
 }
 

@@ -7,7 +7,10 @@
 
 use crate::api::{
     Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, PhoneRoute, ProfileRoute, Router,
+    SmsRoutes,
 };
+use crate::sms::{CodeHasher, SmsSender};
+use crate::usecases::sms::{SmsCodes, SmsLoginService};
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE};
@@ -245,15 +248,43 @@ pub fn authorizer_function(config: &Config) -> Result<TokenAuthorizer, ConfigErr
     ))
 }
 
-/// Every route in one router, over the given store and WeChat client: the local
-/// server and the HTTP tests.
+/// SMS codes over a store and a sender; codes are hashed under a key derived
+/// from the signing key.
+pub fn sms_codes(
+    config: &Config,
+    store: Arc<dyn ItemStore>,
+    sender: Arc<dyn SmsSender>,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<SmsCodes>, ConfigError> {
+    let pem = config.tokens.signing_key.get()?;
+    let hasher = CodeHasher::from_signing_key(pem.expose());
+    Ok(Arc::new(SmsCodes::new(store, sender, hasher, clock)))
+}
+
+/// `POST /auth/sms/send` and `POST /auth/sms/login`.
+pub fn sms_routes(
+    config: &Config,
+    store: Arc<dyn ItemStore>,
+    sender: Arc<dyn SmsSender>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<SmsRoutes, ConfigError> {
+    let codes = sms_codes(config, store.clone(), sender, clock.clone())?;
+    let login = SmsLoginService::new(codes.clone(), store, keys.sessions.clone(), clock);
+    Ok(SmsRoutes { codes, login })
+}
+
+/// Every route in one router, over the given store, WeChat client and SMS
+/// sender: the local server and the HTTP tests.
 pub fn all_routes(
     config: &Config,
     store: Arc<dyn ItemStore>,
     wechat: Arc<dyn WeChatApi>,
+    sms: Arc<dyn SmsSender>,
     keys: TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
+    let sms = sms_routes(config, store.clone(), sms, &keys, clock.clone())?;
     let login = login_service(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let refresh = refresh_service(store.clone(), &keys, clock.clone());
     let logout = logout_route(store.clone(), &keys, clock.clone());
@@ -268,5 +299,6 @@ pub fn all_routes(
         .with_profile(profile)
         .with_phone(phone)
         .with_me(me)
-        .with_delete_account(delete))
+        .with_delete_account(delete)
+        .with_sms(sms))
 }

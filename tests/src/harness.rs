@@ -95,6 +95,8 @@ pub struct Harness {
     /// The clock every router of this harness reads.
     pub clock: Arc<TestClock>,
     embedded: Option<EmbeddedStore>,
+    /// Where the SMS codes go (`sms-outbox.jsonl`): the tests read them there.
+    outbox: TempDir,
     _data_dir: Option<TempDir>,
 }
 
@@ -147,7 +149,8 @@ impl Harness {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
         let clock = Arc::new(TestClock::default());
-        let router = build_router(&env, store.clone(), clock.clone());
+        let outbox = TempDir::new();
+        let router = build_router(&env, store.clone(), clock.clone(), &outbox.0);
         Some(Self {
             sim,
             router,
@@ -157,6 +160,7 @@ impl Harness {
             dynamo_table,
             clock,
             embedded,
+            outbox,
             _data_dir: data_dir,
         })
     }
@@ -168,7 +172,7 @@ impl Harness {
         for (k, v) in settings {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
-        build_router(&env, self.store.clone(), self.clock.clone())
+        build_router(&env, self.store.clone(), self.clock.clone(), &self.outbox.0)
     }
 
     /// Another router over the same DynamoDB table, whose requests go through
@@ -176,7 +180,7 @@ impl Harness {
     pub fn router_via(&self, proxy: &DynamoProxy) -> Router {
         let table = self.dynamo_table.clone().expect("a DynamoDB harness");
         let store = Arc::new(DynamoStore::new(emulator::client_via(&proxy.url()), table));
-        build_router(&self.env, store, self.clock.clone())
+        build_router(&self.env, store, self.clock.clone(), &self.outbox.0)
     }
 
     /// The stored identity of (appid, openid), read straight from the store.
@@ -200,7 +204,7 @@ impl Harness {
 
     /// Another router over `store` (a wrapper of this harness's store).
     pub fn router_over(&self, store: Arc<dyn ItemStore>) -> Router {
-        build_router(&self.env, store, self.clock.clone())
+        build_router(&self.env, store, self.clock.clone(), &self.outbox.0)
     }
 
     /// Every key in the store, sorted: to list a user's items before and after.
@@ -253,6 +257,17 @@ impl Harness {
         let h = Self::start(StoreKind::Dynamo).await?;
         let proxy = DynamoProxy::start(&emulator::url()?).await;
         Some((h, proxy))
+    }
+
+    /// The codes sent so far to `e164`, oldest first, from the SMS outbox.
+    pub fn sms_codes_sent(&self, e164: &str) -> Vec<String> {
+        let text =
+            std::fs::read_to_string(self.outbox.0.join("sms-outbox.jsonl")).unwrap_or_default();
+        text.lines()
+            .map(|line| serde_json::from_str::<Value>(line).expect("an outbox line"))
+            .filter(|message| message["phone"] == e164)
+            .map(|message| message["code"].as_str().expect("a code").to_owned())
+            .collect()
     }
 
     /// `POST /auth/refresh` with `refresh_token`.
@@ -370,6 +385,7 @@ fn build_router(
     env: &HashMap<String, String>,
     store: Arc<dyn ItemStore>,
     clock: Arc<TestClock>,
+    outbox_dir: &std::path::Path,
 ) -> Router {
     let config = Config::from_env(env).expect("configuration");
     let keys: TokenKeys = setup::token_keys(&config).expect("token settings");
@@ -382,7 +398,11 @@ fn build_router(
             .expect("http client")
             .with_policy(policy),
     );
-    setup::all_routes(&config, store, wechat, keys, clock).expect("router")
+    let sms = Arc::new(wxauth_shared::sms::outbox::Outbox::new(
+        outbox_dir,
+        clock.clone(),
+    ));
+    setup::all_routes(&config, store, wechat, sms, keys, clock).expect("router")
 }
 
 /// Sends one API Gateway v2 event to `router` through the Lambda adapter.

@@ -53,6 +53,10 @@ catalogue! {
     CodeUsed = "code_used", BAD_REQUEST, None;
     /// WeChat 40029 or 40163 for a `getPhoneNumber` code.
     PhoneCodeInvalid = "phone_code_invalid", BAD_REQUEST, None;
+    /// A phone number that is not one (E.164, or 11 mainland digits).
+    InvalidPhone = "invalid_phone", BAD_REQUEST, None;
+    /// An SMS code that is wrong, expired, used or dead.
+    SmsCodeInvalid = "sms_code_invalid", BAD_REQUEST, None;
     WatermarkMismatch = "watermark_mismatch", BAD_REQUEST, None;
     WatermarkExpired = "watermark_expired", BAD_REQUEST, None;
     OpenidMismatch = "openid_mismatch", BAD_REQUEST, None;
@@ -80,6 +84,8 @@ catalogue! {
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, Some(60);
     InternalError = "internal_error", INTERNAL_SERVER_ERROR, None;
     WechatError = "wechat_error", BAD_GATEWAY, None;
+    /// The SMS provider refused or failed (credentials, template, balance).
+    SmsUnavailable = "sms_unavailable", BAD_GATEWAY, None;
     /// WeChat -1 on every attempt.
     WechatBusy = "wechat_busy", SERVICE_UNAVAILABLE, Some(1);
     StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE, Some(1);

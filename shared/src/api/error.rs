@@ -9,7 +9,9 @@ use crate::usecases::account::AccountError;
 use crate::usecases::login::LoginError;
 use crate::usecases::phone::PhoneError;
 use crate::usecases::profile::ProfileError;
+use crate::sms::SmsError;
 use crate::usecases::refresh::RefreshError;
+use crate::usecases::sms::SmsFlowError;
 use crate::wechat::WeChatError;
 use http::StatusCode;
 use serde::Serialize;
@@ -20,6 +22,9 @@ use serde::Serialize;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// A `Retry-After` of this answer's own (an SMS limit's), instead of the
+    /// catalogue's.
+    pub retry_after_secs: Option<u64>,
 }
 
 /// The body of every error answer.
@@ -39,6 +44,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
     }
 
@@ -79,7 +85,10 @@ impl ApiError {
             },
         };
         let mut response = ApiResponse::serialized(self.status(), &body);
-        if let Some(secs) = self.code.retry_after() {
+        let retry_after = self
+            .retry_after_secs
+            .or(self.code.retry_after().map(u64::from));
+        if let Some(secs) = retry_after {
             response.headers.push(("retry-after", secs.to_string()));
         }
         response
@@ -236,6 +245,41 @@ impl From<AccountError> for ApiError {
         match error {
             AccountError::SessionEnded => Self::session_ended(),
             AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SmsFlowError> for ApiError {
+    fn from(error: SmsFlowError) -> Self {
+        match error {
+            SmsFlowError::CodeInvalid => Self::new(
+                ErrorCode::SmsCodeInvalid,
+                "the SMS code is wrong, expired, already used, or was tried too often; ask for a new one",
+            ),
+            SmsFlowError::RateLimited(secs) => Self {
+                retry_after_secs: Some(secs),
+                ..Self::new(
+                    ErrorCode::RateLimited,
+                    format!("too many SMS codes for now; retry in {secs} s"),
+                )
+            },
+            SmsFlowError::Provider(SmsError::RateLimited { retry_after_secs }) => Self {
+                retry_after_secs: Some(u64::from(retry_after_secs)),
+                ..Self::new(
+                    ErrorCode::RateLimited,
+                    "the SMS provider's limit for this number was reached",
+                )
+            },
+            SmsFlowError::Provider(SmsError::InvalidNumber) => Self::new(
+                ErrorCode::InvalidPhone,
+                "the SMS provider refuses this number",
+            ),
+            SmsFlowError::Provider(SmsError::Unavailable(_)) => Self::new(
+                ErrorCode::SmsUnavailable,
+                "the SMS could not be sent; retry later",
+            ),
+            SmsFlowError::Store(e) => e.into(),
+            SmsFlowError::Token(e) => e.into(),
         }
     }
 }

@@ -14,6 +14,7 @@ mod profile;
 mod refresh;
 mod response;
 mod router;
+mod sms;
 
 pub use account::{DeleteAccountRoute, MeRoute};
 pub use auth::Authenticator;
@@ -24,6 +25,7 @@ pub use phone::PhoneRoute;
 pub use profile::ProfileRoute;
 pub use response::ApiResponse;
 pub use router::Router;
+pub use sms::SmsRoutes;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -42,4 +44,7 @@ pub struct ApiRequest {
     pub body: Bytes,
     /// The platform's request id (Lambda's) or one the local server made up.
     pub request_id: String,
+    /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`),
+    /// when it is one: what per-source limits count by.
+    pub source_ip: Option<std::net::IpAddr>,
 }

@@ -4,7 +4,7 @@
 
 use super::{
     ApiError, ApiRequest, ApiResponse, Authenticator, DeleteAccountRoute, ErrorCode, LogoutRoute,
-    MAX_BODY_BYTES, MeRoute, PhoneRoute, ProfileRoute, login, refresh,
+    MAX_BODY_BYTES, MeRoute, PhoneRoute, ProfileRoute, SmsRoutes, login, refresh, sms,
 };
 use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
@@ -72,6 +72,7 @@ pub struct Router {
     logout: Option<LogoutRoute>,
     me: Option<MeRoute>,
     delete_account: Option<DeleteAccountRoute>,
+    sms: Option<SmsRoutes>,
 }
 
 enum Route {
@@ -83,11 +84,13 @@ enum Route {
     Phone,
     Me,
     DeleteAccount,
+    SmsSend,
+    SmsLogin,
 }
 
 impl Route {
     /// Every route: its path and its one method.
-    const ALL: [(&'static str, Method); 8] = [
+    const ALL: [(&'static str, Method); 10] = [
         ("/auth/login", Method::POST),
         ("/auth/refresh", Method::POST),
         ("/auth/logout", Method::POST),
@@ -96,6 +99,8 @@ impl Route {
         ("/auth/phone", Method::POST),
         ("/auth/me", Method::GET),
         ("/auth/account", Method::DELETE),
+        ("/auth/sms/send", Method::POST),
+        ("/auth/sms/login", Method::POST),
     ];
 
     fn find(path: &str) -> Option<(Self, Method)> {
@@ -108,6 +113,8 @@ impl Route {
             "/auth/phone" => Self::Phone,
             "/auth/me" => Self::Me,
             "/auth/account" => Self::DeleteAccount,
+            "/auth/sms/send" => Self::SmsSend,
+            "/auth/sms/login" => Self::SmsLogin,
             _ => return None,
         };
         let method = Self::ALL.iter().find(|(p, _)| *p == path)?.1.clone();
@@ -141,6 +148,12 @@ impl Router {
     /// `DELETE /auth/account`.
     pub fn with_delete_account(mut self, route: DeleteAccountRoute) -> Self {
         self.delete_account = Some(route);
+        self
+    }
+
+    /// `POST /auth/sms/send` and `POST /auth/sms/login`.
+    pub fn with_sms(mut self, routes: SmsRoutes) -> Self {
+        self.sms = Some(routes);
         self
     }
 
@@ -213,6 +226,7 @@ impl Router {
             Route::Refresh => self.refresh.is_some(),
             Route::Me => self.me.is_some(),
             Route::DeleteAccount => self.delete_account.is_some(),
+            Route::SmsSend | Route::SmsLogin => self.sms.is_some(),
             Route::Logout => self.logout.is_some(),
             Route::Jwks => self.jwks.is_some(),
             Route::Profile => self.profile.is_some(),
@@ -240,6 +254,14 @@ impl Router {
             },
             Route::Refresh => match &self.refresh {
                 Some(service) => refresh::handle(service, request).await,
+                None => Err(not_found()),
+            },
+            Route::SmsSend => match &self.sms {
+                Some(routes) => sms::send(&routes.codes, request).await,
+                None => Err(not_found()),
+            },
+            Route::SmsLogin => match &self.sms {
+                Some(routes) => sms::login(&routes.login, request).await,
                 None => Err(not_found()),
             },
             Route::Me => match &self.me {

@@ -6,6 +6,11 @@
 //! - `tencent`: Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256), for
 //!   mainland China.
 
+mod code_hash;
+pub mod outbox;
+
+pub use code_hash::CodeHasher;
+
 use crate::domain::{PhoneNumber, SmsCode};
 
 /// Why a message was not sent. Nothing is stored for a message not sent.

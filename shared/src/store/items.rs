@@ -23,14 +23,23 @@ pub enum KeyKind {
     User,
     Union,
     Phone,
+    /// A verification code sent to a number, for one purpose.
+    SmsCode,
+    /// How many codes a number was sent today, and when last.
+    SmsNumber,
+    /// How many codes one source address asked for this hour.
+    SmsSource,
 }
 
 impl KeyKind {
-    const ALL: [KeyKind; 4] = [
+    const ALL: [KeyKind; 7] = [
         KeyKind::Identity,
         KeyKind::User,
         KeyKind::Union,
         KeyKind::Phone,
+        KeyKind::SmsCode,
+        KeyKind::SmsNumber,
+        KeyKind::SmsSource,
     ];
 
     fn prefix(self) -> &'static str {
@@ -39,6 +48,9 @@ impl KeyKind {
             KeyKind::User => "USER#",
             KeyKind::Union => "UNION#",
             KeyKind::Phone => "PHONE#",
+            KeyKind::SmsCode => "SMSCODE#",
+            KeyKind::SmsNumber => "SMSNUM#",
+            KeyKind::SmsSource => "SMSIP#",
         }
     }
 
@@ -49,6 +61,9 @@ impl KeyKind {
             KeyKind::User => "user",
             KeyKind::Union => "union",
             KeyKind::Phone => "phone",
+            KeyKind::SmsCode => "smsCode",
+            KeyKind::SmsNumber => "smsNumber",
+            KeyKind::SmsSource => "smsSource",
         }
     }
 }
@@ -80,6 +95,21 @@ impl Key {
     /// Who holds a phone number (E.164).
     pub fn phone(phone: &PhoneNumber) -> Self {
         Self::of(KeyKind::Phone, phone.e164())
+    }
+
+    /// The code sent to `phone` for `purpose` (`login`, `bind`, `password`).
+    pub fn sms_code(purpose: &str, phone: &PhoneNumber) -> Self {
+        Self::of(KeyKind::SmsCode, &format!("{purpose}#{}", phone.e164()))
+    }
+
+    /// The sending count of a number.
+    pub fn sms_number(phone: &PhoneNumber) -> Self {
+        Self::of(KeyKind::SmsNumber, phone.e164())
+    }
+
+    /// The sending count of a source address (as API Gateway saw it; no `#`).
+    pub fn sms_source(source: &str) -> Self {
+        Self::of(KeyKind::SmsSource, source)
     }
 
     /// Where an identity is kept, by its kind: a WeChat identity under
@@ -114,16 +144,14 @@ impl Key {
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Phone keys hold the number: print them masked like the number itself.
-        match self.0.strip_prefix(KeyKind::Phone.prefix()) {
-            Some(e164) if e164.len() > 7 => {
-                write!(
-                    f,
-                    "PHONE#{}****{}",
-                    &e164[..e164.len() - 8],
-                    &e164[e164.len() - 4..]
-                )
-            }
+        // Keys that end in a number print it masked like the number itself.
+        match self.0.rsplit_once('#') {
+            Some((head, e164)) if e164.starts_with('+') && e164.len() > 7 => write!(
+                f,
+                "{head}#{}****{}",
+                &e164[..e164.len() - 8],
+                &e164[e164.len() - 4..]
+            ),
             _ => write!(f, "{}", self.0),
         }
     }
@@ -296,8 +324,36 @@ pub struct OwnerItem {
     pub session: Option<Session>,
 }
 
-/// The table's TTL attribute (template.yaml). No item has it now; tables
-/// keep it for the `REVOKED#` items of earlier versions, which it removes.
+/// A verification code sent and not yet used: only its keyed hash is kept.
+/// `version` grows with every write (a wrong try, the use), so that two uses
+/// of one code cannot both succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsCodeItem {
+    pub code_hash: String,
+    pub sent_at: u64,
+    /// Unix seconds; refused from then on, and the table's TTL removes it.
+    pub expires_at: u64,
+    /// Wrong codes tried so far.
+    pub attempts: u32,
+    pub version: u64,
+}
+
+/// A count of codes sent within a window (a number's day, a source's hour).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsLimitItem {
+    /// When the window started (Unix seconds).
+    pub window: u64,
+    pub count: u32,
+    pub last_sent_at: u64,
+    /// The window's end: the table's TTL removes it then.
+    pub expires_at: u64,
+    pub version: u64,
+}
+
+/// The table's TTL attribute (template.yaml): SMS codes and limits expire by
+/// it (as did the `REVOKED#` items of earlier versions).
 pub const EXPIRES_AT: &str = "expiresAt";
 /// The attribute holding an identity's session, and its members that a
 /// `Guard::Session` compares.
@@ -317,6 +373,8 @@ pub enum Item {
     User(UserItem),
     Union(OwnerItem),
     Phone(OwnerItem),
+    SmsCode(SmsCodeItem),
+    SmsLimit(SmsLimitItem),
 }
 
 fn corrupt(key: &Key, e: impl fmt::Display) -> StoreError {
@@ -335,6 +393,10 @@ impl Item {
             KeyKind::User => UserItem::deserialize(data).map(Item::User),
             KeyKind::Union => OwnerItem::deserialize(data).map(Item::Union),
             KeyKind::Phone => OwnerItem::deserialize(data).map(Item::Phone),
+            KeyKind::SmsCode => SmsCodeItem::deserialize(data).map(Item::SmsCode),
+            KeyKind::SmsNumber | KeyKind::SmsSource => {
+                SmsLimitItem::deserialize(data).map(Item::SmsLimit)
+            }
         };
         item.map_err(|e| corrupt(key, e))
     }

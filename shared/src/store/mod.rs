@@ -20,7 +20,8 @@ pub mod memory;
 pub mod semantics;
 
 pub use items::{
-    IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, OwnerItem, UserItem,
+    IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, OwnerItem, SmsCodeItem,
+    SmsLimitItem, UserItem,
 };
 
 use crate::domain::{RefreshHash, SessionId, UserId};

@@ -1,5 +1,5 @@
 use crate::domain::rules::session::SessionKeys;
-use crate::domain::{AppId, Identity, OpenId, SessionId, UserId};
+use crate::domain::{AppId, Identity, OpenId, PhoneNumber, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// The `typ` claim of an access token: the only tokens our routes and the
@@ -69,6 +69,10 @@ pub struct Claims {
     pub appid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
+    /// The number of the session, when it is a number's (SMS, password):
+    /// E.164, like OpenID Connect's `phone_number`. Only its holder sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 impl Claims {
@@ -77,11 +81,12 @@ impl Claims {
         if self.typ != ACCESS {
             return None;
         }
-        let identity = match (&self.appid, &self.openid) {
-            (Some(appid), Some(openid)) => Identity::wechat(
+        let identity = match (&self.appid, &self.openid, &self.phone) {
+            (Some(appid), Some(openid), None) => Identity::wechat(
                 &AppId::parse(appid.clone()).ok()?,
                 &OpenId::parse(openid.clone()).ok()?,
             ),
+            (None, None, Some(phone)) => Identity::Phone(PhoneNumber::parse_e164(phone).ok()?),
             _ => return None,
         };
         Some(TokenSubject {
@@ -117,12 +122,23 @@ mod tests {
             sid: "s1".into(),
             appid: Some("wx1".into()),
             openid: Some("o1".into()),
+            phone: None,
         }
     }
 
     #[test]
     fn only_access_tokens_with_a_session_are_callers() {
         assert!(claims().caller().is_some());
+        let by_number = Claims {
+            appid: None,
+            openid: None,
+            phone: Some("+8613800138000".into()),
+            ..claims()
+        };
+        assert_eq!(
+            by_number.caller().unwrap().subject.identity,
+            Identity::Phone(PhoneNumber::from_parts("86", "13800138000").unwrap())
+        );
         for broken in [
             Claims {
                 typ: "login_ticket".into(),
@@ -140,6 +156,11 @@ mod tests {
             },
             Claims {
                 openid: None,
+                ..claims()
+            },
+            // Two identities at once.
+            Claims {
+                phone: Some("+8613800138000".into()),
                 ..claims()
             },
         ] {

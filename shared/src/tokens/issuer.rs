@@ -47,11 +47,11 @@ impl TokenIssuer {
         now: u64,
         expires_at: u64,
     ) -> Result<IssuedToken, TokenError> {
-        let (appid, openid) = match &subject.identity {
+        let (appid, openid, phone) = match &subject.identity {
             Identity::WeChat { appid, openid } => {
-                (Some(appid.to_string()), Some(openid.to_string()))
+                (Some(appid.to_string()), Some(openid.to_string()), None)
             }
-            Identity::Phone(_) => (None, None),
+            Identity::Phone(phone) => (None, None, Some(phone.e164().to_owned())),
         };
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -64,6 +64,7 @@ impl TokenIssuer {
             sid: subject.session_id.as_str().to_owned(),
             appid,
             openid,
+            phone,
         };
         let token = jsonwebtoken::encode(&self.header, &claims, self.key.encoding_key())
             .map_err(|_| TokenError::Signing)?;

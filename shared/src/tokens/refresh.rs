@@ -1,9 +1,11 @@
-//! Refresh tokens: opaque to clients, `rt1.<identity>.<session>.<secret>`.
+//! Refresh tokens: opaque to clients, `rt1.<identity>.<session>.<secret>`,
+//! the identity being a WeChat one (`wechat:appid:openid`) or a number's
+//! (`phone:+8613800138000`).
 //! The identity (base64url) and session say where the session lives; the
 //! secret (256 random bits) is what proves the holder, and only its hash is
 //! stored.
 
-use crate::domain::{AppId, Identity, OpenId, RefreshSecret, SessionId};
+use crate::domain::{AppId, Identity, OpenId, PhoneNumber, RefreshSecret, SessionId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -23,7 +25,6 @@ impl RefreshToken {
     pub fn encode(&self) -> String {
         let identity = match &self.identity {
             Identity::WeChat { appid, openid } => format!("wechat:{appid}:{openid}"),
-            // Phone sessions are not refreshed through this format (yet).
             Identity::Phone(phone) => format!("phone:{}", phone.e164()),
         };
         format!(
@@ -80,6 +81,11 @@ mod tests {
         };
         let text = token.encode();
         assert_eq!(RefreshToken::parse(&text), Some(token.clone()));
+        let by_number = RefreshToken {
+            identity: Identity::Phone(PhoneNumber::from_parts("852", "51234567").unwrap()),
+            ..token.clone()
+        };
+        assert_eq!(RefreshToken::parse(&by_number.encode()), Some(by_number));
         let secret = token.secret.expose();
         for junk in [
             "",

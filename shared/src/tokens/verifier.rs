@@ -289,6 +289,7 @@ mod tests {
             sid: "s1".into(),
             appid: Some("wx1".into()),
             openid: Some("o1".into()),
+            phone: None,
         };
         let forged = jsonwebtoken::encode(
             &header,

@@ -10,4 +10,5 @@ pub mod phone;
 pub mod profile;
 pub mod refresh;
 pub mod sessions;
+pub mod sms;
 mod undecryptable;

@@ -8,6 +8,8 @@
 //!   holds it for the token's user, unexpired), refreshing it with rotation
 //!   and reuse detection, logging out of one or all.
 //! - [`account`]: the account as its owner sees it, and its deletion.
+//! - [`sms`]: when a verification code may be sent, and whether one is right.
+//! - [`phone_login`]: logging in by a number (SMS code, password).
 //! - [`login`]: new user, returning user, joining a user through its unionId,
 //!   linking a unionId that arrives later.
 //! - [`profile`]: merging a profile, linking a unionId, folding an empty user
@@ -17,8 +19,10 @@
 pub mod account;
 pub mod login;
 pub mod phone;
+pub mod phone_login;
 pub mod profile;
 pub mod session;
+pub mod sms;
 mod snapshot;
 
 pub use snapshot::{Read, SessionHome, Snapshot, Step};

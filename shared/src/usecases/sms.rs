@@ -1,0 +1,187 @@
+//! SMS codes: sending one (within the limits, the code stored only as a keyed
+//! hash, withdrawn when the provider does not send), checking one, and
+//! logging in by one.
+
+use super::decider;
+use super::sessions::{SessionIssuer, SessionTokens};
+use crate::clock::Clock;
+use crate::domain::rules::Snapshot;
+use crate::domain::rules::phone_login::{self, PhoneLoginInput};
+use crate::domain::rules::sms::{self as rule, CheckOutcome, Purpose, SendDecision, SmsLimits};
+use crate::domain::{Identity, PhoneNumber, SmsCode, UserId};
+use crate::sms::{CodeHasher, SmsError, SmsSender};
+use crate::store::{ItemStore, StoreError};
+use crate::tokens::TokenError;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmsFlowError {
+    /// Wrong, expired, used, or dead after too many tries.
+    #[error("the SMS code is not valid")]
+    CodeInvalid,
+    /// A limit was reached; ask again after this many seconds.
+    #[error("too many codes; retry in {0} s")]
+    RateLimited(u64),
+    #[error(transparent)]
+    Provider(#[from] SmsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// Codes: sending and checking, for every purpose.
+pub struct SmsCodes {
+    store: Arc<dyn ItemStore>,
+    sender: Arc<dyn SmsSender>,
+    hasher: CodeHasher,
+    clock: Arc<dyn Clock>,
+    pub limits: SmsLimits,
+}
+
+impl SmsCodes {
+    pub fn new(
+        store: Arc<dyn ItemStore>,
+        sender: Arc<dyn SmsSender>,
+        hasher: CodeHasher,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            sender,
+            hasher,
+            clock,
+            limits: SmsLimits::DEFAULT,
+        }
+    }
+
+    /// Sends a fresh code to `phone` for `purpose`; the seconds until another
+    /// may be asked. The same whether or not the number has an account.
+    pub async fn send(
+        &self,
+        phone: &PhoneNumber,
+        purpose: Purpose,
+        source: Option<&str>,
+    ) -> Result<u64, SmsFlowError> {
+        let code = SmsCode::generate();
+        let input = rule::SendInput {
+            phone: phone.clone(),
+            purpose,
+            source: source.map(str::to_owned),
+            code_hash: self.hasher.hash(purpose, phone, &code),
+            now: self.clock.now_unix(),
+            limits: self.limits,
+        };
+        let decision =
+            decider::run(&*self.store, Snapshot::default(), |s| rule::send(s, &input)).await?;
+        let code_version = match decision {
+            SendDecision::Send { code_version } => code_version,
+            SendDecision::TooSoon { retry_after }
+            | SendDecision::DailyLimit { retry_after }
+            | SendDecision::SourceLimit { retry_after } => {
+                tracing::info!(phone = %phone, ?decision, "SMS code refused by a limit");
+                return Err(SmsFlowError::RateLimited(retry_after));
+            }
+        };
+        if let Err(error) = self.sender.send_code(phone, &code).await {
+            tracing::warn!(phone = %phone, %error, "SMS not sent; the code is withdrawn");
+            let withdraw = rule::withdraw(purpose, phone, code_version);
+            // A newer code may have replaced it meanwhile: then nothing to do.
+            self.store.commit(&[withdraw]).await?;
+            return Err(error.into());
+        }
+        tracing::info!(phone = %phone, purpose = purpose.as_str(), "SMS code sent");
+        Ok(self.limits.resend_after_secs)
+    }
+
+    /// Checks `code` for `phone` and `purpose`, using it up when it is right.
+    pub async fn check(
+        &self,
+        phone: &PhoneNumber,
+        purpose: Purpose,
+        code: &SmsCode,
+    ) -> Result<(), SmsFlowError> {
+        let input = rule::CheckInput {
+            phone: phone.clone(),
+            purpose,
+            code_hash: self.hasher.hash(purpose, phone, code),
+            now: self.clock.now_unix(),
+            limits: self.limits,
+        };
+        match decider::run(&*self.store, Snapshot::default(), |s| rule::check(s, &input)).await? {
+            CheckOutcome::Valid => Ok(()),
+            CheckOutcome::Invalid => {
+                tracing::info!(phone = %phone, purpose = purpose.as_str(), "SMS code refused");
+                Err(SmsFlowError::CodeInvalid)
+            }
+        }
+    }
+}
+
+/// What an SMS login answers.
+#[derive(Debug)]
+pub struct PhoneLoginResult {
+    pub tokens: SessionTokens,
+    pub user_id: UserId,
+    pub is_new_user: bool,
+}
+
+/// Logging in by SMS code.
+pub struct SmsLoginService {
+    pub codes: Arc<SmsCodes>,
+    store: Arc<dyn ItemStore>,
+    sessions: Arc<SessionIssuer>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SmsLoginService {
+    pub fn new(
+        codes: Arc<SmsCodes>,
+        store: Arc<dyn ItemStore>,
+        sessions: Arc<SessionIssuer>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            codes,
+            store,
+            sessions,
+            clock,
+        }
+    }
+
+    /// A right code logs the number in: its user, or a new one holding it.
+    pub async fn login(
+        &self,
+        phone: &PhoneNumber,
+        code: &SmsCode,
+    ) -> Result<PhoneLoginResult, SmsFlowError> {
+        self.codes.check(phone, Purpose::Login, code).await?;
+        let now = self.clock.now_unix();
+        let new = self.sessions.draw(now);
+        let input = PhoneLoginInput {
+            phone: phone.clone(),
+            now,
+            new_user_id: UserId::generate(),
+            session: new.session.clone(),
+        };
+        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
+            phone_login::decide(s, &input)
+        })
+        .await?;
+        let identity = Identity::Phone(phone.clone());
+        let tokens =
+            self.sessions
+                .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
+        tracing::info!(
+            user_id = %outcome.user_id,
+            session_id = %new.session.id,
+            is_new_user = outcome.is_new_user,
+            "SMS login succeeded"
+        );
+        Ok(PhoneLoginResult {
+            tokens,
+            user_id: outcome.user_id,
+            is_new_user: outcome.is_new_user,
+        })
+    }
+}
