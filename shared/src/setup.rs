@@ -9,11 +9,10 @@ use crate::api::{
     Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, PhoneRoute, ProfileRoute, Router,
     SmsRoutes,
 };
-use crate::sms::{CodeHasher, SmsSender};
-use crate::usecases::sms::{SmsCodes, SmsLoginService};
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE};
+use crate::sms::{CodeHasher, SmsSender};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
@@ -23,6 +22,7 @@ use crate::usecases::phone::PhoneService;
 use crate::usecases::profile::ProfileService;
 use crate::usecases::refresh::RefreshService;
 use crate::usecases::sessions::SessionIssuer;
+use crate::usecases::sms::{SmsCodes, SmsLoginService};
 use crate::wechat::{HttpWeChat, WeChatApi};
 use std::sync::Arc;
 

@@ -19,5 +19,6 @@ mod phone_login;
 mod profile_flow;
 mod request_budget;
 mod sessions;
+mod sms_login;
 mod start_up;
 mod wechat_client;

@@ -3,13 +3,13 @@
 
 use super::{ApiResponse, ErrorCode};
 use crate::open_data::OpenDataError;
+use crate::sms::SmsError;
 use crate::store::StoreError;
 use crate::tokens::TokenError;
 use crate::usecases::account::AccountError;
 use crate::usecases::login::LoginError;
 use crate::usecases::phone::PhoneError;
 use crate::usecases::profile::ProfileError;
-use crate::sms::SmsError;
 use crate::usecases::refresh::RefreshError;
 use crate::usecases::sms::SmsFlowError;
 use crate::wechat::WeChatError;

@@ -137,14 +137,23 @@ mod tests {
             (r#"{"phone":"+999 1234567"}"#, ErrorCode::InvalidPhone),
             (r#"{"phone":5}"#, ErrorCode::BadRequest),
             (r#"{}"#, ErrorCode::BadRequest),
-            (r#"{"phone":"13800138000","purpose":"spam"}"#, ErrorCode::BadRequest),
+            (
+                r#"{"phone":"13800138000","purpose":"spam"}"#,
+                ErrorCode::BadRequest,
+            ),
         ] {
-            assert_eq!(parse_send(body.as_bytes()).unwrap_err().code, code, "{body}");
+            assert_eq!(
+                parse_send(body.as_bytes()).unwrap_err().code,
+                code,
+                "{body}"
+            );
         }
         assert!(code_field(Text::Given("123456".into()), "code").is_ok());
         for bad in ["12345", "abcdef", ""] {
             assert_eq!(
-                code_field(Text::Given(bad.into()), "code").unwrap_err().code,
+                code_field(Text::Given(bad.into()), "code")
+                    .unwrap_err()
+                    .code,
                 ErrorCode::SmsCodeInvalid
             );
         }

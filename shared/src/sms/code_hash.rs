@@ -2,8 +2,8 @@
 //! code. Six digits are a million possibilities: a plain hash of them would be
 //! a lookup table away from the code; the key is not in the table.
 
-use crate::domain::{PhoneNumber, SmsCode};
 use crate::domain::rules::sms::Purpose;
+use crate::domain::{PhoneNumber, SmsCode};
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,7 +36,10 @@ mod tests {
 
     #[test]
     fn the_hash_depends_on_key_purpose_number_and_code_and_hides_the_code() {
-        let (a, b) = (CodeHasher::from_signing_key("a"), CodeHasher::from_signing_key("b"));
+        let (a, b) = (
+            CodeHasher::from_signing_key("a"),
+            CodeHasher::from_signing_key("b"),
+        );
         let phone = PhoneNumber::from_parts("86", "13800138000").unwrap();
         let other = PhoneNumber::from_parts("86", "13800138001").unwrap();
         let code = SmsCode::parse("123456").unwrap();
@@ -45,7 +48,10 @@ mod tests {
         assert_ne!(h, b.hash(Purpose::Login, &phone, &code));
         assert_ne!(h, a.hash(Purpose::Bind, &phone, &code));
         assert_ne!(h, a.hash(Purpose::Login, &other, &code));
-        assert_ne!(h, a.hash(Purpose::Login, &phone, &SmsCode::parse("123457").unwrap()));
+        assert_ne!(
+            h,
+            a.hash(Purpose::Login, &phone, &SmsCode::parse("123457").unwrap())
+        );
         assert!(!h.contains("123456"));
     }
 }

@@ -52,7 +52,10 @@ impl SmsSender for Outbox {
             "at": self.clock.now_unix(),
         })
         .to_string();
-        let _held = self.lock.lock().map_err(|_| SmsError::Unavailable("outbox lock".into()))?;
+        let _held = self
+            .lock
+            .lock()
+            .map_err(|_| SmsError::Unavailable("outbox lock".into()))?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -79,8 +82,10 @@ mod tests {
         outbox.send_code(&phone, &code).await.unwrap();
         outbox.send_code(&phone, &code).await.unwrap();
         let text = std::fs::read_to_string(outbox.path()).unwrap();
-        let lines: Vec<serde_json::Value> =
-            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["phone"], "+8613800138000");
         assert_eq!(lines[0]["code"], "123456");

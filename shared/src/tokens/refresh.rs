@@ -55,6 +55,7 @@ impl RefreshToken {
             ["wechat", appid, openid] => {
                 Identity::wechat(&AppId::parse(appid).ok()?, &OpenId::parse(openid).ok()?)
             }
+            ["phone", e164] => Identity::Phone(PhoneNumber::parse_e164(e164).ok()?),
             _ => return None,
         };
         Some(Self {

@@ -108,7 +108,11 @@ impl SmsCodes {
             now: self.clock.now_unix(),
             limits: self.limits,
         };
-        match decider::run(&*self.store, Snapshot::default(), |s| rule::check(s, &input)).await? {
+        match decider::run(&*self.store, Snapshot::default(), |s| {
+            rule::check(s, &input)
+        })
+        .await?
+        {
             CheckOutcome::Valid => Ok(()),
             CheckOutcome::Invalid => {
                 tracing::info!(phone = %phone, purpose = purpose.as_str(), "SMS code refused");

@@ -39,23 +39,16 @@ pub fn view(
         Account::Live { user, .. } => user,
     };
     let identities = user.all_identities();
-    let wechat_keys: Vec<Key> = identities
-        .iter()
-        .filter(|i| matches!(i, Identity::WeChat { .. }))
-        .map(Key::of_identity)
-        .collect();
-    let unread = snapshot.unread(wechat_keys.clone());
+    let homes: Vec<Key> = identities.iter().map(Key::of_identity).collect();
+    let unread = snapshot.unread(homes.clone());
     if !unread.is_empty() {
         return Ok(Step::Read(unread));
     }
     let mut sessions = 0;
-    for key in &wechat_keys {
-        if let Read::Present(identity) = snapshot.identity(key)?
-            && identity.user_id == keys.user_id
-            && identity
-                .session
-                .as_ref()
-                .is_some_and(|s| s.live_at(keys.now))
+    for key in &homes {
+        if let Read::Present(home) = snapshot.session_home(key)?
+            && home.user_id == &keys.user_id
+            && home.session.is_some_and(|s| s.live_at(keys.now))
         {
             sessions += 1;
         }
@@ -142,11 +135,12 @@ mod tests {
         let mut s = read_account(&keys, Some(identity(1)), Some(holder));
         assert_eq!(
             view(&s, &keys).unwrap(),
-            Step::Read(vec![key_of_identity(2)])
+            Step::Read(vec![key_of_identity(2), Key::phone(&phone(1))])
         );
         let mut quiet = identity(1);
         quiet.session = None;
         s.set(key_of_identity(2), Some(Item::Identity(quiet)));
+        s.set(Key::phone(&phone(1)), Some(Item::Phone(owner(1))));
         let Step::Answer(Some(view)) = view(&s, &keys).unwrap() else {
             panic!("a view");
         };
@@ -199,5 +193,38 @@ mod tests {
             panic!("deleted");
         };
         assert_eq!(wechat.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod phone_session_tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::store::{Item, OwnerItem};
+
+    #[test]
+    fn a_numbers_session_is_counted() {
+        let keys = SessionKeys::new(
+            &user_id(1),
+            &Identity::Phone(phone(1)),
+            &live_session_fixture().id,
+            9,
+        );
+        let mut holder = user(&[], 1);
+        holder.phone = Some(phone(1));
+        let mut s = Snapshot::default();
+        s.set(
+            Key::phone(&phone(1)),
+            Some(Item::Phone(OwnerItem {
+                session: Some(live_session_fixture()),
+                ..owner(1)
+            })),
+        );
+        s.set(Key::user(&user_id(1)), Some(Item::User(holder)));
+        let step = view(&s, &keys).unwrap();
+        let Step::Answer(Some(view)) = step else {
+            panic!("{step:?}");
+        };
+        assert_eq!(view.sessions, 1);
     }
 }

@@ -96,11 +96,19 @@ impl SendInput {
 pub enum SendDecision {
     /// Stored: send it now. `code_version` is the code item's, to withdraw it
     /// if the provider does not send.
-    Send { code_version: u64 },
+    Send {
+        code_version: u64,
+    },
     /// Refused, with the seconds until it may be asked again.
-    TooSoon { retry_after: u64 },
-    DailyLimit { retry_after: u64 },
-    SourceLimit { retry_after: u64 },
+    TooSoon {
+        retry_after: u64,
+    },
+    DailyLimit {
+        retry_after: u64,
+    },
+    SourceLimit {
+        retry_after: u64,
+    },
 }
 
 /// The count `item` makes in the window starting `window`, if it is one.
@@ -300,33 +308,51 @@ mod tests {
     #[test]
     fn a_minute_between_sends_ten_a_day_and_a_bound_per_source() {
         let mut s = Snapshot::default();
-        assert!(matches!(sent(&mut s, &send_input(Some("203.0.113.7"), NOW)), SendDecision::Send { .. }));
+        assert!(matches!(
+            sent(&mut s, &send_input(Some("203.0.113.7"), NOW)),
+            SendDecision::Send { .. }
+        ));
         assert_eq!(
             sent(&mut s, &send_input(Some("203.0.113.7"), NOW + 30)),
             SendDecision::TooSoon { retry_after: 30 }
         );
         for i in 1..10 {
-            assert!(matches!(
-                sent(&mut s, &send_input(None, NOW + 60 * i)),
-                SendDecision::Send { .. }
-            ), "send {i}");
+            assert!(
+                matches!(
+                    sent(&mut s, &send_input(None, NOW + 60 * i)),
+                    SendDecision::Send { .. }
+                ),
+                "send {i}"
+            );
         }
         let limited = sent(&mut s, &send_input(None, NOW + 600));
-        assert!(matches!(limited, SendDecision::DailyLimit { .. }), "{limited:?}");
+        assert!(
+            matches!(limited, SendDecision::DailyLimit { .. }),
+            "{limited:?}"
+        );
         // The next day in China (UTC+8) it may send again.
         let tomorrow = day_start(NOW) + DAY_SECS;
-        assert!(matches!(sent(&mut s, &send_input(None, tomorrow)), SendDecision::Send { .. }));
+        assert!(matches!(
+            sent(&mut s, &send_input(None, tomorrow)),
+            SendDecision::Send { .. }
+        ));
 
         // One source, many numbers: bounded per hour.
         let mut s = Snapshot::default();
         for n in 0..SmsLimits::DEFAULT.per_source_per_hour {
             let mut input = send_input(Some("198.51.100.1"), NOW);
             input.phone = PhoneNumber::from_parts("86", &format!("1390000{n:04}")).unwrap();
-            assert!(matches!(sent(&mut s, &input), SendDecision::Send { .. }), "{n}");
+            assert!(
+                matches!(sent(&mut s, &input), SendDecision::Send { .. }),
+                "{n}"
+            );
         }
         let mut input = send_input(Some("198.51.100.1"), NOW);
         input.phone = PhoneNumber::from_parts("86", "13911112222").unwrap();
-        assert!(matches!(sent(&mut s, &input), SendDecision::SourceLimit { .. }));
+        assert!(matches!(
+            sent(&mut s, &input),
+            SendDecision::SourceLimit { .. }
+        ));
     }
 
     fn check_input(hash: &str, now: u64) -> CheckInput {
@@ -354,19 +380,37 @@ mod tests {
     fn a_code_is_single_use_expires_and_dies_after_five_wrong_tries() {
         let mut s = Snapshot::default();
         sent(&mut s, &send_input(None, NOW));
-        assert_eq!(checked(&mut s, &check_input("h1", NOW + 10)), CheckOutcome::Valid);
-        assert_eq!(checked(&mut s, &check_input("h1", NOW + 11)), CheckOutcome::Invalid, "used");
+        assert_eq!(
+            checked(&mut s, &check_input("h1", NOW + 10)),
+            CheckOutcome::Valid
+        );
+        assert_eq!(
+            checked(&mut s, &check_input("h1", NOW + 11)),
+            CheckOutcome::Invalid,
+            "used"
+        );
 
         let mut s = Snapshot::default();
         sent(&mut s, &send_input(None, NOW));
-        assert_eq!(checked(&mut s, &check_input("h1", NOW + 300)), CheckOutcome::Invalid, "expired");
+        assert_eq!(
+            checked(&mut s, &check_input("h1", NOW + 300)),
+            CheckOutcome::Invalid,
+            "expired"
+        );
 
         let mut s = Snapshot::default();
         sent(&mut s, &send_input(None, NOW));
         for _ in 0..5 {
-            assert_eq!(checked(&mut s, &check_input("wrong", NOW + 1)), CheckOutcome::Invalid);
+            assert_eq!(
+                checked(&mut s, &check_input("wrong", NOW + 1)),
+                CheckOutcome::Invalid
+            );
         }
-        assert_eq!(checked(&mut s, &check_input("h1", NOW + 2)), CheckOutcome::Invalid, "dead");
+        assert_eq!(
+            checked(&mut s, &check_input("h1", NOW + 2)),
+            CheckOutcome::Invalid,
+            "dead"
+        );
 
         // A new code replaces the old one; withdrawing it leaves none.
         let mut s = Snapshot::default();
@@ -376,6 +420,9 @@ mod tests {
         let withdrawn = withdraw(Purpose::Login, &phone(1), code_version);
         assert_eq!(withdrawn.guard(), &Guard::Version(1));
         apply(&mut s, &[withdrawn]);
-        assert_eq!(checked(&mut s, &check_input("h1", NOW + 1)), CheckOutcome::Invalid);
+        assert_eq!(
+            checked(&mut s, &check_input("h1", NOW + 1)),
+            CheckOutcome::Invalid
+        );
     }
 }
