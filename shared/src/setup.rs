@@ -22,7 +22,7 @@ use crate::usecases::phone::PhoneService;
 use crate::usecases::profile::ProfileService;
 use crate::usecases::refresh::RefreshService;
 use crate::usecases::sessions::SessionIssuer;
-use crate::usecases::sms::{SmsCodes, SmsLoginService};
+use crate::usecases::sms::{SmsCodeCheck, SmsCodes, SmsLoginService};
 use crate::wechat::{HttpWeChat, WeChatApi};
 use std::sync::Arc;
 
@@ -217,9 +217,10 @@ pub fn phone_route(
 ) -> Result<PhoneRoute, ConfigError> {
     let apps = config.apps.credentials()?;
     let max_age = *config.watermark_max_age_secs.get()?;
+    let sms = sms_code_check(config, store.clone(), clock.clone())?;
     Ok(PhoneRoute {
         auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
-        service: PhoneService::new(apps, wechat, store, clock, max_age),
+        service: PhoneService::new(apps, wechat, store, clock, max_age, sms),
     })
 }
 
@@ -248,17 +249,27 @@ pub fn authorizer_function(config: &Config) -> Result<TokenAuthorizer, ConfigErr
     ))
 }
 
-/// SMS codes over a store and a sender; codes are hashed under a key derived
-/// from the signing key.
+/// Checking SMS codes over a store; codes are hashed under a key derived from
+/// the signing key.
+pub fn sms_code_check(
+    config: &Config,
+    store: Arc<dyn ItemStore>,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<SmsCodeCheck>, ConfigError> {
+    let pem = config.tokens.signing_key.get()?;
+    let hasher = CodeHasher::from_signing_key(pem.expose());
+    Ok(Arc::new(SmsCodeCheck::new(store, hasher, clock)))
+}
+
+/// Sending and checking SMS codes.
 pub fn sms_codes(
     config: &Config,
     store: Arc<dyn ItemStore>,
     sender: Arc<dyn SmsSender>,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<SmsCodes>, ConfigError> {
-    let pem = config.tokens.signing_key.get()?;
-    let hasher = CodeHasher::from_signing_key(pem.expose());
-    Ok(Arc::new(SmsCodes::new(store, sender, hasher, clock)))
+    let check = sms_code_check(config, store, clock)?;
+    Ok(Arc::new(SmsCodes::new(check, sender)))
 }
 
 /// `POST /auth/sms/send` and `POST /auth/sms/login`.

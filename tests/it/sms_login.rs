@@ -267,3 +267,76 @@ async fn two_sms_logins_registering_one_number_make_one_user() {
         .count();
     assert_eq!(users, 1);
 }
+
+async fn send_for(h: &Harness, phone: &str, purpose: &str) -> String {
+    let body = json!({ "phone": phone, "purpose": purpose }).to_string();
+    let (status, answer) = h.post("/auth/sms/send", &body, None).await;
+    assert_eq!(status, 200, "{answer}");
+    h.sms_codes_sent(&format!("+86{phone}"))
+        .pop()
+        .expect("a code in the outbox")
+}
+
+/// A mini-program user (of a mini-program that cannot show the phone button,
+/// say) binds a typed number by SMS; a code sent for login does not bind.
+async fn a_typed_number_is_bound_by_sms(kind: StoreKind) {
+    let Some(h) = Harness::start(kind).await else {
+        return;
+    };
+    let user = h.logged_in("ben", "", APP_A).await;
+    let number = unique_number();
+    let login_code = send_for(&h, &number, "login").await;
+    let bind = |code: &str| json!({ "phone": number, "smsCode": code }).to_string();
+    let (status, answer) = h
+        .post("/auth/phone", &bind(&login_code), Some(&token(&user)))
+        .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (400, Some("sms_code_invalid")),
+        "{answer}"
+    );
+    h.clock.advance(61);
+    let code = send_for(&h, &number, "bind").await;
+    let (status, answer) = h
+        .post("/auth/phone", &bind(&code), Some(&token(&user)))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["phoneNumber"], format!("+86{number}"));
+    let (_, account) = h.call("GET", "/auth/me", None, Some(&token(&user))).await;
+    assert_eq!(account["identities"][1]["kind"], "phone");
+    // The number now logs the same user in by SMS.
+    h.clock.advance(61);
+    let code = send_for(&h, &number, "login").await;
+    let (status, by_sms) = sms_login(&h, &number, &code).await;
+    assert_eq!(
+        (status, &by_sms["userId"], &by_sms["isNewUser"]),
+        (200, &user["userId"], &json!(false))
+    );
+    // Another user cannot take it.
+    let other = h.logged_in("bea", "", APP_A).await;
+    h.clock.advance(61);
+    let code = send_for(&h, &number, "bind").await;
+    let (status, answer) = h
+        .post("/auth/phone", &bind(&code), Some(&token(&other)))
+        .await;
+    assert_eq!((status, error_code(&answer)), (409, Some("phone_taken")));
+    // A session of a number cannot redeem WeChat's phone code.
+    let (status, answer) = h
+        .post("/auth/phone", r#"{"code":"x"}"#, Some(&token(&by_sms)))
+        .await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (400, Some("bad_request")),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn bind_by_sms_on_dynamodb() {
+    a_typed_number_is_bound_by_sms(StoreKind::Dynamo).await;
+}
+
+#[tokio::test]
+async fn bind_by_sms_on_the_embedded_store() {
+    a_typed_number_is_bound_by_sms(StoreKind::Embedded).await;
+}

@@ -305,6 +305,10 @@ impl From<PhoneError> for ApiError {
                 "this phone number is bound to another account; nothing was changed",
             ),
             PhoneError::Store(e) => e.into(),
+            PhoneError::NotWeChat => Self::bad_request(
+                "this session is a phone number's: a phone code or WeChat's encrypted number needs a mini-program login; bind a number by SMS with {\"phone\", \"smsCode\"}",
+            ),
+            PhoneError::Sms(e) => e.into(),
         }
     }
 }

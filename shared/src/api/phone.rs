@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Phone codes are 64 hex digits today; anything much longer is not one.
 const MAX_CODE_LEN: usize = 256;
 
-const USAGE: &str = "body must be {\"code\": \"<getPhoneNumber code>\"} or {\"encryptedData\": \"…\", \"iv\": \"…\"}";
+const USAGE: &str = "body must be {\"code\": \"<getPhoneNumber code>\"}, {\"encryptedData\": \"…\", \"iv\": \"…\"} or {\"phone\": \"…\", \"smsCode\": \"123456\"}";
 
 pub struct PhoneRoute {
     pub auth: Authenticator,
@@ -26,6 +26,8 @@ struct PhoneBody {
     code: Text,
     encrypted_data: Text,
     iv: Text,
+    phone: Text,
+    sms_code: Text,
 }
 
 /// The answer.
@@ -51,6 +53,15 @@ impl<'a> From<&'a PhoneResult> for PhoneAnswer<'a> {
 
 fn parse(body: &[u8]) -> Result<PhoneInput, ApiError> {
     let body: PhoneBody = parse_json(body, USAGE)?;
+    if !matches!(body.sms_code, Text::Missing) {
+        if body.code != Text::Missing || body.encrypted_data != Text::Missing {
+            return Err(ApiError::bad_request(USAGE));
+        }
+        return Ok(PhoneInput::Sms {
+            phone: super::sms::phone_field(body.phone, "phone")?,
+            code: super::sms::code_field(body.sms_code, "smsCode")?,
+        });
+    }
     match (
         body.code.optional("code")?,
         body.encrypted_data.optional("encryptedData")?,

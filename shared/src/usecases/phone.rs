@@ -5,10 +5,12 @@ use super::decider;
 use super::undecryptable::why_undecryptable;
 use crate::clock::Clock;
 use crate::domain::rules::phone::{self as rule, BindOutcome};
-use crate::domain::{PhoneNumber, UserId};
+use crate::domain::rules::sms::Purpose;
+use crate::domain::{PhoneNumber, SmsCode, UserId};
 use crate::open_data::{self, EncryptedOpenData, Expectations, OpenDataError};
 use crate::store::{ItemStore, StoreError};
 use crate::tokens::Caller;
+use crate::usecases::sms::SmsCodeCheck;
 use crate::wechat::{AppCredentials, WeChatApi, WeChatError, parse_phone_payload};
 use serde_json::Value;
 use std::sync::Arc;
@@ -20,6 +22,10 @@ pub enum PhoneInput {
     Code(String),
     /// The same button's legacy `encryptedData` + `iv`.
     Encrypted(EncryptedOpenData),
+    /// A number the user typed, proven by the SMS code sent to it (purpose
+    /// `bind`): for mini-programs that cannot use the phone button (those of
+    /// individuals), or users who want another number.
+    Sms { phone: PhoneNumber, code: SmsCode },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,11 +48,18 @@ pub enum PhoneError {
     BadPayload,
     #[error("the number belongs to another user")]
     Taken,
+    /// The caller's session is a number's, not a mini-program user's.
+    #[error("this session is not a mini-program user's")]
+    NotWeChat,
+    #[error(transparent)]
+    Sms(#[from] crate::usecases::sms::SmsFlowError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 pub struct PhoneService {
+    /// Checks SMS codes, for binding a typed number.
+    sms: Arc<SmsCodeCheck>,
     apps: Vec<AppCredentials>,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
@@ -61,8 +74,10 @@ impl PhoneService {
         store: Arc<dyn ItemStore>,
         clock: Arc<dyn Clock>,
         watermark_max_age_secs: u64,
+        sms: Arc<SmsCodeCheck>,
     ) -> Self {
         Self {
+            sms,
             apps,
             wechat,
             store,
@@ -81,11 +96,15 @@ impl PhoneService {
         // Read first: a phone code is single-use and paid, never spend it for a gone session.
         let keys = caller.session_keys(now);
         // A phone code and WeChat's encrypted number belong to a mini-program identity.
-        let (appid, openid) = subject.wechat().ok_or(PhoneError::SessionGone)?;
+        let (appid, openid) = subject.wechat().ok_or(PhoneError::NotWeChat)?;
         let (snapshot, session_key) = decider::read_account(&*self.store, &keys)
             .await?
             .ok_or(PhoneError::SessionGone)?;
         let phone = match input {
+            PhoneInput::Sms { phone, code } => {
+                self.sms.check(phone, Purpose::Bind, code).await?;
+                phone.clone()
+            }
             PhoneInput::Code(code) => {
                 let app = self
                     .apps

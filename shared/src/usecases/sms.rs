@@ -30,68 +30,28 @@ pub enum SmsFlowError {
     Token(#[from] TokenError),
 }
 
-/// Codes: sending and checking, for every purpose.
-pub struct SmsCodes {
+/// Checking codes: what every route that takes one needs (no sender).
+pub struct SmsCodeCheck {
     store: Arc<dyn ItemStore>,
-    sender: Arc<dyn SmsSender>,
     hasher: CodeHasher,
     clock: Arc<dyn Clock>,
-    pub limits: SmsLimits,
+    limits: SmsLimits,
 }
 
-impl SmsCodes {
-    pub fn new(
-        store: Arc<dyn ItemStore>,
-        sender: Arc<dyn SmsSender>,
-        hasher: CodeHasher,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+/// Codes: sending them, and checking them.
+pub struct SmsCodes {
+    pub check: Arc<SmsCodeCheck>,
+    sender: Arc<dyn SmsSender>,
+}
+
+impl SmsCodeCheck {
+    pub fn new(store: Arc<dyn ItemStore>, hasher: CodeHasher, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
-            sender,
             hasher,
             clock,
             limits: SmsLimits::DEFAULT,
         }
-    }
-
-    /// Sends a fresh code to `phone` for `purpose`; the seconds until another
-    /// may be asked. The same whether or not the number has an account.
-    pub async fn send(
-        &self,
-        phone: &PhoneNumber,
-        purpose: Purpose,
-        source: Option<&str>,
-    ) -> Result<u64, SmsFlowError> {
-        let code = SmsCode::generate();
-        let input = rule::SendInput {
-            phone: phone.clone(),
-            purpose,
-            source: source.map(str::to_owned),
-            code_hash: self.hasher.hash(purpose, phone, &code),
-            now: self.clock.now_unix(),
-            limits: self.limits,
-        };
-        let decision =
-            decider::run(&*self.store, Snapshot::default(), |s| rule::send(s, &input)).await?;
-        let code_version = match decision {
-            SendDecision::Send { code_version } => code_version,
-            SendDecision::TooSoon { retry_after }
-            | SendDecision::DailyLimit { retry_after }
-            | SendDecision::SourceLimit { retry_after } => {
-                tracing::info!(phone = %phone, ?decision, "SMS code refused by a limit");
-                return Err(SmsFlowError::RateLimited(retry_after));
-            }
-        };
-        if let Err(error) = self.sender.send_code(phone, &code).await {
-            tracing::warn!(phone = %phone, %error, "SMS not sent; the code is withdrawn");
-            let withdraw = rule::withdraw(purpose, phone, code_version);
-            // A newer code may have replaced it meanwhile: then nothing to do.
-            self.store.commit(&[withdraw]).await?;
-            return Err(error.into());
-        }
-        tracing::info!(phone = %phone, purpose = purpose.as_str(), "SMS code sent");
-        Ok(self.limits.resend_after_secs)
     }
 
     /// Checks `code` for `phone` and `purpose`, using it up when it is right.
@@ -119,6 +79,54 @@ impl SmsCodes {
                 Err(SmsFlowError::CodeInvalid)
             }
         }
+    }
+}
+
+impl SmsCodes {
+    pub fn new(check: Arc<SmsCodeCheck>, sender: Arc<dyn SmsSender>) -> Self {
+        Self { check, sender }
+    }
+
+    /// Sends a fresh code to `phone` for `purpose`; the seconds until another
+    /// may be asked. The same whether or not the number has an account.
+    pub async fn send(
+        &self,
+        phone: &PhoneNumber,
+        purpose: Purpose,
+        source: Option<&str>,
+    ) -> Result<u64, SmsFlowError> {
+        let check = &self.check;
+        let code = SmsCode::generate();
+        let input = rule::SendInput {
+            phone: phone.clone(),
+            purpose,
+            source: source.map(str::to_owned),
+            code_hash: check.hasher.hash(purpose, phone, &code),
+            now: check.clock.now_unix(),
+            limits: check.limits,
+        };
+        let decision = decider::run(&*check.store, Snapshot::default(), |s| {
+            rule::send(s, &input)
+        })
+        .await?;
+        let code_version = match decision {
+            SendDecision::Send { code_version } => code_version,
+            SendDecision::TooSoon { retry_after }
+            | SendDecision::DailyLimit { retry_after }
+            | SendDecision::SourceLimit { retry_after } => {
+                tracing::info!(phone = %phone, ?decision, "SMS code refused by a limit");
+                return Err(SmsFlowError::RateLimited(retry_after));
+            }
+        };
+        if let Err(error) = self.sender.send_code(phone, &code).await {
+            tracing::warn!(phone = %phone, %error, "SMS not sent; the code is withdrawn");
+            let withdraw = rule::withdraw(purpose, phone, code_version);
+            // A newer code may have replaced it meanwhile: then nothing to do.
+            check.store.commit(&[withdraw]).await?;
+            return Err(error.into());
+        }
+        tracing::info!(phone = %phone, purpose = purpose.as_str(), "SMS code sent");
+        Ok(check.limits.resend_after_secs)
     }
 }
 
@@ -159,7 +167,7 @@ impl SmsLoginService {
         phone: &PhoneNumber,
         code: &SmsCode,
     ) -> Result<PhoneLoginResult, SmsFlowError> {
-        self.codes.check(phone, Purpose::Login, code).await?;
+        self.codes.check.check(phone, Purpose::Login, code).await?;
         let now = self.clock.now_unix();
         let new = self.sessions.draw(now);
         let input = PhoneLoginInput {
