@@ -14,13 +14,16 @@
 //!   everywhere leaves the identity without a session;
 //! - no operation fails other than by giving up on contention.
 //!
-//! Account deletions and logouts everywhere race all of the above.
+//! Account deletions, logouts everywhere and logins by number (which make
+//! phone-first users, that logins with the phone button then join) race all
+//! of the above.
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use wxauth_shared::domain::rules::account::{self, Deletion};
 use wxauth_shared::domain::rules::login::{self, LoginDecision, LoginInput};
 use wxauth_shared::domain::rules::phone::{self, BindOutcome};
+use wxauth_shared::domain::rules::phone_login::{self, PhoneLoginInput, PhoneLoginOutcome};
 use wxauth_shared::domain::rules::profile::{self, ProfileInput, ProfileOutcome};
 use wxauth_shared::domain::rules::session::{self, LogoutAll, SessionKeys};
 use wxauth_shared::domain::rules::{Snapshot, Step};
@@ -85,6 +88,10 @@ enum Op {
         app: usize,
         person: u8,
     },
+    /// A login by number (an SMS code): its user, or a new user holding only it.
+    NumberLogin {
+        number: usize,
+    },
 }
 
 fn policy() -> SessionPolicy {
@@ -129,6 +136,7 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         (app.clone(), person.clone()).prop_map(|(app, person)| Op::Delete { app, person }),
         (app, person).prop_map(|(app, person)| Op::LogoutAll { app, person }),
+        (0..NUMBERS.len()).prop_map(|number| Op::NumberLogin { number }),
     ]
 }
 
@@ -140,6 +148,7 @@ enum Answer {
     Bind(BindOutcome),
     Delete(Deletion),
     LogoutAll(LogoutAll),
+    NumberLogin(PhoneLoginOutcome),
 }
 
 type Decide = Box<dyn FnMut(&Snapshot) -> Result<Step<Answer>, StoreError>>;
@@ -246,6 +255,17 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
         Op::Delete { app, person } => {
             let keys = token_of(store, app, person)?;
             Box::new(move |s: &Snapshot| Ok(map(account::delete(s, &keys)?, Answer::Delete)))
+        }
+        Op::NumberLogin { number: n } => {
+            let input = PhoneLoginInput {
+                phone: number(n),
+                now: 1000 + u64::from(serial),
+                new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
+                session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
+            };
+            Box::new(move |s: &Snapshot| {
+                Ok(map(phone_login::decide(s, &input)?, Answer::NumberLogin))
+            })
         }
         Op::LogoutAll { app, person } => {
             let keys = token_of(store, app, person)?;
@@ -425,6 +445,21 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
                 return Err(format!(
                     "bind answered {answer:?} but nobody holds the number"
                 ));
+            }
+        }
+        (Op::NumberLogin { number: n }, Answer::NumberLogin(outcome)) => {
+            let key = Key::phone(&number(*n));
+            match store
+                .get_now(std::slice::from_ref(&key))
+                .unwrap()
+                .remove(&key)
+            {
+                Some(Item::Phone(holder)) if holder.user_id == outcome.user_id => {}
+                other => {
+                    return Err(format!(
+                        "number login answered {outcome:?}, stored {other:?}"
+                    ));
+                }
             }
         }
         (Op::Delete { app, person }, Answer::Delete(Deletion::Deleted { .. }))
