@@ -204,6 +204,21 @@ async fn scenario(h: &Harness) -> Vec<String> {
         )
         .await;
     assert_eq!(status, 200, "{answer}");
+    // SMS: the codes (sent, wrong and right), the number only masked.
+    let number = "13712345678";
+    let body = serde_json::json!({ "phone": number }).to_string();
+    let (status, _) = h.post("/auth/sms/send", &body, None).await;
+    assert_eq!(status, 200);
+    let code = h.sms_codes_sent("+8613712345678").pop().unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for attempt in [wrong, code.as_str()] {
+        let body = serde_json::json!({ "phone": number, "code": attempt }).to_string();
+        let (_, answer) = h.post("/auth/sms/login", &body, None).await;
+        if let Some(refresh) = answer["refreshToken"].as_str() {
+            secrets.push(refresh.to_owned());
+        }
+    }
+    secrets.extend([code, number.to_owned(), "+8613712345678".to_owned()]);
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
     secrets
@@ -236,6 +251,8 @@ async fn check(kind: StoreKind) {
     assert!(logs.contains("login succeeded"));
     assert!(logs.contains("session refreshed") && logs.contains("account deleted"));
     assert!(logs.contains("a rotated refresh token was presented again"));
+    assert!(logs.contains("SMS code sent") && logs.contains("SMS login succeeded"));
+    assert!(logs.contains("137****5678"), "numbers of SMS logged masked");
     assert!(
         logs.contains("139****5678"),
         "phone numbers are logged, masked"
