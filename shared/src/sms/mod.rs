@@ -6,6 +6,8 @@
 //! - `tencent`: Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256), for
 //!   mainland China.
 
+pub mod tc3;
+
 use crate::domain::{PhoneNumber, SmsCode};
 
 /// Why a message was not sent. Nothing is stored for a message not sent.
