@@ -20,4 +20,5 @@ mod profile_flow;
 mod request_budget;
 mod sessions;
 mod start_up;
+mod tencent_sms;
 mod wechat_client;
