@@ -11,7 +11,14 @@ use wxauth_tests::harness::{APP_A, APP_B, Harness, SECRET_A, SECRET_B, signing_k
 use wxauth_wechat_sim::openid_for;
 
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Capture {
+    /// Everything captured so far.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -27,8 +34,9 @@ impl Write for Capture {
 /// The capture, installed once as the process-wide subscriber. A thread-local
 /// subscriber misses events: tracing caches each call site's interest across
 /// threads, and the other tests run without one. Lines of other tests running at
-/// the same time land here too, which only widens the check.
-fn capture() -> &'static Capture {
+/// the same time land here too, which only widens the check. Other modules'
+/// checks (`tencent_sms`) share it.
+pub(crate) fn capture() -> &'static Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
     CAPTURE.get_or_init(|| {
         let capture = Capture::default();
@@ -230,7 +238,7 @@ async fn check(kind: StoreKind) {
         return;
     };
     let secrets = scenario(&h).await;
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
 
     assert!(
         logs.lines().count() > 20,

@@ -21,4 +21,5 @@ mod request_budget;
 mod sessions;
 mod sms_login;
 mod start_up;
+mod tencent_sms;
 mod wechat_client;

@@ -1,6 +1,6 @@
-//! The test rig: the DynamoDB emulator, the WeChat simulator, and the HTTP
-//! surface driven with API Gateway HTTP API (v2) events, exactly as Lambda
-//! delivers them.
+//! The test rig: the DynamoDB emulator, the WeChat simulator, a Tencent SMS
+//! stand-in, and the HTTP surface driven with API Gateway HTTP API (v2)
+//! events, exactly as Lambda delivers them.
 
 pub mod cargo_lambda;
 pub mod dynamo_proxy;
@@ -8,5 +8,6 @@ pub mod emulator;
 pub mod events;
 pub mod harness;
 pub mod held_store;
+pub mod tencent_sms;
 
 pub use harness::{Harness, StoreKind};

@@ -14,6 +14,9 @@
 //! | [`Config::watermark_max_age_secs`] | | ✓ | ✓ | | ✓ |
 //! | [`Config::dynamo`] | ✓ | ✓ | ✓ | ✓ | |
 //!
+//! [`Config::sms`] is read by the binaries that send SMS codes, and only by
+//! them: a bad `TENCENT_SMS_*` stops no other.
+//!
 //! The token settings are checked by [`Config::from_env`] itself; the others
 //! are [`Setting`]s, whose problems stop only the binaries that use them (in
 //! [`crate::setup`]), so a binary never fails on a variable it does not read.
@@ -25,6 +28,7 @@ mod env;
 mod error;
 mod secret;
 mod setting;
+mod sms;
 mod tokens;
 pub mod vars;
 mod wechat;
@@ -39,6 +43,7 @@ pub use env::{Env, ProcessEnv};
 pub use error::ConfigError;
 pub use secret::Secret;
 pub use setting::Setting;
+pub use sms::{SmsConfig, SmsProviderSettings, TencentSettings};
 pub use tokens::TokenConfig;
 pub use vars::*;
 pub use wechat::{WeChatConfig, WeChatSettings};
@@ -53,6 +58,8 @@ pub struct Config {
     /// check off.
     pub watermark_max_age_secs: Setting<u64>,
     pub dynamo: DynamoConfig,
+    /// Who sends SMS codes (`SMS_PROVIDER`) and its settings.
+    pub sms: SmsConfig,
 }
 
 impl Config {
@@ -71,6 +78,7 @@ impl Config {
             )
             .into(),
             dynamo: DynamoConfig::from_env(env),
+            sms: SmsConfig::from_env(env),
         })
     }
 }

@@ -201,8 +201,11 @@ fn only_the_token_settings_stop_reading() {
         ("WECHAT_TIMEOUT_MS", "soon"),
         ("WATERMARK_MAX_AGE_SECS", "forever"),
         ("TABLE_NAME", "a b"),
+        ("SMS_PROVIDER", "tencent"),
+        ("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
     ]);
     assert!(!c.apps.ids.is_ok() && !c.wechat.api_base.is_ok());
+    assert!(!c.sms.provider.is_ok());
     assert!(!c.wechat.call_timeout.is_ok() && !c.watermark_max_age_secs.is_ok());
     assert!(!c.dynamo.table_name.is_ok() && !c.dynamo.aws.is_ok());
 }
@@ -220,6 +223,7 @@ fn a_full_configs_debug_shows_no_secret() {
         "c2lnbmluZy1rZXktYm9keS1zZWNyZXQ",
         "aws-secret-access-key-4d2b",
         "aws-session-token-8e6f",
+        "tencent-sms-secret-key-5a9c",
     ];
     let c = config(&[
         ("WECHAT_APPID", "wxaaaa,wxbbbb"),
@@ -238,23 +242,36 @@ fn a_full_configs_debug_shows_no_secret() {
         ("AWS_SECRET_ACCESS_KEY", "aws-secret-access-key-4d2b"),
         ("AWS_SESSION_TOKEN", "aws-session-token-8e6f"),
         ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
+        ("SMS_PROVIDER", "tencent"),
+        ("TENCENT_SMS_SECRET_ID", "AKIDsmsEXAMPLE"),
+        ("TENCENT_SMS_SECRET_KEY", "tencent-sms-secret-key-5a9c"),
+        ("TENCENT_SMS_SDK_APP_ID", "1400006666"),
+        ("TENCENT_SMS_SIGN_NAME", "腾讯云"),
+        ("TENCENT_SMS_TEMPLATE_ID", "1234567"),
+        ("TENCENT_SMS_REGION", "ap-beijing"),
+        ("TENCENT_SMS_ENDPOINT", "http://127.0.0.1:3"),
+        ("TENCENT_SMS_TIMEOUT_MS", "2500"),
     ]);
     // Every secret was read, and is there to be exposed.
     let credentials = c.apps.credentials().unwrap();
     let aws = c.dynamo.aws.get().unwrap();
+    let SmsProviderSettings::Tencent(tencent) = c.sms.provider.get().unwrap() else {
+        panic!("SMS_PROVIDER=tencent");
+    };
     let exposed = [
         credentials[0].secret.expose(),
         credentials[1].secret.expose(),
         c.tokens.signing_key.get().unwrap().expose(),
         aws.secret_access_key.expose(),
         aws.session_token.as_ref().unwrap().expose(),
+        tencent.secret_key.expose(),
     ];
     for (secret, exposed) in secrets.iter().zip(exposed) {
         assert!(exposed.contains(secret), "{secret} was read");
     }
     let shown = [
-        (format!("{c:?}"), 5),
-        (format!("{c:#?}"), 5),
+        (format!("{c:?}"), 6),
+        (format!("{c:#?}"), 6),
         (format!("{credentials:?}"), 2),
     ];
     for (shown, redacted) in shown {
@@ -265,7 +282,108 @@ fn a_full_configs_debug_shows_no_secret() {
         assert!(shown.contains("wxbbbb"), "{shown}");
     }
     let shown = format!("{c:?}");
-    for setting in ["auth.example.com", "wxauth-users", "AKIAEXAMPLE", "3s"] {
+    for setting in [
+        "auth.example.com",
+        "wxauth-users",
+        "AKIAEXAMPLE",
+        "3s",
+        "AKIDsmsEXAMPLE",
+        "1400006666",
+        "ap-beijing",
+        "2.5s",
+    ] {
         assert!(shown.contains(setting), "{setting} in {shown}");
+    }
+}
+
+/// The Tencent settings a sending binary needs, all set and well formed.
+const TENCENT: [(&str, &str); 6] = [
+    ("SMS_PROVIDER", "tencent"),
+    ("TENCENT_SMS_SECRET_ID", "AKIDsmsEXAMPLE"),
+    ("TENCENT_SMS_SECRET_KEY", "sms-key"),
+    ("TENCENT_SMS_SDK_APP_ID", "1400006666"),
+    ("TENCENT_SMS_SIGN_NAME", "腾讯云"),
+    ("TENCENT_SMS_TEMPLATE_ID", "1234567"),
+];
+
+fn tencent(extra: &[(&str, &str)]) -> Result<SmsProviderSettings, ConfigError> {
+    let pairs: Vec<_> = TENCENT.iter().chain(extra).copied().collect();
+    config(&pairs).sms.provider.get().cloned()
+}
+
+#[test]
+fn sms_provider_defaults_to_the_outbox_and_reads_tencent_only_when_chosen() {
+    assert_eq!(
+        config(&[]).sms.provider.get(),
+        Ok(&SmsProviderSettings::Outbox)
+    );
+    // Tencent's variables are not read for the outbox, even malformed.
+    let outbox = config(&[
+        ("SMS_PROVIDER", "outbox"),
+        ("TENCENT_SMS_SDK_APP_ID", "not digits"),
+    ]);
+    assert_eq!(outbox.sms.provider.get(), Ok(&SmsProviderSettings::Outbox));
+    let Ok(SmsProviderSettings::Tencent(t)) = tencent(&[]) else {
+        panic!("tencent settings");
+    };
+    assert_eq!(t.secret_id, "AKIDsmsEXAMPLE");
+    assert_eq!(t.secret_key.expose(), "sms-key");
+    assert_eq!(
+        (
+            t.sdk_app_id.as_str(),
+            t.sign_name.as_str(),
+            t.template_id.as_str()
+        ),
+        ("1400006666", "腾讯云", "1234567")
+    );
+    assert_eq!(t.region, "ap-guangzhou");
+    assert_eq!(t.endpoint, "https://sms.tencentcloudapi.com");
+    assert_eq!(t.host(), "sms.tencentcloudapi.com");
+    assert_eq!(t.call_timeout, Duration::from_secs(5));
+    let Ok(SmsProviderSettings::Tencent(t)) = tencent(&[
+        ("SMS_PROVIDER", "Tencent"),
+        ("TENCENT_SMS_ENDPOINT", "http://127.0.0.1:9/"),
+        ("TENCENT_SMS_REGION", "ap-nanjing"),
+    ]) else {
+        panic!("tencent settings");
+    };
+    assert_eq!(
+        (t.endpoint.as_str(), t.host()),
+        ("http://127.0.0.1:9", "127.0.0.1:9")
+    );
+    assert_eq!(t.region, "ap-nanjing");
+}
+
+#[test]
+fn sms_problems_name_their_variable_in_the_order_they_are_read() {
+    let e = config(&[("SMS_PROVIDER", "aliyun")])
+        .sms
+        .provider
+        .get()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "configuration: SMS_PROVIDER must be outbox or tencent, got \"aliyun\""
+    );
+    // Each required variable unset (or blank), with the ones before it set.
+    for (i, (var, _)) in TENCENT.iter().enumerate().skip(1) {
+        let e = tencent(&[(var, " ")]).unwrap_err();
+        assert_eq!(e, ConfigError::not_set(var));
+        let e = config(&TENCENT[..i]).sms.provider.get().unwrap_err();
+        assert_eq!(e.var, *var);
+    }
+    for (var, value) in [
+        ("TENCENT_SMS_SECRET_ID", "AKID sms"),
+        ("TENCENT_SMS_SDK_APP_ID", "1400-006666"),
+        ("TENCENT_SMS_TEMPLATE_ID", "SMS_123"),
+        ("TENCENT_SMS_REGION", "Guangzhou"),
+        ("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+        ("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/v3"),
+        ("TENCENT_SMS_ENDPOINT", "https://"),
+        ("TENCENT_SMS_TIMEOUT_MS", "50"),
+        ("TENCENT_SMS_TIMEOUT_MS", "soon"),
+    ] {
+        let e = tencent(&[(var, value)]).unwrap_err();
+        assert_eq!(e.var, var, "{value}: {e}");
     }
 }

@@ -28,6 +28,38 @@ pub const WATERMARK_MAX_AGE_SECS: &str = "WATERMARK_MAX_AGE_SECS";
 pub const DEFAULT_WATERMARK_MAX_AGE_SECS: u64 = 600;
 pub const WATERMARK_MAX_AGE_SECS_RANGE: RangeInclusive<u64> = 0..=86_400;
 
+// SMS verification codes: who sends them. Only the binaries that send codes
+// read these; with `tencent`, its settings are required.
+
+/// `outbox` (the local server's file of messages, never a real SMS) or
+/// `tencent`.
+pub const SMS_PROVIDER: &str = "SMS_PROVIDER";
+pub const DEFAULT_SMS_PROVIDER: &str = "outbox";
+/// Tencent Cloud SMS: the API key's SecretId. Required with `tencent`.
+pub const TENCENT_SMS_SECRET_ID: &str = "TENCENT_SMS_SECRET_ID";
+/// Secret. The API key's SecretKey. Required with `tencent`.
+pub const TENCENT_SMS_SECRET_KEY: &str = "TENCENT_SMS_SECRET_KEY";
+/// The SMS application's SdkAppId (digits, `1400…`). Required with `tencent`.
+pub const TENCENT_SMS_SDK_APP_ID: &str = "TENCENT_SMS_SDK_APP_ID";
+/// The approved signature's text (签名), without brackets. Required with
+/// `tencent`.
+pub const TENCENT_SMS_SIGN_NAME: &str = "TENCENT_SMS_SIGN_NAME";
+/// The approved template's id (digits); the template takes the code as its
+/// one parameter. Required with `tencent`.
+pub const TENCENT_SMS_TEMPLATE_ID: &str = "TENCENT_SMS_TEMPLATE_ID";
+/// The API region (`X-TC-Region`): `ap-guangzhou`, `ap-beijing` or
+/// `ap-nanjing`.
+pub const TENCENT_SMS_REGION: &str = "TENCENT_SMS_REGION";
+pub const DEFAULT_TENCENT_SMS_REGION: &str = "ap-guangzhou";
+/// The API's base URL (`https://` or `http://`, no path, a trailing `/`
+/// dropped): the tests point it at their stand-in.
+pub const TENCENT_SMS_ENDPOINT: &str = "TENCENT_SMS_ENDPOINT";
+pub const DEFAULT_TENCENT_SMS_ENDPOINT: &str = "https://sms.tencentcloudapi.com";
+/// How long one `SendSms` call may wait for an answer, in milliseconds.
+pub const TENCENT_SMS_TIMEOUT_MS: &str = "TENCENT_SMS_TIMEOUT_MS";
+pub const DEFAULT_TENCENT_SMS_TIMEOUT_MS: u64 = 5_000;
+pub const TENCENT_SMS_TIMEOUT_MS_RANGE: RangeInclusive<u64> = 100..=10_000;
+
 // Our own tokens (every binary).
 
 /// `iss` of our tokens.

@@ -5,7 +5,8 @@
 use crate::domain::SessionKey;
 use aws_lc_rs::{digest, hmac};
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex, as every signature here (and Tencent's TC3) is written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -8,10 +8,16 @@
 
 mod code_hash;
 pub mod outbox;
+pub mod tc3;
+mod tencent;
 
 pub use code_hash::CodeHasher;
+pub use tencent::TencentSms;
 
+use crate::clock::Clock;
+use crate::config::{ConfigError, TENCENT_SMS_ENDPOINT, TencentSettings};
 use crate::domain::{PhoneNumber, SmsCode};
+use std::sync::Arc;
 
 /// Why a message was not sent. Nothing is stored for a message not sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,4 +40,15 @@ pub trait SmsSender: Send + Sync {
     /// Sends `code` to `phone`, in the message the provider's approved
     /// template makes of it. The code is a secret: adapters never log it.
     async fn send_code(&self, phone: &PhoneNumber, code: &SmsCode) -> Result<(), SmsError>;
+}
+
+/// The Tencent Cloud SMS sender, for start-up (`SMS_PROVIDER=tencent`). The
+/// clock gives the requests' timestamps.
+pub fn tencent_sender(
+    settings: &TencentSettings,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn SmsSender>, ConfigError> {
+    let sender = TencentSms::new(settings.clone(), clock)
+        .map_err(|e| ConfigError::new(TENCENT_SMS_ENDPOINT, format!("HTTP client: {e}")))?;
+    Ok(Arc::new(sender))
 }
