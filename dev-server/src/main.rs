@@ -66,11 +66,16 @@ async fn run() -> Result<(), Error> {
     let store = Arc::new(EmbeddedStore::open(&args.data_dir)?);
     let wechat = setup::wechat_client(&config)?;
     let clock = Arc::new(SystemClock);
-    // Codes go to <data dir>/sms-outbox.jsonl, and are printed.
-    let sms = Arc::new(wxauth_shared::sms::outbox::Outbox::new(
-        &args.data_dir,
-        clock.clone(),
-    ));
+    // SMS_PROVIDER=outbox (the default): codes go to
+    // <data dir>/sms-outbox.jsonl, and are printed; tencent sends them.
+    let sms: Arc<dyn wxauth_shared::sms::SmsSender> = match config.sms.provider.get()? {
+        wxauth_shared::config::SmsProviderSettings::Outbox => Arc::new(
+            wxauth_shared::sms::outbox::Outbox::new(&args.data_dir, clock.clone()),
+        ),
+        wxauth_shared::config::SmsProviderSettings::Tencent(settings) => {
+            wxauth_shared::sms::tencent_sender(settings, clock.clone())?
+        }
+    };
     let router = setup::all_routes(&config, store, wechat, sms, keys, clock)?;
 
     let app = http_edge::app(

@@ -11,7 +11,10 @@ use crate::api::{
 };
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, ConfigError, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE};
+use crate::config::{
+    Config, ConfigError, SMS_PROVIDER, SmsProviderSettings, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS,
+    WECHAT_API_BASE,
+};
 use crate::sms::{CodeHasher, SmsSender};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
@@ -283,6 +286,28 @@ pub fn sms_routes(
     let codes = sms_codes(config, store.clone(), sender, clock.clone())?;
     let login = SmsLoginService::new(codes.clone(), store, keys.sessions.clone(), clock);
     Ok(SmsRoutes { codes, login })
+}
+
+/// The SMS provider of a Lambda function: a real one. The outbox is the local
+/// server's; a function configured with it stops at start-up, naming the
+/// variable, rather than swallow every code.
+pub fn sms_provider(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<dyn SmsSender>, ConfigError> {
+    match config.sms.provider.get()? {
+        SmsProviderSettings::Tencent(settings) => crate::sms::tencent_sender(settings, clock),
+        SmsProviderSettings::Outbox => Err(ConfigError {
+            var: SMS_PROVIDER,
+            problem: "is \"outbox\", which only the local server uses; a function sends by a provider: set \"tencent\" and its TENCENT_SMS_* settings".to_owned(),
+        }),
+    }
+}
+
+/// The `sms` function: `POST /auth/sms/send` and `POST /auth/sms/login`.
+pub async fn sms_function(config: &Config) -> Result<Router, ConfigError> {
+    let keys = token_keys(config)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let sender = sms_provider(config, clock.clone())?;
+    let store = dynamo_store(config)?;
+    Ok(Router::new().with_sms(sms_routes(config, store, sender, &keys, clock)?))
 }
 
 /// Every route in one router, over the given store, WeChat client and SMS
