@@ -340,3 +340,90 @@ async fn bind_by_sms_on_dynamodb() {
 async fn bind_by_sms_on_the_embedded_store() {
     a_typed_number_is_bound_by_sms(StoreKind::Embedded).await;
 }
+
+/// Through Tencent Cloud SMS (its stand-in checks every signature): a code
+/// sent logs in; a refused number is `400 invalid_phone`, a failing provider
+/// `502 sms_unavailable`, its per-number limit `429`, and a code that was not
+/// sent is not kept (a login with it fails).
+async fn provider_answers_through_http(kind: StoreKind) {
+    use std::sync::Arc;
+    use wxauth_tests::tencent_sms::{self as standin, Failure, TencentSmsStandIn};
+    let stand_in = TencentSmsStandIn::start(Arc::new(wxauth_shared::clock::SystemClock)).await;
+    let endpoint = stand_in.endpoint();
+    let settings = [
+        ("SMS_PROVIDER", "tencent"),
+        ("TENCENT_SMS_SECRET_ID", standin::SECRET_ID),
+        ("TENCENT_SMS_SECRET_KEY", standin::SECRET_KEY),
+        ("TENCENT_SMS_SDK_APP_ID", standin::SDK_APP_ID),
+        ("TENCENT_SMS_SIGN_NAME", standin::SIGN_NAME),
+        ("TENCENT_SMS_TEMPLATE_ID", standin::TEMPLATE_ID),
+        ("TENCENT_SMS_ENDPOINT", endpoint.as_str()),
+    ];
+    let Some(h) = Harness::start_with(kind, &settings).await else {
+        return;
+    };
+    let number = unique_number();
+    let (status, answer) = send(&h, &number).await;
+    assert_eq!(status, 200, "{answer}");
+    let code = stand_in
+        .last_code_to(&format!("+86{number}"))
+        .expect("Tencent received the code");
+    let (status, login) = sms_login(&h, &number, &code).await;
+    assert_eq!(
+        (status, &login["isNewUser"]),
+        (200, &json!(true)),
+        "{login}"
+    );
+
+    let refused = unique_number();
+    stand_in.blacklist(&format!("+86{refused}"));
+    let (status, answer) = send(&h, &refused).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (400, Some("invalid_phone")),
+        "{answer}"
+    );
+
+    for failure in [
+        Failure::Error("AuthFailure.SecretIdNotFound"),
+        Failure::Error("FailedOperation.TemplateIncorrectOrUnapproved"),
+        Failure::Garbage,
+        Failure::Http(500),
+    ] {
+        let number = unique_number();
+        stand_in.fail_next(failure);
+        let (status, answer) = send(&h, &number).await;
+        assert_eq!(
+            (status, error_code(&answer)),
+            (502, Some("sms_unavailable")),
+            "{answer}"
+        );
+        // Nothing was kept: no code to log in with, whatever is typed.
+        let keys = h.all_keys().await;
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.starts_with("SMSCODE#") && k.ends_with(&number)),
+            "a code kept for a message not sent: {keys:?}"
+        );
+    }
+
+    let limited = unique_number();
+    stand_in.fail_next(Failure::Error(standin::THIRTY_SECOND_LIMIT));
+    let (status, answer) = send(&h, &limited).await;
+    assert_eq!(
+        (status, error_code(&answer)),
+        (429, Some("rate_limited")),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn tencent_sms_on_dynamodb() {
+    provider_answers_through_http(StoreKind::Dynamo).await;
+}
+
+#[tokio::test]
+async fn tencent_sms_on_the_embedded_store() {
+    provider_answers_through_http(StoreKind::Embedded).await;
+}

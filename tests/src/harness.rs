@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wxauth_shared::api::Router;
 use wxauth_shared::clock::{Clock, SystemClock};
-use wxauth_shared::config::Config;
+use wxauth_shared::config::{Config, SmsProviderSettings};
 use wxauth_shared::domain::{AppId, OpenId};
 use wxauth_shared::setup::{self, TokenKeys};
 use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
@@ -398,10 +398,18 @@ fn build_router(
             .expect("http client")
             .with_policy(policy),
     );
-    let sms = Arc::new(wxauth_shared::sms::outbox::Outbox::new(
-        outbox_dir,
-        clock.clone(),
-    ));
+    // As the local server: the outbox unless SMS_PROVIDER names a provider
+    // (the Tencent stand-in, in the tests that set it).
+    let sms: Arc<dyn wxauth_shared::sms::SmsSender> =
+        match config.sms.provider.get().expect("SMS settings") {
+            SmsProviderSettings::Outbox => Arc::new(wxauth_shared::sms::outbox::Outbox::new(
+                outbox_dir,
+                clock.clone(),
+            )),
+            SmsProviderSettings::Tencent(settings) => {
+                wxauth_shared::sms::tencent_sender(settings, clock.clone()).expect("sender")
+            }
+        };
     setup::all_routes(&config, store, wechat, sms, keys, clock).expect("router")
 }
 
