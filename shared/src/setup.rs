@@ -96,13 +96,11 @@ pub fn login_service(
     clock: Arc<dyn Clock>,
 ) -> Result<LoginService, ConfigError> {
     let apps = config.apps.credentials()?;
-    Ok(LoginService::new(
-        apps,
-        wechat,
-        store,
-        keys.sessions.clone(),
-        clock,
-    ))
+    let registration = *config.registration.get()?;
+    Ok(
+        LoginService::new(apps, wechat, store, keys.sessions.clone(), clock)
+            .with_registration(registration),
+    )
 }
 
 /// The logout route over a store.

@@ -196,6 +196,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
                 session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
                 phone: n.map(number),
+                registration: Default::default(),
             };
             let key = input.identity_key();
             let touched = store
@@ -334,7 +335,7 @@ fn check_invariants(items: &Items) -> Result<(), String> {
             Item::Identity(identity) => drop(identities.insert(key.clone(), identity)),
             Item::Union(owner) => drop(unions.insert(key.clone(), owner)),
             Item::Phone(owner) => drop(phones.insert(key.clone(), owner)),
-            Item::SmsCode(_) | Item::SmsLimit(_) => {}
+            Item::SmsCode(_) | Item::SmsLimit(_) | Item::Ticket(_) => {}
         }
     }
     for (key, identity) in &identities {

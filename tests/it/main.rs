@@ -13,6 +13,7 @@ mod lambda_invoke;
 mod log_capture;
 mod login_errors;
 mod login_flow;
+mod login_ticket;
 mod logout_flow;
 mod phone_flow;
 mod phone_login;

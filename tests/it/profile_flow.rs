@@ -81,6 +81,7 @@ async fn the_official_vector_through_http() {
         new_user_id: UserId::generate(),
         session: session.clone(),
         phone: None,
+        registration: Default::default(),
     };
     let outcome = wxauth_shared::usecases::login::record(&*h.store, &record)
         .await

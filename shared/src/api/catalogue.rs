@@ -57,6 +57,8 @@ catalogue! {
     InvalidPhone = "invalid_phone", BAD_REQUEST, None;
     /// An SMS code that is wrong, expired, used or dead.
     SmsCodeInvalid = "sms_code_invalid", BAD_REQUEST, None;
+    /// A login ticket that is malformed, used, expired or of another app.
+    TicketInvalid = "ticket_invalid", BAD_REQUEST, None;
     WatermarkMismatch = "watermark_mismatch", BAD_REQUEST, None;
     WatermarkExpired = "watermark_expired", BAD_REQUEST, None;
     OpenidMismatch = "openid_mismatch", BAD_REQUEST, None;

@@ -2,6 +2,7 @@
 //! codes, their statuses and retry hints are in the catalogue ([`ErrorCode`]).
 
 use super::{ApiResponse, ErrorCode};
+use crate::domain::rules::login::LoginRefusal;
 use crate::open_data::OpenDataError;
 use crate::sms::SmsError;
 use crate::store::StoreError;
@@ -280,6 +281,16 @@ impl From<SmsFlowError> for ApiError {
             ),
             SmsFlowError::Store(e) => e.into(),
             SmsFlowError::Token(e) => e.into(),
+            SmsFlowError::TicketInvalid => Self::new(
+                ErrorCode::TicketInvalid,
+                "the login ticket is malformed, already used, expired (5 minutes) or of another mini-program; call wx.login and /auth/login again",
+            ),
+            SmsFlowError::Refused(LoginRefusal::PhoneTaken) => LoginError::PhoneTaken.into(),
+            SmsFlowError::Refused(LoginRefusal::AccountConflict) => {
+                LoginError::AccountConflict.into()
+            }
+            // A ticket's login has a number: registration never turns it away.
+            SmsFlowError::Refused(LoginRefusal::Unregistered) => Self::internal(),
         }
     }
 }

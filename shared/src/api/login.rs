@@ -4,7 +4,7 @@ use super::body::{Text, parse_json};
 use super::response::BearerTokens;
 use super::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::domain::AppId;
-use crate::usecases::login::{LoginResult, LoginService};
+use crate::usecases::login::{LoginReply, LoginResult, LoginService};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,15 @@ struct LoginAnswer<'a> {
     phone_bound: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     phone_error: Option<ErrorCode>,
+}
+
+/// The answer to a new openid where registration needs a number.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TicketAnswer<'a> {
+    registered: bool,
+    login_ticket: &'a str,
+    ticket_expires_in: u64,
 }
 
 impl<'a> LoginAnswer<'a> {
@@ -102,13 +111,26 @@ pub(super) async fn handle(
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     let input = parse(&request.body)?;
-    let mut result = service
+    let reply = service
         .login(
             &input.code,
             input.appid.as_ref(),
             input.phone_code.as_deref(),
         )
         .await?;
+    let mut result = match reply {
+        LoginReply::LoggedIn(result) => result,
+        LoginReply::Unregistered { ticket, expires_in } => {
+            return Ok(ApiResponse::serialized(
+                StatusCode::OK,
+                &TicketAnswer {
+                    registered: false,
+                    login_ticket: ticket.expose(),
+                    ticket_expires_in: expires_in,
+                },
+            ));
+        }
+    };
     let phone = result
         .phone
         .take()

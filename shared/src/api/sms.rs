@@ -5,7 +5,7 @@ use super::body::{Text, parse_json};
 use super::response::BearerTokens;
 use super::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::domain::rules::sms::Purpose;
-use crate::domain::{PhoneNumber, SmsCode};
+use crate::domain::{AppId, LoginTicket, PhoneNumber, SmsCode};
 use crate::usecases::sms::{PhoneLoginResult, SmsCodes, SmsLoginService};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -75,9 +75,12 @@ pub(super) async fn send(codes: &SmsCodes, request: &ApiRequest) -> Result<ApiRe
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct LoginBody {
     phone: Text,
     code: Text,
+    login_ticket: Text,
+    appid: Text,
 }
 
 #[derive(Serialize)]
@@ -109,7 +112,25 @@ pub(super) async fn login(
     )?;
     let phone = phone_field(body.phone, "phone")?;
     let code = code_field(body.code, "code")?;
-    let result = service.login(&phone, &code).await?;
+    let ticket = match body.login_ticket.optional("loginTicket")? {
+        None => None,
+        Some(text) => Some(LoginTicket::parse(&text).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::TicketInvalid,
+                "field \"loginTicket\" is not a login ticket from /auth/login",
+            )
+        })?),
+    };
+    let appid = match body.appid.optional("appid")? {
+        None => None,
+        Some(text) => Some(
+            AppId::parse(text)
+                .map_err(|_| ApiError::bad_request("field \"appid\" is not an appid"))?,
+        ),
+    };
+    let result = service
+        .login(&phone, &code, ticket.as_ref().map(|t| (t, appid.as_ref())))
+        .await?;
     Ok(ApiResponse::serialized(
         StatusCode::OK,
         &LoginAnswer::from(&result),

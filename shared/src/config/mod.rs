@@ -60,6 +60,21 @@ pub struct Config {
     pub dynamo: DynamoConfig,
     /// Who sends SMS codes (`SMS_PROVIDER`) and its settings.
     pub sms: SmsConfig,
+    /// `REGISTRATION`: whether WeChat login alone makes new users (login).
+    pub registration: Setting<Registration>,
+}
+
+pub use crate::domain::rules::login::Registration;
+
+fn registration(env: &dyn Env) -> Result<Registration, ConfigError> {
+    match env::get(env, REGISTRATION).as_deref() {
+        None | Some("open") => Ok(Registration::Open),
+        Some("phone_required") => Ok(Registration::PhoneRequired),
+        Some(other) => Err(ConfigError::new(
+            REGISTRATION,
+            format!("must be \"open\" or \"phone_required\", got {other:?}"),
+        )),
+    }
 }
 
 impl Config {
@@ -79,6 +94,7 @@ impl Config {
             .into(),
             dynamo: DynamoConfig::from_env(env),
             sms: SmsConfig::from_env(env),
+            registration: registration(env).into(),
         })
     }
 }

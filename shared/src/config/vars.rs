@@ -62,6 +62,11 @@ pub const TENCENT_SMS_TIMEOUT_MS_RANGE: RangeInclusive<u64> = 100..=10_000;
 
 // Our own tokens (every binary).
 
+/// Who may become a new user by WeChat login alone: `open` (anyone, the
+/// default) or `phone_required` (only with a number: the phone button's code,
+/// or an SMS or password login redeeming the login ticket).
+pub const REGISTRATION: &str = "REGISTRATION";
+
 /// `iss` of our tokens.
 pub const TOKEN_ISSUER: &str = "TOKEN_ISSUER";
 pub const DEFAULT_TOKEN_ISSUER: &str = "wxauth";

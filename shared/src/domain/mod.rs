@@ -8,6 +8,7 @@ pub mod rules;
 mod session;
 mod session_key;
 mod sms_code;
+mod ticket;
 
 pub use identity::{Identity, mask_openid};
 pub use ids::{AppId, InvalidId, OpenId, SessionId, UnionId, UserId};
@@ -16,3 +17,4 @@ pub use profile::{PLACEHOLDER_AVATAR_PATH, PLACEHOLDER_NICKNAME, Profile};
 pub use session::{NewSession, RefreshHash, RefreshSecret, Session, SessionPolicy};
 pub use session_key::{InvalidSessionKey, SessionKey};
 pub use sms_code::SmsCode;
+pub use ticket::LoginTicket;

@@ -29,10 +29,13 @@ pub enum KeyKind {
     SmsNumber,
     /// How many codes one source address asked for this hour.
     SmsSource,
+    /// A login ticket, by its hash.
+    Ticket,
 }
 
 impl KeyKind {
-    const ALL: [KeyKind; 7] = [
+    const ALL: [KeyKind; 8] = [
+        KeyKind::Ticket,
         KeyKind::Identity,
         KeyKind::User,
         KeyKind::Union,
@@ -51,6 +54,7 @@ impl KeyKind {
             KeyKind::SmsCode => "SMSCODE#",
             KeyKind::SmsNumber => "SMSNUM#",
             KeyKind::SmsSource => "SMSIP#",
+            KeyKind::Ticket => "TICKET#",
         }
     }
 
@@ -64,6 +68,7 @@ impl KeyKind {
             KeyKind::SmsCode => "smsCode",
             KeyKind::SmsNumber => "smsNumber",
             KeyKind::SmsSource => "smsSource",
+            KeyKind::Ticket => "ticket",
         }
     }
 }
@@ -100,6 +105,11 @@ impl Key {
     /// The code sent to `phone` for `purpose` (`login`, `bind`, `password`).
     pub fn sms_code(purpose: &str, phone: &PhoneNumber) -> Self {
         Self::of(KeyKind::SmsCode, &format!("{purpose}#{}", phone.e164()))
+    }
+
+    /// A login ticket, by its hash.
+    pub fn ticket(hash: &str) -> Self {
+        Self::of(KeyKind::Ticket, hash)
     }
 
     /// The sending count of a number.
@@ -339,6 +349,21 @@ pub struct SmsCodeItem {
     pub version: u64,
 }
 
+/// A login ticket: the openid it stands for and the session_key WeChat gave
+/// with it, kept server-side for the identity it becomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketItem {
+    pub app_id: AppId,
+    pub open_id: OpenId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub union_id: Option<UnionId>,
+    #[serde(with = "session_key_text")]
+    pub session_key: SessionKey,
+    /// Unix seconds; refused from then on, and the table's TTL removes it.
+    pub expires_at: u64,
+}
+
 /// A count of codes sent within a window (a number's day, a source's hour).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -375,6 +400,7 @@ pub enum Item {
     Phone(OwnerItem),
     SmsCode(SmsCodeItem),
     SmsLimit(SmsLimitItem),
+    Ticket(TicketItem),
 }
 
 fn corrupt(key: &Key, e: impl fmt::Display) -> StoreError {
@@ -397,6 +423,7 @@ impl Item {
             KeyKind::SmsNumber | KeyKind::SmsSource => {
                 SmsLimitItem::deserialize(data).map(Item::SmsLimit)
             }
+            KeyKind::Ticket => TicketItem::deserialize(data).map(Item::Ticket),
         };
         item.map_err(|e| corrupt(key, e))
     }

@@ -21,7 +21,7 @@ pub mod semantics;
 
 pub use items::{
     IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, OwnerItem, SmsCodeItem,
-    SmsLimitItem, UserItem,
+    SmsLimitItem, TicketItem, UserItem,
 };
 
 use crate::domain::{RefreshHash, SessionId, UserId};

@@ -5,14 +5,31 @@ use super::decider;
 use super::phone::PhoneError;
 use super::sessions::{SessionIssuer, SessionTokens};
 use crate::clock::Clock;
+use crate::domain::rules::login::Registration;
 use crate::domain::rules::phone::{self as bind_rule, BindOutcome};
 use crate::domain::rules::session::SessionKeys;
 use crate::domain::rules::{Snapshot, login as rule};
-use crate::domain::{AppId, Identity, PhoneNumber, UserId};
-use crate::store::{Guard, IdentityItem, Item, ItemStore, StoreError};
+use crate::domain::{AppId, Identity, LoginTicket, PhoneNumber, UserId};
+use crate::store::{
+    Commit, Guard, IdentityItem, Item, ItemStore, Key, StoreError, TicketItem, Write,
+};
 use crate::tokens::TokenError;
 use crate::wechat::{AppCredentials, WeChatApi, WeChatError};
 use std::sync::Arc;
+
+/// How long a login ticket lives.
+pub const TICKET_TTL_SECS: u64 = 300;
+
+/// What a login answers: a session, or, for a new openid where registration
+/// needs a number, a ticket that an SMS or password login redeems.
+#[derive(Debug)]
+pub enum LoginReply {
+    LoggedIn(LoginResult),
+    Unregistered {
+        ticket: LoginTicket,
+        expires_in: u64,
+    },
+}
 
 /// What the login answer reports.
 #[derive(Debug)]
@@ -54,6 +71,7 @@ pub struct LoginService {
     store: Arc<dyn ItemStore>,
     sessions: Arc<SessionIssuer>,
     clock: Arc<dyn Clock>,
+    registration: Registration,
 }
 
 impl LoginService {
@@ -72,7 +90,14 @@ impl LoginService {
             store,
             sessions,
             clock,
+            registration: Registration::Open,
         }
+    }
+
+    /// Who may become a new user by WeChat login alone.
+    pub fn with_registration(mut self, registration: Registration) -> Self {
+        self.registration = registration;
+        self
     }
 
     fn app(&self, appid: Option<&AppId>) -> Result<&AppCredentials, LoginError> {
@@ -95,7 +120,7 @@ impl LoginService {
         code: &str,
         appid: Option<&AppId>,
         phone_code: Option<&str>,
-    ) -> Result<LoginResult, LoginError> {
+    ) -> Result<LoginReply, LoginError> {
         let app = self.app(appid)?;
         let wechat = self.wechat.code2session(app, code).await?;
         let now = self.clock.now_unix();
@@ -109,6 +134,7 @@ impl LoginService {
             new_user_id: UserId::generate(),
             session: new.session.clone(),
             phone: None,
+            registration: self.registration,
         };
         let touched = touch(&*self.store, &input).await?;
         let mut phone_refused = None;
@@ -127,6 +153,14 @@ impl LoginService {
             Ok(outcome) => outcome,
             Err(rule::LoginRefusal::PhoneTaken) => return Err(LoginError::PhoneTaken),
             Err(rule::LoginRefusal::AccountConflict) => return Err(LoginError::AccountConflict),
+            Err(rule::LoginRefusal::Unregistered) => {
+                let ticket = issue_ticket(&*self.store, &input).await?;
+                tracing::info!(appid = %input.appid, "new openid without a number: login ticket issued");
+                return Ok(LoginReply::Unregistered {
+                    ticket,
+                    expires_in: TICKET_TTL_SECS,
+                });
+            }
         };
         let identity = Identity::wechat(&input.appid, &input.openid);
         let mut has_phone = outcome.has_phone;
@@ -153,14 +187,14 @@ impl LoginService {
             phone_bound = phone.as_ref().map(Result::is_ok),
             "login succeeded"
         );
-        Ok(LoginResult {
+        Ok(LoginReply::LoggedIn(LoginResult {
             tokens,
             user_id: outcome.user_id,
             is_new_user: outcome.is_new_user,
             has_union_id: outcome.union_id.is_some(),
             has_phone,
             phone,
-        })
+        }))
     }
 
     /// The number of the phone button's code.
@@ -223,6 +257,32 @@ async fn decide(
     let mut snapshot = Snapshot::default();
     snapshot.set(input.identity_key(), touched.map(Item::Identity));
     decider::run(store, snapshot, |s| rule::decide(s, input, session_written)).await
+}
+
+/// Stores a login ticket for `input`'s openid (and WeChat's session_key, for
+/// the identity it becomes).
+async fn issue_ticket(
+    store: &dyn ItemStore,
+    input: &rule::LoginInput,
+) -> Result<LoginTicket, StoreError> {
+    let ticket = LoginTicket::generate();
+    let item = TicketItem {
+        app_id: input.appid.clone(),
+        open_id: input.openid.clone(),
+        union_id: input.unionid.clone(),
+        session_key: input.session_key.clone(),
+        expires_at: input.now + TICKET_TTL_SECS,
+    };
+    let write = Write::Put {
+        key: Key::ticket(&ticket.hash()),
+        item: Item::Ticket(item),
+        guard: Guard::Absent,
+    };
+    match store.commit(&[write]).await? {
+        Commit::Done => Ok(ticket),
+        // 256 random bits do not collide; a store that says so is broken.
+        Commit::GuardFailed { .. } => Err(StoreError::Corrupt("a ticket hash collided".into())),
+    }
 }
 
 /// Records a login: the touch, then, only when needed, the rule's loop.

@@ -6,11 +6,16 @@ use super::decider;
 use super::sessions::{SessionIssuer, SessionTokens};
 use crate::clock::Clock;
 use crate::domain::rules::Snapshot;
+use crate::domain::rules::login::{self as login_rule, LoginRefusal};
+use crate::domain::rules::phone as bind_rule;
 use crate::domain::rules::phone_login::{self, PhoneLoginInput};
+use crate::domain::rules::session::SessionKeys;
 use crate::domain::rules::sms::{self as rule, CheckOutcome, Purpose, SendDecision, SmsLimits};
-use crate::domain::{Identity, PhoneNumber, SmsCode, UserId};
+use crate::domain::rules::{Step, ticket as ticket_rule};
+use crate::domain::{AppId, Identity, LoginTicket, PhoneNumber, SmsCode, UserId};
 use crate::sms::{CodeHasher, SmsError, SmsSender};
 use crate::store::{ItemStore, StoreError};
+use crate::store::{Key, TicketItem};
 use crate::tokens::TokenError;
 use std::sync::Arc;
 
@@ -28,6 +33,12 @@ pub enum SmsFlowError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// A login ticket that is malformed, used, expired or of another app.
+    #[error("the login ticket is not valid")]
+    TicketInvalid,
+    /// The ticket's openid cannot join the number's account.
+    #[error("the login is refused: {0:?}")]
+    Refused(LoginRefusal),
 }
 
 /// Checking codes: what every route that takes one needs (no sender).
@@ -162,13 +173,35 @@ impl SmsLoginService {
     }
 
     /// A right code logs the number in: its user, or a new one holding it.
+    /// With a login ticket, the ticket's openid joins that account (or the
+    /// new one), under the rules of a login with the phone button, and the
+    /// session is the mini-program identity's.
     pub async fn login(
         &self,
         phone: &PhoneNumber,
         code: &SmsCode,
+        ticket: Option<(&LoginTicket, Option<&AppId>)>,
     ) -> Result<PhoneLoginResult, SmsFlowError> {
-        self.codes.check.check(phone, Purpose::Login, code).await?;
         let now = self.clock.now_unix();
+        if let Some((ticket, appid)) = ticket {
+            // Refused before the code is spent, when the ticket is no good.
+            let key = Key::ticket(&ticket.hash());
+            let peek = decider::read(&*self.store, std::slice::from_ref(&key)).await?;
+            if !matches!(
+                ticket_rule::redeem(&peek, &key, appid, now)?,
+                Step::Commit { .. }
+            ) {
+                return Err(SmsFlowError::TicketInvalid);
+            }
+            self.codes.check.check(phone, Purpose::Login, code).await?;
+            let redeemed = decider::run(&*self.store, Snapshot::default(), |s| {
+                ticket_rule::redeem(s, &key, appid, now)
+            })
+            .await?
+            .ok_or(SmsFlowError::TicketInvalid)?;
+            return self.attach(phone, redeemed, now).await;
+        }
+        self.codes.check.check(phone, Purpose::Login, code).await?;
         let new = self.sessions.draw(now);
         let input = PhoneLoginInput {
             phone: phone.clone(),
@@ -189,6 +222,59 @@ impl SmsLoginService {
             session_id = %new.session.id,
             is_new_user = outcome.is_new_user,
             "SMS login succeeded"
+        );
+        Ok(PhoneLoginResult {
+            tokens,
+            user_id: outcome.user_id,
+            is_new_user: outcome.is_new_user,
+        })
+    }
+
+    /// The ticket's openid logs in with the number proven by SMS, as a login
+    /// with the phone button would.
+    async fn attach(
+        &self,
+        phone: &PhoneNumber,
+        ticket: TicketItem,
+        now: u64,
+    ) -> Result<PhoneLoginResult, SmsFlowError> {
+        let new = self.sessions.draw(now);
+        let input = login_rule::LoginInput {
+            appid: ticket.app_id,
+            openid: ticket.open_id,
+            unionid: ticket.union_id,
+            session_key: ticket.session_key,
+            now,
+            new_user_id: UserId::generate(),
+            session: new.session.clone(),
+            phone: Some(phone.clone()),
+            registration: login_rule::Registration::Open,
+        };
+        let outcome = super::login::record(&*self.store, &input)
+            .await?
+            .map_err(SmsFlowError::Refused)?;
+        if !outcome.phone_bound && !outcome.has_phone {
+            // Joined by unionId a user without a number: bind this one.
+            let keys = SessionKeys::new(
+                &outcome.user_id,
+                &Identity::wechat(&input.appid, &input.openid),
+                &new.session.id,
+                now,
+            );
+            let bound = decider::run(&*self.store, Snapshot::default(), |s| {
+                bind_rule::decide(s, &keys, phone, now)
+            })
+            .await?;
+            tracing::info!(user_id = %outcome.user_id, ?bound, "number bound at ticket login");
+        }
+        let identity = Identity::wechat(&input.appid, &input.openid);
+        let tokens =
+            self.sessions
+                .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
+        tracing::info!(
+            user_id = %outcome.user_id,
+            is_new_user = outcome.is_new_user,
+            "SMS login with a login ticket succeeded"
         );
         Ok(PhoneLoginResult {
             tokens,

@@ -13,6 +13,17 @@ use crate::store::{
     Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write,
 };
 
+/// Who may become a new user by WeChat login alone (`REGISTRATION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Registration {
+    /// Any new openid becomes a new user.
+    #[default]
+    Open,
+    /// A new openid needs a number: the phone button's code, or an SMS or
+    /// password login that redeems the login ticket it gets instead.
+    PhoneRequired,
+}
+
 /// A successful `jscode2session`, to be recorded.
 #[derive(Debug, Clone)]
 pub struct LoginInput {
@@ -30,6 +41,7 @@ pub struct LoginInput {
     /// on it (a new openid). A returning login binds it afterwards with the
     /// bind rule (`rules::phone`); this rule uses it only for a new openid.
     pub phone: Option<PhoneNumber>,
+    pub registration: Registration,
 }
 
 /// What the login answers.
@@ -44,13 +56,16 @@ pub struct LoginOutcome {
     pub phone_bound: bool,
 }
 
-/// A login with a number that cannot be: nothing was written.
+/// A login that cannot be: nothing was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginRefusal {
     /// The number's user already has another openid in this mini-program.
     PhoneTaken,
     /// The number's user holds another unionId than this openid's.
     AccountConflict,
+    /// A new openid without a number where registration needs one (the
+    /// caller hands out a login ticket instead).
+    Unregistered,
 }
 
 /// What a login decides: who it is, or why not.
@@ -210,6 +225,9 @@ fn new_identity(
         };
     }
     let Some(phone) = &input.phone else {
+        if input.registration == Registration::PhoneRequired {
+            return Ok(Step::Answer(Err(LoginRefusal::Unregistered)));
+        }
         return Ok(create(input).map(Ok));
     };
     let phone_key = Key::phone(phone);
@@ -411,6 +429,7 @@ mod tests {
             new_user_id: user_id(1),
             session: live_session_fixture(),
             phone: None,
+            registration: Registration::Open,
         }
     }
 
@@ -615,6 +634,33 @@ mod tests {
             decide(&s, &input, false).unwrap(),
             Step::Answer(Err(LoginRefusal::AccountConflict))
         );
+    }
+
+    #[test]
+    fn registration_by_phone_only_turns_a_new_openid_without_a_number_away() {
+        let strict = LoginInput {
+            registration: Registration::PhoneRequired,
+            ..input(None)
+        };
+        assert_eq!(
+            decide(&after_touch(&strict, None), &strict, false).unwrap(),
+            Step::Answer(Err(LoginRefusal::Unregistered))
+        );
+        // A returning openid, and one with a number, go on as usual.
+        assert!(matches!(
+            decide(&after_touch(&strict, Some(identity(2))), &strict, true).unwrap(),
+            Step::Answer(Ok(_))
+        ));
+        let with_number = LoginInput {
+            phone: Some(phone(1)),
+            ..strict
+        };
+        let mut s = after_touch(&with_number, None);
+        s.set(Key::phone(&phone(1)), None);
+        assert!(matches!(
+            decide(&s, &with_number, false).unwrap(),
+            Step::Commit { answer: Ok(_), .. }
+        ));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod profile;
 pub mod session;
 pub mod sms;
 mod snapshot;
+pub mod ticket;
 
 pub use snapshot::{Read, SessionHome, Snapshot, Step};
 
