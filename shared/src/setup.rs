@@ -291,7 +291,10 @@ pub fn sms_routes(
 /// The SMS provider of a Lambda function: a real one. The outbox is the local
 /// server's; a function configured with it stops at start-up, naming the
 /// variable, rather than swallow every code.
-pub fn sms_provider(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<dyn SmsSender>, ConfigError> {
+pub fn sms_provider(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn SmsSender>, ConfigError> {
     match config.sms.provider.get()? {
         SmsProviderSettings::Tencent(settings) => crate::sms::tencent_sender(settings, clock),
         SmsProviderSettings::Outbox => Err(ConfigError {
