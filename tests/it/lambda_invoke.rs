@@ -1,15 +1,18 @@
 //! The real function binaries, speaking the real Lambda Runtime API under
 //! `cargo lambda watch`, driven with `cargo lambda invoke --data-file` over the
 //! committed `events/` fixtures (tokens, refresh tokens, codes and open data
-//! filled in at run time), against the WeChat simulator and the DynamoDB
-//! emulator.
+//! filled in at run time), against the WeChat simulator, the Tencent SMS
+//! stand-in and the DynamoDB emulator.
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
+use wxauth_shared::clock::SystemClock;
 use wxauth_tests::cargo_lambda::{self, Watch, status_and_body};
 use wxauth_tests::emulator;
 use wxauth_tests::events::{self, fill, fixture, placeholders};
 use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+use wxauth_tests::tencent_sms::{self, TencentSmsStandIn};
 use wxauth_wechat_sim::{PhoneSpec, Simulator, phone_payload, profile_payload};
 
 /// Every fixture, with the function that serves its route.
@@ -33,6 +36,10 @@ const FIXTURES: &[(&str, &str)] = &[
     ("account", "account/delete.json"),
     ("account", "account/delete-unconfirmed.json"),
     ("account", "account/unauthorized.json"),
+    ("sms", "sms/send.json"),
+    ("sms", "sms/send-invalid-phone.json"),
+    ("sms", "sms/login.json"),
+    ("sms", "sms/login-wrong-code.json"),
     ("authorizer", "authorizer/allowed.json"),
     ("authorizer", "authorizer/denied.json"),
     ("example-me", "example-me/success.json"),
@@ -121,6 +128,10 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
         .start("127.0.0.1:0".parse().unwrap())
         .await
         .expect("start simulator");
+    // The real sender signs for Tencent; the stand-in checks every signature
+    // with the key, application, signature and template it knows.
+    let sms = TencentSmsStandIn::start(Arc::new(SystemClock)).await;
+    let sms_endpoint = sms.endpoint();
     let env: HashMap<String, String> = [
         ("TABLE_NAME", table.as_str()),
         ("WECHAT_APPID", APP_A),
@@ -128,17 +139,95 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
         ("WECHAT_API_BASE", running.base_url()),
         ("TOKEN_SIGNING_KEY", signing_key_pem()),
         ("LOG_LEVEL", "info"),
+        ("SMS_PROVIDER", "tencent"),
+        ("TENCENT_SMS_SECRET_ID", tencent_sms::SECRET_ID),
+        ("TENCENT_SMS_SECRET_KEY", tencent_sms::SECRET_KEY),
+        ("TENCENT_SMS_SDK_APP_ID", tencent_sms::SDK_APP_ID),
+        ("TENCENT_SMS_SIGN_NAME", tencent_sms::SIGN_NAME),
+        ("TENCENT_SMS_TEMPLATE_ID", tencent_sms::TEMPLATE_ID),
+        ("TENCENT_SMS_ENDPOINT", sms_endpoint.as_str()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
 
-    // The blocking part: processes and their answers. The simulator keeps
-    // serving on the runtime's worker threads meanwhile.
-    tokio::task::spawn_blocking(move || drive_every_fixture(&Watch::start(&env), &simulator))
-        .await
-        .expect("the invocations");
+    // The blocking part: processes and their answers. The simulator and the
+    // stand-in keep serving on the runtime's worker threads meanwhile.
+    tokio::task::spawn_blocking(move || {
+        let watch = Watch::start(&env);
+        drive_every_fixture(&watch, &simulator);
+        drive_sms_fixtures(&watch, &sms);
+    })
+    .await
+    .expect("the invocations");
     drop(running);
+}
+
+/// SMS login through the real `sms` binary and the real Tencent sender: a
+/// code sent, then logged in with once, as a new user holding the number.
+fn drive_sms_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
+    let invoke = |name: &str, values: &[(&str, &str)]| {
+        status_and_body(&watch.invoke("sms", &fill(&fixture(name), values)))
+    };
+
+    let (status, body) = invoke("sms/send-invalid-phone.json", &[]);
+    assert_eq!(
+        (status, error_code(&body)),
+        (400, "invalid_phone"),
+        "{body}"
+    );
+    assert!(sms.sent().is_empty(), "{:?}", sms.sent());
+
+    // As people type it; the stand-in sees E.164.
+    let (status, body) = invoke("sms/send.json", &[("phone", "138 0013 8000")]);
+    assert_eq!(
+        (status, body),
+        (200, json!({"sent": true, "resendAfter": 60}))
+    );
+    let code = sms
+        .last_code_to("+8613800138000")
+        .expect("Tencent was asked to send a code to the number");
+    assert_eq!(sms.answered(), ["Ok"]);
+
+    let (status, login) = invoke(
+        "sms/login.json",
+        &[("phone", "+8613800138000"), ("code", &code)],
+    );
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(login["isNewUser"], true, "{login}");
+    for field in ["token", "refreshToken", "userId"] {
+        assert!(
+            login[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}: {login}"
+        );
+    }
+    // The session is live for the authorizer, on the number's user.
+    let answer = watch.invoke(
+        "authorizer",
+        &fill(
+            &fixture("authorizer/allowed.json"),
+            &[("token", login["token"].as_str().unwrap())],
+        ),
+    );
+    assert_eq!(answer["isAuthorized"], true, "{answer}");
+    assert_eq!(answer["context"]["userId"], login["userId"], "{answer}");
+
+    // The code was used up: the same one again, or any other, is refused.
+    let (status, body) = invoke(
+        "sms/login.json",
+        &[("phone", "+8613800138000"), ("code", &code)],
+    );
+    assert_eq!(
+        (status, error_code(&body)),
+        (400, "sms_code_invalid"),
+        "{body}"
+    );
+    let (status, body) = invoke("sms/login-wrong-code.json", &[]);
+    assert_eq!(
+        (status, error_code(&body)),
+        (400, "sms_code_invalid"),
+        "{body}"
+    );
 }
 
 fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {

@@ -139,6 +139,66 @@ async fn account_uses_the_secrets_and_wechat_but_not_the_watermark() {
     );
 }
 
+/// Tencent's settings as a function gets them from the template.
+fn tencent() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("SMS_PROVIDER", "tencent"),
+        ("TENCENT_SMS_SECRET_ID", "AKIDexample"),
+        ("TENCENT_SMS_SECRET_KEY", "secret-key"),
+        ("TENCENT_SMS_SDK_APP_ID", "1400006666"),
+        ("TENCENT_SMS_SIGN_NAME", "微信登录"),
+        ("TENCENT_SMS_TEMPLATE_ID", "1110"),
+    ]
+}
+
+/// sms signs tokens, sends by a real provider and stores codes; it never
+/// calls WeChat, so WeChat's settings, even broken, do not stop it.
+#[tokio::test]
+async fn sms_uses_the_signing_key_the_provider_and_the_table_but_not_wechat() {
+    let mut settings = tencent();
+    settings.extend([
+        ("WECHAT_APPID", "wx 1"),
+        ("WECHAT_SECRET", "a,b"),
+        ("WECHAT_TIMEOUT_MS", "soon"),
+        ("WATERMARK_MAX_AGE_SECS", "forever"),
+    ]);
+    assert!(setup::sms_function(&with(&settings)).await.is_ok());
+    assert!(setup::sms_function(&with(&tencent())).await.is_ok());
+
+    // The outbox is the local server's: named, whether set or the default.
+    let mut outbox = tencent();
+    outbox[0] = ("SMS_PROVIDER", "outbox");
+    assert_eq!(
+        var(setup::sms_function(&with(&outbox)).await),
+        "SMS_PROVIDER"
+    );
+    assert_eq!(
+        var(setup::sms_function(&with(&tencent()[1..])).await),
+        "SMS_PROVIDER"
+    );
+    let no_key: Vec<_> = tencent()
+        .into_iter()
+        .filter(|(name, _)| *name != "TENCENT_SMS_SECRET_KEY")
+        .collect();
+    assert_eq!(
+        var(setup::sms_function(&with(&no_key)).await),
+        "TENCENT_SMS_SECRET_KEY"
+    );
+
+    let mut no_table = base()[..1].to_vec();
+    no_table.extend(tencent());
+    assert_eq!(
+        var(setup::sms_function(&config(&no_table)).await),
+        "TABLE_NAME"
+    );
+    let mut no_signing_key = base()[1..].to_vec();
+    no_signing_key.extend(tencent());
+    assert_eq!(
+        var(setup::sms_function(&config(&no_signing_key)).await),
+        "TOKEN_SIGNING_KEY"
+    );
+}
+
 /// Several problems: each function names the first setting it uses, the
 /// signing key, before the table or the apps.
 #[tokio::test]
@@ -164,6 +224,7 @@ async fn the_first_setting_a_function_uses_is_named_first() {
         var(setup::account_function(&broken).await),
         "TOKEN_SIGNING_KEY"
     );
+    assert_eq!(var(setup::sms_function(&broken).await), "TOKEN_SIGNING_KEY");
     // Past the key, login, decrypt-profile and account reach WeChat's
     // settings before the table.
     let broken = config(&[
@@ -184,4 +245,6 @@ async fn the_first_setting_a_function_uses_is_named_first() {
         "WECHAT_TIMEOUT_MS"
     );
     assert_eq!(var(setup::authorizer_function(&broken)), "TABLE_NAME");
+    // sms reaches its provider before the table.
+    assert_eq!(var(setup::sms_function(&broken).await), "SMS_PROVIDER");
 }
