@@ -7,7 +7,7 @@
 //! new user, created once however many first logins race (every item put only
 //! if absent).
 
-use super::{Read, Snapshot, Step, claim};
+use super::{Read, Snapshot, Step, carry_union, claim};
 use crate::domain::{AppId, OpenId, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId};
 use crate::store::{
     Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write,
@@ -164,16 +164,7 @@ fn returning(
                     // The user's other identities carry its unionId too (one
                     // joined by number, say, before the link).
                     let this = input.identity_key();
-                    for other in user.identities.iter().filter(|r| r.key() != this) {
-                        writes.push(Write::Patch {
-                            key: other.key(),
-                            patch: IdentityPatch {
-                                union_id: Some(unionid.clone()),
-                                ..IdentityPatch::default()
-                            },
-                            guard: Guard::OwnedBy(me.clone()),
-                        });
-                    }
+                    writes.extend(carry_union(&user.identities, Some(&this), unionid, me));
                 }
                 patch.union_id = Some(unionid.clone());
                 outcome.union_id = Some(unionid.clone());
@@ -328,16 +319,7 @@ fn join_by_phone(
         (None, Some(unionid)) => {
             joined.union_id = Some(unionid.clone());
             writes.push(claim(Key::union(unionid), holder, input.now, false));
-            for other in &user.identities {
-                writes.push(Write::Patch {
-                    key: other.key(),
-                    patch: IdentityPatch {
-                        union_id: Some(unionid.clone()),
-                        ..IdentityPatch::default()
-                    },
-                    guard: Guard::OwnedBy(holder.clone()),
-                });
-            }
+            writes.extend(carry_union(&user.identities, None, unionid, holder));
         }
         (Some(theirs), _) => {
             if let Item::Identity(item) = &mut identity {

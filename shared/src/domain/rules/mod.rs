@@ -57,5 +57,28 @@ fn claim(key: Key, me: &UserId, now: u64, already_mine: bool) -> Write {
     }
 }
 
+/// The writes that give each of `identities` (but `except`) the unionId its
+/// user now holds, each only while it is still `me`'s: every identity carries
+/// its user's unionId, so a returning login answers from its identity alone.
+fn carry_union(
+    identities: &[crate::store::IdentityRef],
+    except: Option<&Key>,
+    union_id: &crate::domain::UnionId,
+    me: &UserId,
+) -> Vec<Write> {
+    identities
+        .iter()
+        .filter(|r| Some(&r.key()) != except)
+        .map(|r| Write::Patch {
+            key: r.key(),
+            patch: crate::store::IdentityPatch {
+                union_id: Some(union_id.clone()),
+                ..Default::default()
+            },
+            guard: Guard::OwnedBy(me.clone()),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod fixtures;

@@ -4,7 +4,7 @@
 //! that cannot be this user's is a conflict that changes nothing.
 
 use super::session::{self, Account, SessionKeys};
-use super::{Read, Snapshot, Step, claim};
+use super::{Read, Snapshot, Step, carry_union, claim};
 use crate::domain::{Profile, Session, UnionId, UserId};
 use crate::store::{Guard, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write};
 
@@ -132,16 +132,7 @@ fn link(
             guard: Guard::Version(user.version),
         },
     ];
-    for identity in &user.identities {
-        writes.push(Write::Patch {
-            key: identity.key(),
-            patch: IdentityPatch {
-                union_id: Some(union_id.clone()),
-                ..IdentityPatch::default()
-            },
-            guard: Guard::OwnedBy(me.clone()),
-        });
-    }
+    writes.extend(carry_union(&user.identities, None, union_id, me));
     Step::Commit {
         writes,
         answer: ProfileOutcome::Stored {
