@@ -196,3 +196,50 @@ fn readme_walk_through_runs_as_written() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// The README's SMS walk-through, run as written from the directory where the
+/// server keeps `.wxauth/` (the outbox is read there); the Chinese quick start
+/// shows the same commands.
+#[test]
+fn readme_sms_walk_through_runs_as_written() {
+    let readme = readme();
+    let blocks = sh_blocks(&readme, "## Walk-through: SMS login");
+    assert_eq!(blocks.len(), 1);
+    let quick = sh_blocks(&readme, "## 快速开始").join("\n");
+    assert!(
+        quick.contains(&blocks[0]),
+        "the Chinese quick start shows the SMS commands"
+    );
+    let work_dir: PathBuf = std::env::temp_dir().join(format!("wxauth-sms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work_dir);
+    std::fs::create_dir_all(&work_dir).unwrap();
+    let server = start(&work_dir.join(".wxauth"));
+    let script = format!(
+        "set -e\n{}",
+        blocks[0].replace("http://127.0.0.1:3000", &server.base_url)
+    );
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&work_dir)
+        .output()
+        .expect("run sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "SMS walk-through failed: {output:?}"
+    );
+    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("JSON answers");
+    assert_eq!(answers.len(), 2, "{stdout}");
+    assert_eq!(
+        answers[0],
+        serde_json::json!({"sent": true, "resendAfter": 60})
+    );
+    assert_eq!(answers[1]["isNewUser"], true, "{stdout}");
+    assert!(answers[1]["token"].is_string() && answers[1]["refreshToken"].is_string());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&work_dir);
+}
