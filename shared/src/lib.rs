@@ -26,6 +26,7 @@ pub mod domain;
 pub mod lambda;
 pub mod logging;
 pub mod open_data;
+mod outbound;
 pub mod setup;
 pub mod sms;
 pub mod store;

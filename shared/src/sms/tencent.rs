@@ -8,6 +8,7 @@ use super::{SmsError, SmsSender};
 use crate::clock::Clock;
 use crate::config::TencentSettings;
 use crate::domain::{PhoneNumber, SmsCode};
+use crate::outbound::{self, BodyError};
 use answer::Answer;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use std::sync::Arc;
@@ -143,27 +144,15 @@ impl SmsSender for TencentSms {
     }
 }
 
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err("answer body too large".into());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, String> {
+    outbound::read_bounded(response, MAX_BODY_BYTES)
+        .await
+        .map_err(|error| match error {
+            BodyError::TooLarge => "answer body too large".to_owned(),
+            BodyError::Transport(text) => text,
+        })
 }
 
-/// Describes a transport failure with its causes (reqwest's own text leaves
-/// out "connection refused" and the like).
 fn transport_error(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    outbound::describe(error)
 }

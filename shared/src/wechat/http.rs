@@ -7,6 +7,7 @@ use super::{AccessTokenCache, AppCredentials, Code2Session, PhoneInfo, WeChatApi
 use crate::config::WeChatSettings;
 use crate::crypto::login_state_signature;
 use crate::domain::{OpenId, SessionKey};
+use crate::outbound::{self, BodyError};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,30 +88,18 @@ impl HttpWeChat {
     }
 
     async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, WeChatError> {
-        let mut response = response;
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(WeChatError::Malformed("answer body too large".into()));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        outbound::read_bounded(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|error| match error {
+                BodyError::TooLarge => WeChatError::Malformed("answer body too large".into()),
+                BodyError::Transport(text) => WeChatError::Unreachable(text),
+            })
     }
 }
 
-/// Describes a transport failure without the URL (our URLs carry the app secret),
-/// with its causes: reqwest's own text leaves out "connection refused" and the like.
+/// A transport failure, told without the URL (our URLs carry the app secret).
 fn transport_error(error: reqwest::Error) -> WeChatError {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    WeChatError::Unreachable(text)
+    WeChatError::Unreachable(outbound::describe(error))
 }
 
 #[async_trait::async_trait]
