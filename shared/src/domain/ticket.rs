@@ -2,38 +2,44 @@
 //! registration needs a number. Opaque, random, short-lived and single use;
 //! stored only as a hash, bound to (appid, openid); not an access token.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use super::RefreshSecret;
 use std::fmt;
 
 const PREFIX: &str = "lt1.";
 
+/// `lt1.` and a 256-bit random secret, the same kind of secret a refresh
+/// token carries.
 #[derive(Clone, PartialEq, Eq)]
-pub struct LoginTicket(String);
+pub struct LoginTicket {
+    text: String,
+    secret: RefreshSecret,
+}
 
 impl LoginTicket {
-    /// A fresh ticket: 256 random bits.
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        aws_lc_rs::rand::fill(&mut bytes).expect("the system random source works");
-        Self(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+        let secret = RefreshSecret::generate();
+        Self {
+            text: format!("{PREFIX}{}", secret.expose()),
+            secret,
+        }
     }
 
     /// A presented ticket, if it has our shape.
     pub fn parse(text: &str) -> Option<Self> {
-        let secret = text.strip_prefix(PREFIX)?;
-        (secret.len() == 43 && URL_SAFE_NO_PAD.decode(secret).is_ok_and(|b| b.len() == 32))
-            .then(|| Self(text.to_owned()))
+        let secret = RefreshSecret::parse(text.strip_prefix(PREFIX)?)?;
+        Some(Self {
+            text: text.to_owned(),
+            secret,
+        })
     }
 
-    /// What it is stored under: its SHA-256, base64url.
+    /// What it is stored under: its secret's SHA-256.
     pub fn hash(&self) -> String {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.0.as_bytes());
-        URL_SAFE_NO_PAD.encode(digest.as_ref())
+        self.secret.hash().as_str().to_owned()
     }
 
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
