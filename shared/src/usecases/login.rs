@@ -170,7 +170,7 @@ impl LoginService {
             // Logged in as a user without a number: bind it as bind-phone would.
             (Some(phone), None) if !outcome.has_phone => {
                 let keys = SessionKeys::new(&outcome.user_id, &identity, &new.session.id, now);
-                let bound = self.bind(&keys, phone).await;
+                let bound = bind_at_login(&*self.store, &keys, phone).await;
                 has_phone = bound.is_ok();
                 Some(bound)
             }
@@ -210,25 +210,30 @@ impl LoginService {
             .await?
             .phone)
     }
+}
 
-    /// Binds `phone` to the session's user under the bind rule.
-    async fn bind(&self, keys: &SessionKeys, phone: &PhoneNumber) -> Result<(), PhoneError> {
-        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
-            bind_rule::decide(s, keys, phone, keys.now)
-        })
-        .await?;
-        match outcome {
-            BindOutcome::Bound | BindOutcome::AlreadyYours => {
-                tracing::info!(user_id = %keys.user_id, phone = %phone, "phone bound at login");
-                Ok(())
-            }
-            BindOutcome::Taken => {
-                tracing::info!(user_id = %keys.user_id, phone = %phone, "phone at login belongs to another user");
-                Err(PhoneError::Taken)
-            }
-            // A newer login replaced this one's session meanwhile.
-            BindOutcome::SessionEnded => Err(PhoneError::SessionGone),
+/// Binds `phone` to the user of a login's new session under the bind rule:
+/// after a login that found (or joined) a user without a number.
+pub(crate) async fn bind_at_login(
+    store: &dyn ItemStore,
+    keys: &SessionKeys,
+    phone: &PhoneNumber,
+) -> Result<(), PhoneError> {
+    let outcome = decider::run(store, Snapshot::default(), |s| {
+        bind_rule::decide(s, keys, phone, keys.now)
+    })
+    .await?;
+    match outcome {
+        BindOutcome::Bound | BindOutcome::AlreadyYours => {
+            tracing::info!(user_id = %keys.user_id, phone = %phone, "phone bound at login");
+            Ok(())
         }
+        BindOutcome::Taken => {
+            tracing::info!(user_id = %keys.user_id, phone = %phone, "phone at login belongs to another user");
+            Err(PhoneError::Taken)
+        }
+        // A newer login replaced this one's session meanwhile.
+        BindOutcome::SessionEnded => Err(PhoneError::SessionGone),
     }
 }
 

@@ -7,7 +7,6 @@ use super::sessions::{SessionIssuer, SessionTokens};
 use crate::clock::Clock;
 use crate::domain::rules::Snapshot;
 use crate::domain::rules::login::{self as login_rule, LoginRefusal};
-use crate::domain::rules::phone as bind_rule;
 use crate::domain::rules::phone_login::{self, PhoneLoginInput};
 use crate::domain::rules::session::SessionKeys;
 use crate::domain::rules::sms::{self as rule, CheckOutcome, Purpose, SendDecision, SmsLimits};
@@ -17,6 +16,7 @@ use crate::sms::{CodeHasher, SmsError, SmsSender};
 use crate::store::{ItemStore, StoreError};
 use crate::store::{Key, TicketItem};
 use crate::tokens::TokenError;
+use crate::usecases::phone::PhoneError;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +194,8 @@ impl SmsLoginService {
                 return Err(SmsFlowError::TicketInvalid);
             }
             self.codes.check.check(phone, Purpose::Login, code).await?;
-            let redeemed = decider::run(&*self.store, Snapshot::default(), |s| {
+            // Used up from what was read; its guard catches a redemption meanwhile.
+            let redeemed = decider::run(&*self.store, peek, |s| {
                 ticket_rule::redeem(s, &key, appid, now)
             })
             .await?
@@ -261,11 +262,13 @@ impl SmsLoginService {
                 &new.session.id,
                 now,
             );
-            let bound = decider::run(&*self.store, Snapshot::default(), |s| {
-                bind_rule::decide(s, &keys, phone, now)
-            })
-            .await?;
-            tracing::info!(user_id = %outcome.user_id, ?bound, "number bound at ticket login");
+            // The login stands whether or not the number could be bound (the
+            // outcome is logged there); a store failure does not.
+            if let Err(PhoneError::Store(error)) =
+                super::login::bind_at_login(&*self.store, &keys, phone).await
+            {
+                return Err(error.into());
+            }
         }
         let identity = Identity::wechat(&input.appid, &input.openid);
         let tokens =
