@@ -165,17 +165,6 @@ struct Running {
     seen: Vec<MemoryStore>,
 }
 
-fn map<A>(step: Step<A>, f: fn(A) -> Answer) -> Step<Answer> {
-    match step {
-        Step::Read(keys) => Step::Read(keys),
-        Step::Commit { writes, answer } => Step::Commit {
-            writes,
-            answer: f(answer),
-        },
-        Step::Answer(answer) => Step::Answer(f(answer)),
-    }
-}
-
 /// Starts `op` as a use case would: a login first refreshes the session (its
 /// one-request fast path); a profile write or a bind acts with a token of the
 /// identity's user as it is now (no identity yet: nothing to do).
@@ -208,7 +197,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
             let decider = Decider::new(
                 first,
                 Box::new(move |s: &Snapshot| {
-                    Ok(map(login::decide(s, &input, written)?, Answer::Login))
+                    Ok(login::decide(s, &input, written)?.map(Answer::Login))
                 }) as Decide,
             );
             return Some(Running {
@@ -236,9 +225,9 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 now: 1000 + u64::from(serial),
                 new_session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
             };
-            Box::new(move |s: &Snapshot| {
-                Ok(map(profile::decide(s, &keys, &input)?, Answer::Profile))
-            })
+            Box::new(
+                move |s: &Snapshot| Ok(profile::decide(s, &keys, &input)?.map(Answer::Profile)),
+            )
         }
         Op::Bind {
             app,
@@ -247,15 +236,12 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
         } => {
             let keys = token_of(store, app, person)?;
             Box::new(move |s: &Snapshot| {
-                Ok(map(
-                    phone::decide(s, &keys, &number(n), 1000)?,
-                    Answer::Bind,
-                ))
+                Ok(phone::decide(s, &keys, &number(n), 1000)?.map(Answer::Bind))
             })
         }
         Op::Delete { app, person } => {
             let keys = token_of(store, app, person)?;
-            Box::new(move |s: &Snapshot| Ok(map(account::delete(s, &keys)?, Answer::Delete)))
+            Box::new(move |s: &Snapshot| Ok(account::delete(s, &keys)?.map(Answer::Delete)))
         }
         Op::NumberLogin { number: n } => {
             let input = PhoneLoginInput {
@@ -265,12 +251,12 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
             };
             Box::new(move |s: &Snapshot| {
-                Ok(map(phone_login::decide(s, &input)?, Answer::NumberLogin))
+                Ok(phone_login::decide(s, &input)?.map(Answer::NumberLogin))
             })
         }
         Op::LogoutAll { app, person } => {
             let keys = token_of(store, app, person)?;
-            Box::new(move |s: &Snapshot| Ok(map(session::logout_all(s, &keys)?, Answer::LogoutAll)))
+            Box::new(move |s: &Snapshot| Ok(session::logout_all(s, &keys)?.map(Answer::LogoutAll)))
         }
     };
     Some(Running {
