@@ -27,6 +27,7 @@ pub mod lambda;
 pub mod logging;
 pub mod open_data;
 mod outbound;
+pub mod passwords;
 pub mod setup;
 pub mod sms;
 pub mod store;

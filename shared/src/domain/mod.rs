@@ -2,6 +2,7 @@
 
 mod identity;
 mod ids;
+mod password;
 mod phone;
 mod profile;
 pub mod rules;
@@ -12,6 +13,7 @@ mod ticket;
 
 pub use identity::{Identity, mask_openid};
 pub use ids::{AppId, InvalidId, OpenId, SessionId, UnionId, UserId};
+pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password, PasswordHash, Weakness};
 pub use phone::{InvalidPhone, PhoneNumber};
 pub use profile::{PLACEHOLDER_AVATAR_PATH, PLACEHOLDER_NICKNAME, Profile};
 pub use session::{NewSession, RefreshHash, RefreshSecret, Session, SessionPolicy};
