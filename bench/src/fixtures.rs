@@ -101,7 +101,7 @@ impl WeChatApi for InstantWeChat {
         &self,
         _app: &AppCredentials,
         _code: &str,
-        _openid: &OpenId,
+        _openid: Option<&OpenId>,
     ) -> Result<PhoneInfo, WeChatError> {
         Ok(PhoneInfo {
             phone: PhoneNumber::from_parts("86", "13800138000").expect("phone"),
@@ -164,6 +164,7 @@ fn seeded_store(example: &OpenDataExample, user_id: &UserId, session: &Session) 
                 union_id: Some(union_id.clone()),
                 phone: None,
                 profile: Profile::default(),
+                password: None,
                 version: 1,
             }),
         ),

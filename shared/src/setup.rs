@@ -6,8 +6,8 @@
 //! does not use.
 
 use crate::api::{
-    Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, PhoneRoute, ProfileRoute, Router,
-    SmsRoutes,
+    Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, PasswordRoutes, PhoneRoute,
+    ProfileRoute, Router, SetPasswordRoute, SmsRoutes,
 };
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
@@ -21,6 +21,8 @@ use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
 use crate::usecases::account::AccountService;
 use crate::usecases::login::LoginService;
+use crate::usecases::number_login::NumberLogin;
+use crate::usecases::password::PasswordService;
 use crate::usecases::phone::PhoneService;
 use crate::usecases::profile::ProfileService;
 use crate::usecases::refresh::RefreshService;
@@ -282,8 +284,56 @@ pub fn sms_routes(
     clock: Arc<dyn Clock>,
 ) -> Result<SmsRoutes, ConfigError> {
     let codes = sms_codes(config, store.clone(), sender, clock.clone())?;
-    let login = SmsLoginService::new(codes.clone(), store, keys.sessions.clone(), clock);
+    let login = SmsLoginService::new(codes.clone(), number_login(store, keys, clock));
     Ok(SmsRoutes { codes, login })
+}
+
+/// Logging in once a number is proven (SMS code, password).
+fn number_login(
+    store: Arc<dyn ItemStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Arc<NumberLogin> {
+    Arc::new(NumberLogin::new(store, keys.sessions.clone(), clock))
+}
+
+/// `POST /auth/password/login` and `POST /auth/password`: checking SMS codes
+/// (a registration's proof, a change's) but sending none, and WeChat for the
+/// phone button's proof.
+pub fn password_routes(
+    config: &Config,
+    wechat: Arc<dyn WeChatApi>,
+    store: Arc<dyn ItemStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<PasswordRoutes, ConfigError> {
+    let apps = config.apps.credentials()?;
+    let sms = sms_code_check(config, store.clone(), clock.clone())?;
+    let login = number_login(store.clone(), keys, clock.clone());
+    let service = Arc::new(PasswordService::new(
+        store.clone(),
+        login,
+        sms,
+        wechat,
+        apps,
+        clock.clone(),
+    ));
+    Ok(PasswordRoutes {
+        set: SetPasswordRoute {
+            auth: Authenticator::new(keys.verifier.clone(), store, clock),
+            service: service.clone(),
+        },
+        service,
+    })
+}
+
+/// The `password` function: `POST /auth/password/login` and `POST /auth/password`.
+pub async fn password_function(config: &Config) -> Result<Router, ConfigError> {
+    let keys = token_keys(config)?;
+    let wechat = wechat_client(config)?;
+    let store = dynamo_store(config)?;
+    let routes = password_routes(config, wechat, store, &keys, Arc::new(SystemClock))?;
+    Ok(Router::new().with_password(routes))
 }
 
 /// The SMS provider of a Lambda function: a real one. The outbox is the local
@@ -322,6 +372,7 @@ pub fn all_routes(
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
     let sms = sms_routes(config, store.clone(), sms, &keys, clock.clone())?;
+    let password = password_routes(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let login = login_service(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let refresh = refresh_service(store.clone(), &keys, clock.clone());
     let logout = logout_route(store.clone(), &keys, clock.clone());
@@ -337,5 +388,6 @@ pub fn all_routes(
         .with_phone(phone)
         .with_me(me)
         .with_delete_account(delete)
-        .with_sms(sms))
+        .with_sms(sms)
+        .with_password(password))
 }

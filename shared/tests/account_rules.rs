@@ -186,6 +186,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
                 phone: n.map(number),
                 registration: Default::default(),
+                new_user_password: None,
             };
             let key = input.identity_key();
             let touched = store
@@ -249,6 +250,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 now: 1000 + u64::from(serial),
                 new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
                 session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
+                new_user_password: None,
             };
             Box::new(move |s: &Snapshot| {
                 Ok(phone_login::decide(s, &input)?.map(Answer::NumberLogin))
@@ -321,7 +323,7 @@ fn check_invariants(items: &Items) -> Result<(), String> {
             Item::Identity(identity) => drop(identities.insert(key.clone(), identity)),
             Item::Union(owner) => drop(unions.insert(key.clone(), owner)),
             Item::Phone(owner) => drop(phones.insert(key.clone(), owner)),
-            Item::SmsCode(_) | Item::SmsLimit(_) | Item::Ticket(_) => {}
+            Item::SmsCode(_) | Item::Limit(_) | Item::Ticket(_) => {}
         }
     }
     for (key, identity) in &identities {

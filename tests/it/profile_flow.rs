@@ -82,6 +82,7 @@ async fn the_official_vector_through_http() {
         session: session.clone(),
         phone: None,
         registration: Default::default(),
+        new_user_password: None,
     };
     let outcome = wxauth_shared::usecases::login::record(&*h.store, &record)
         .await

@@ -43,7 +43,9 @@ async fn twenty_concurrent_phone_calls_fetch_one_access_token() {
                 &PhoneSpec::china(format!("138001380{i:02}")),
             );
             let (client, app) = (client.clone(), app.clone());
-            tokio::spawn(async move { client.phone_number(&app, &code, &openid(&user)).await })
+            tokio::spawn(
+                async move { client.phone_number(&app, &code, Some(&openid(&user))).await },
+            )
         })
         .collect();
     for (i, task) in tasks.into_iter().enumerate() {
@@ -62,7 +64,7 @@ async fn a_refused_token_is_refetched_once_and_the_call_retried() {
     let call = |user: &str| {
         let code = sim.mint_phone_code(APP_A, user, &PhoneSpec::china("13800138000"));
         let (client, app, openid) = (client.clone(), app.clone(), openid(user));
-        async move { client.phone_number(&app, &code, &openid).await }
+        async move { client.phone_number(&app, &code, Some(&openid)).await }
     };
     assert!(call("u1").await.is_ok());
     assert_eq!(sim.calls("stable_token"), 1);
@@ -94,11 +96,11 @@ async fn phone_codes_are_checked_against_the_user_and_country_codes_read_both_wa
     spec.country_code_as_number = true;
     let code = sim.mint_phone_code(APP_A, "hk", &spec);
     let info = client
-        .phone_number(&app, &code, &openid("hk"))
+        .phone_number(&app, &code, Some(&openid("hk")))
         .await
         .unwrap();
     assert_eq!(info.phone.e164(), "+85261234567");
-    let reused = client.phone_number(&app, &code, &openid("hk")).await;
+    let reused = client.phone_number(&app, &code, Some(&openid("hk"))).await;
     assert_eq!(
         reused.unwrap_err(),
         WeChatError::InvalidCode,
@@ -106,7 +108,7 @@ async fn phone_codes_are_checked_against_the_user_and_country_codes_read_both_wa
     );
     let code = sim.mint_phone_code(APP_A, "hk", &PhoneSpec::china("13800138000"));
     let stolen = client
-        .phone_number(&app, &code, &openid("someone-else"))
+        .phone_number(&app, &code, Some(&openid("someone-else")))
         .await;
     assert_eq!(
         stolen.unwrap_err(),

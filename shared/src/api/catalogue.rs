@@ -59,6 +59,13 @@ catalogue! {
     SmsCodeInvalid = "sms_code_invalid", BAD_REQUEST, None;
     /// A login ticket that is malformed, used, expired or of another app.
     TicketInvalid = "ticket_invalid", BAD_REQUEST, None;
+    /// A password login on a number nobody has registered, without a proof
+    /// of the number (`smsCode` or `phoneCode`), or a `phoneCode` of another
+    /// number.
+    PhoneUnverified = "phone_unverified", BAD_REQUEST, None;
+    /// A new password shorter than 8 characters, the user's number, or a
+    /// common one.
+    WeakPassword = "weak_password", BAD_REQUEST, None;
     WatermarkMismatch = "watermark_mismatch", BAD_REQUEST, None;
     WatermarkExpired = "watermark_expired", BAD_REQUEST, None;
     OpenidMismatch = "openid_mismatch", BAD_REQUEST, None;
@@ -74,6 +81,10 @@ catalogue! {
     /// login, expired, its user folded into another or deleted), or a refresh
     /// token that is bad, expired, ended or reused: log in again.
     SessionEnded = "session_ended", UNAUTHORIZED, None;
+    /// A password that is not the number's account's (or not the current one).
+    WrongPassword = "wrong_password", UNAUTHORIZED, None;
+    /// A password login on an account that has no password: log in by SMS.
+    PasswordNotSet = "password_not_set", UNAUTHORIZED, None;
     /// WeChat 40226.
     UserBlocked = "user_blocked", FORBIDDEN, None;
     NotFound = "not_found", NOT_FOUND, None;
@@ -81,9 +92,15 @@ catalogue! {
     SessionKeyStale = "session_key_stale", CONFLICT, None;
     PhoneTaken = "phone_taken", CONFLICT, None;
     AccountConflict = "account_conflict", CONFLICT, None;
+    /// Setting a password on an account without a phone number (a password
+    /// logs in with the number): bind one first.
+    PhoneRequired = "phone_required", CONFLICT, None;
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, None;
     /// WeChat 45011.
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, Some(60);
+    /// Five password tries on a number in 15 minutes, or too many from one
+    /// address in an hour; each answer carries its own `Retry-After`.
+    TooManyAttempts = "too_many_attempts", TOO_MANY_REQUESTS, None;
     InternalError = "internal_error", INTERNAL_SERVER_ERROR, None;
     WechatError = "wechat_error", BAD_GATEWAY, None;
     /// The SMS provider refused or failed (credentials, template, balance).

@@ -9,6 +9,8 @@ use crate::store::StoreError;
 use crate::tokens::TokenError;
 use crate::usecases::account::AccountError;
 use crate::usecases::login::LoginError;
+use crate::usecases::number_login::NumberLoginError;
+use crate::usecases::password::PasswordError;
 use crate::usecases::phone::PhoneError;
 use crate::usecases::profile::ProfileError;
 use crate::usecases::refresh::RefreshError;
@@ -280,17 +282,71 @@ impl From<SmsFlowError> for ApiError {
                 "the SMS could not be sent; retry later",
             ),
             SmsFlowError::Store(e) => e.into(),
-            SmsFlowError::Token(e) => e.into(),
-            SmsFlowError::TicketInvalid => Self::new(
+            SmsFlowError::Login(e) => e.into(),
+        }
+    }
+}
+
+impl From<NumberLoginError> for ApiError {
+    fn from(error: NumberLoginError) -> Self {
+        match error {
+            NumberLoginError::Store(e) => e.into(),
+            NumberLoginError::Token(e) => e.into(),
+            NumberLoginError::TicketInvalid => Self::new(
                 ErrorCode::TicketInvalid,
                 "the login ticket is malformed, already used, expired (5 minutes) or of another mini-program; call wx.login and /auth/login again",
             ),
-            SmsFlowError::Refused(LoginRefusal::PhoneTaken) => LoginError::PhoneTaken.into(),
-            SmsFlowError::Refused(LoginRefusal::AccountConflict) => {
+            NumberLoginError::Refused(LoginRefusal::PhoneTaken) => LoginError::PhoneTaken.into(),
+            NumberLoginError::Refused(LoginRefusal::AccountConflict) => {
                 LoginError::AccountConflict.into()
             }
             // A ticket's login has a number: registration never turns it away.
-            SmsFlowError::Refused(LoginRefusal::Unregistered) => Self::internal(),
+            NumberLoginError::Refused(LoginRefusal::Unregistered) => Self::internal(),
+        }
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::Wrong => Self::new(ErrorCode::WrongPassword, "the password is wrong"),
+            PasswordError::NotSet => Self::new(
+                ErrorCode::PasswordNotSet,
+                "this account has no password; log in with an SMS code, then set one with POST /auth/password",
+            ),
+            PasswordError::Locked(secs) => Self {
+                retry_after_secs: Some(secs),
+                ..Self::new(
+                    ErrorCode::TooManyAttempts,
+                    format!(
+                        "too many password tries; retry in {secs} s, or log in with an SMS code"
+                    ),
+                )
+            },
+            PasswordError::Unverified => Self::new(
+                ErrorCode::PhoneUnverified,
+                "no account has this number: to register it with a password, prove the number in the same request with \"smsCode\" (purpose login) or \"phoneCode\" (the phone button)",
+            ),
+            PasswordError::Weak(weakness) => Self::new(ErrorCode::WeakPassword, weakness.explain()),
+            PasswordError::ProofMissing => Self::bad_request(
+                "changing a password needs \"currentPassword\" or \"smsCode\" (a code sent with purpose \"password\")",
+            ),
+            PasswordError::NoNumber => Self::new(
+                ErrorCode::PhoneRequired,
+                "a password logs in with the account's phone number, and this account has none: bind one first (POST /auth/phone)",
+            ),
+            PasswordError::SessionEnded => Self::session_ended(),
+            PasswordError::UnknownApp(appid) => Self::new(
+                ErrorCode::UnknownAppid,
+                format!("appid {appid} is not served by this backend"),
+            ),
+            PasswordError::WeChat(WeChatError::InvalidCode | WeChatError::CodeUsed) => {
+                PhoneError::WeChat(WeChatError::InvalidCode).into()
+            }
+            PasswordError::WeChat(e) => e.into(),
+            PasswordError::Sms(e) => e.into(),
+            PasswordError::Login(e) => e.into(),
+            PasswordError::Store(e) => e.into(),
         }
     }
 }

@@ -4,7 +4,8 @@
 
 use super::{
     ApiError, ApiRequest, ApiResponse, Authenticator, DeleteAccountRoute, ErrorCode, LogoutRoute,
-    MAX_BODY_BYTES, MeRoute, PhoneRoute, ProfileRoute, SmsRoutes, login, refresh, sms,
+    MAX_BODY_BYTES, MeRoute, PasswordRoutes, PhoneRoute, ProfileRoute, SmsRoutes, login, password,
+    refresh, sms,
 };
 use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
@@ -73,6 +74,7 @@ pub struct Router {
     me: Option<MeRoute>,
     delete_account: Option<DeleteAccountRoute>,
     sms: Option<SmsRoutes>,
+    password: Option<PasswordRoutes>,
 }
 
 enum Route {
@@ -86,11 +88,13 @@ enum Route {
     DeleteAccount,
     SmsSend,
     SmsLogin,
+    PasswordLogin,
+    SetPassword,
 }
 
 impl Route {
     /// Every route: its path and its one method.
-    const ALL: [(&'static str, Method); 10] = [
+    const ALL: [(&'static str, Method); 12] = [
         ("/auth/login", Method::POST),
         ("/auth/refresh", Method::POST),
         ("/auth/logout", Method::POST),
@@ -101,6 +105,8 @@ impl Route {
         ("/auth/account", Method::DELETE),
         ("/auth/sms/send", Method::POST),
         ("/auth/sms/login", Method::POST),
+        ("/auth/password/login", Method::POST),
+        ("/auth/password", Method::POST),
     ];
 
     fn find(path: &str) -> Option<(Self, Method)> {
@@ -115,6 +121,8 @@ impl Route {
             "/auth/account" => Self::DeleteAccount,
             "/auth/sms/send" => Self::SmsSend,
             "/auth/sms/login" => Self::SmsLogin,
+            "/auth/password/login" => Self::PasswordLogin,
+            "/auth/password" => Self::SetPassword,
             _ => return None,
         };
         let method = Self::ALL.iter().find(|(p, _)| *p == path)?.1.clone();
@@ -154,6 +162,12 @@ impl Router {
     /// `POST /auth/sms/send` and `POST /auth/sms/login`.
     pub fn with_sms(mut self, routes: SmsRoutes) -> Self {
         self.sms = Some(routes);
+        self
+    }
+
+    /// `POST /auth/password/login` and `POST /auth/password`.
+    pub fn with_password(mut self, routes: PasswordRoutes) -> Self {
+        self.password = Some(routes);
         self
     }
 
@@ -227,6 +241,7 @@ impl Router {
             Route::Me => self.me.is_some(),
             Route::DeleteAccount => self.delete_account.is_some(),
             Route::SmsSend | Route::SmsLogin => self.sms.is_some(),
+            Route::PasswordLogin | Route::SetPassword => self.password.is_some(),
             Route::Logout => self.logout.is_some(),
             Route::Jwks => self.jwks.is_some(),
             Route::Profile => self.profile.is_some(),
@@ -262,6 +277,14 @@ impl Router {
             },
             Route::SmsLogin => match &self.sms {
                 Some(routes) => sms::login(&routes.login, request).await,
+                None => Err(not_found()),
+            },
+            Route::PasswordLogin => match &self.password {
+                Some(routes) => password::login(&routes.service, request).await,
+                None => Err(not_found()),
+            },
+            Route::SetPassword => match &self.password {
+                Some(routes) => serve_protected(&routes.set, request).await,
                 None => Err(not_found()),
             },
             Route::Me => match &self.me {

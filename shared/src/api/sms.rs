@@ -6,7 +6,8 @@ use super::response::BearerTokens;
 use super::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::domain::rules::sms::Purpose;
 use crate::domain::{AppId, LoginTicket, PhoneNumber, SmsCode};
-use crate::usecases::sms::{PhoneLoginResult, SmsCodes, SmsLoginService};
+use crate::usecases::number_login::PhoneLoginResult;
+use crate::usecases::sms::{SmsCodes, SmsLoginService};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -83,9 +84,10 @@ struct LoginBody {
     appid: Text,
 }
 
+/// What a login by number answers (SMS code, password): tokens, and who.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct LoginAnswer<'a> {
+pub(super) struct LoginAnswer<'a> {
     #[serde(flatten)]
     tokens: BearerTokens<'a>,
     user_id: &'a str,

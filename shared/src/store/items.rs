@@ -10,7 +10,8 @@
 
 use super::StoreError;
 use crate::domain::{
-    AppId, Identity, OpenId, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId,
+    AppId, Identity, OpenId, PasswordHash, PhoneNumber, Profile, Session, SessionKey, UnionId,
+    UserId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,12 +30,16 @@ pub enum KeyKind {
     SmsNumber,
     /// How many codes one source address asked for this hour.
     SmsSource,
+    /// Password attempts on a number in its current window.
+    PasswordNumber,
+    /// Password attempts from one source address this hour.
+    PasswordSource,
     /// A login ticket, by its hash.
     Ticket,
 }
 
 impl KeyKind {
-    const ALL: [KeyKind; 8] = [
+    const ALL: [KeyKind; 10] = [
         KeyKind::Ticket,
         KeyKind::Identity,
         KeyKind::User,
@@ -43,6 +48,8 @@ impl KeyKind {
         KeyKind::SmsCode,
         KeyKind::SmsNumber,
         KeyKind::SmsSource,
+        KeyKind::PasswordNumber,
+        KeyKind::PasswordSource,
     ];
 
     fn prefix(self) -> &'static str {
@@ -54,6 +61,8 @@ impl KeyKind {
             KeyKind::SmsCode => "SMSCODE#",
             KeyKind::SmsNumber => "SMSNUM#",
             KeyKind::SmsSource => "SMSIP#",
+            KeyKind::PasswordNumber => "PWNUM#",
+            KeyKind::PasswordSource => "PWIP#",
             KeyKind::Ticket => "TICKET#",
         }
     }
@@ -68,6 +77,8 @@ impl KeyKind {
             KeyKind::SmsCode => "smsCode",
             KeyKind::SmsNumber => "smsNumber",
             KeyKind::SmsSource => "smsSource",
+            KeyKind::PasswordNumber => "passwordNumber",
+            KeyKind::PasswordSource => "passwordSource",
             KeyKind::Ticket => "ticket",
         }
     }
@@ -120,6 +131,16 @@ impl Key {
     /// The sending count of a source address (as API Gateway saw it; no `#`).
     pub fn sms_source(source: &str) -> Self {
         Self::of(KeyKind::SmsSource, source)
+    }
+
+    /// The password attempts on a number.
+    pub fn password_number(phone: &PhoneNumber) -> Self {
+        Self::of(KeyKind::PasswordNumber, phone.e164())
+    }
+
+    /// The password attempts from a source address.
+    pub fn password_source(source: &str) -> Self {
+        Self::of(KeyKind::PasswordSource, source)
     }
 
     /// Where an identity is kept, by its kind: a WeChat identity under
@@ -235,6 +256,8 @@ pub struct UserItem {
     pub union_id: Option<UnionId>,
     pub phone: Option<PhoneNumber>,
     pub profile: Profile,
+    /// The password's argon2id hash, once the user has set one.
+    pub password: Option<PasswordHash>,
     pub version: u64,
 }
 
@@ -280,6 +303,8 @@ struct UserItemText {
         skip_serializing_if = "Profile::is_empty"
     )]
     profile: Profile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password_hash: Option<String>,
     #[serde(default)]
     version: u64,
 }
@@ -301,6 +326,7 @@ impl TryFrom<UserItemText> for UserItem {
             union_id: text.union_id,
             phone,
             profile: text.profile,
+            password: text.password_hash.map(PasswordHash::from_phc),
             version: text.version,
         })
     }
@@ -315,6 +341,7 @@ impl From<UserItem> for UserItemText {
             phone_country_code: user.phone.as_ref().map(|p| p.country_code().to_owned()),
             phone: user.phone.map(|p| p.e164().to_owned()),
             profile: user.profile,
+            password_hash: user.password.map(|p| p.phc().to_owned()),
             version: user.version,
         }
     }
@@ -364,14 +391,17 @@ pub struct TicketItem {
     pub expires_at: u64,
 }
 
-/// A count of codes sent within a window (a number's day, a source's hour).
+/// A count within a window: codes sent (a number's day, a source's hour),
+/// password attempts (a number's quarter hour, a source's hour).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SmsLimitItem {
+pub struct LimitItem {
     /// When the window started (Unix seconds).
     pub window: u64,
     pub count: u32,
-    pub last_sent_at: u64,
+    /// When it last counted (named for its first use, the SMS sends).
+    #[serde(rename = "lastSentAt")]
+    pub last_at: u64,
     /// The window's end: the table's TTL removes it then.
     pub expires_at: u64,
     pub version: u64,
@@ -399,7 +429,7 @@ pub enum Item {
     Union(OwnerItem),
     Phone(OwnerItem),
     SmsCode(SmsCodeItem),
-    SmsLimit(SmsLimitItem),
+    Limit(LimitItem),
     Ticket(TicketItem),
 }
 
@@ -420,9 +450,10 @@ impl Item {
             KeyKind::Union => OwnerItem::deserialize(data).map(Item::Union),
             KeyKind::Phone => OwnerItem::deserialize(data).map(Item::Phone),
             KeyKind::SmsCode => SmsCodeItem::deserialize(data).map(Item::SmsCode),
-            KeyKind::SmsNumber | KeyKind::SmsSource => {
-                SmsLimitItem::deserialize(data).map(Item::SmsLimit)
-            }
+            KeyKind::SmsNumber
+            | KeyKind::SmsSource
+            | KeyKind::PasswordNumber
+            | KeyKind::PasswordSource => LimitItem::deserialize(data).map(Item::Limit),
             KeyKind::Ticket => TicketItem::deserialize(data).map(Item::Ticket),
         };
         item.map_err(|e| corrupt(key, e))
@@ -645,6 +676,7 @@ mod tests {
             union_id: None,
             phone: Some(phone.clone()),
             profile: Profile::default(),
+            password: None,
             version: 1,
         };
         assert_eq!(user.all_identities(), vec![Identity::Phone(phone.clone())]);

@@ -135,6 +135,7 @@ impl LoginService {
             session: new.session.clone(),
             phone: None,
             registration: self.registration,
+            new_user_password: None,
         };
         let touched = touch(&*self.store, &input).await?;
         let mut phone_refused = None;
@@ -206,7 +207,7 @@ impl LoginService {
     ) -> Result<PhoneNumber, PhoneError> {
         Ok(self
             .wechat
-            .phone_number(app, phone_code, &input.openid)
+            .phone_number(app, phone_code, Some(&input.openid))
             .await?
             .phone)
     }

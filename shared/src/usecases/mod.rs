@@ -6,6 +6,8 @@ pub mod account;
 pub mod decider;
 pub mod login;
 pub mod logout;
+pub mod number_login;
+pub mod password;
 pub mod phone;
 pub mod profile;
 pub mod refresh;

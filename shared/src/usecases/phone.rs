@@ -111,7 +111,10 @@ impl PhoneService {
                     .iter()
                     .find(|a| &a.appid == appid)
                     .ok_or(PhoneError::UnknownApp)?;
-                self.wechat.phone_number(app, code, openid).await?.phone
+                self.wechat
+                    .phone_number(app, code, Some(openid))
+                    .await?
+                    .phone
             }
             PhoneInput::Encrypted(data) => {
                 let expect = Expectations {

@@ -3,20 +3,13 @@
 //! logging in by one.
 
 use super::decider;
-use super::sessions::{SessionIssuer, SessionTokens};
+use super::number_login::{NumberLogin, NumberLoginError, PhoneLoginResult};
 use crate::clock::Clock;
 use crate::domain::rules::Snapshot;
-use crate::domain::rules::login::{self as login_rule, LoginRefusal};
-use crate::domain::rules::phone_login::{self, PhoneLoginInput};
-use crate::domain::rules::session::SessionKeys;
 use crate::domain::rules::sms::{self as rule, CheckOutcome, Purpose, SendDecision, SmsLimits};
-use crate::domain::rules::{Step, ticket as ticket_rule};
-use crate::domain::{AppId, Identity, LoginTicket, PhoneNumber, SmsCode, UserId};
+use crate::domain::{AppId, LoginTicket, PhoneNumber, SmsCode};
 use crate::sms::{CodeHasher, SmsError, SmsSender};
 use crate::store::{ItemStore, StoreError};
-use crate::store::{Key, TicketItem};
-use crate::tokens::TokenError;
-use crate::usecases::phone::PhoneError;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,14 +24,9 @@ pub enum SmsFlowError {
     Provider(#[from] SmsError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The number was proven; the login after it failed.
     #[error(transparent)]
-    Token(#[from] TokenError),
-    /// A login ticket that is malformed, used, expired or of another app.
-    #[error("the login ticket is not valid")]
-    TicketInvalid,
-    /// The ticket's openid cannot join the number's account.
-    #[error("the login is refused: {0:?}")]
-    Refused(LoginRefusal),
+    Login(#[from] NumberLoginError),
 }
 
 /// Checking codes: what every route that takes one needs (no sender).
@@ -141,35 +129,15 @@ impl SmsCodes {
     }
 }
 
-/// What an SMS login answers.
-#[derive(Debug)]
-pub struct PhoneLoginResult {
-    pub tokens: SessionTokens,
-    pub user_id: UserId,
-    pub is_new_user: bool,
-}
-
 /// Logging in by SMS code.
 pub struct SmsLoginService {
     pub codes: Arc<SmsCodes>,
-    store: Arc<dyn ItemStore>,
-    sessions: Arc<SessionIssuer>,
-    clock: Arc<dyn Clock>,
+    login: Arc<NumberLogin>,
 }
 
 impl SmsLoginService {
-    pub fn new(
-        codes: Arc<SmsCodes>,
-        store: Arc<dyn ItemStore>,
-        sessions: Arc<SessionIssuer>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self {
-            codes,
-            store,
-            sessions,
-            clock,
-        }
+    pub fn new(codes: Arc<SmsCodes>, login: Arc<NumberLogin>) -> Self {
+        Self { codes, login }
     }
 
     /// A right code logs the number in: its user, or a new one holding it.
@@ -182,107 +150,12 @@ impl SmsLoginService {
         code: &SmsCode,
         ticket: Option<(&LoginTicket, Option<&AppId>)>,
     ) -> Result<PhoneLoginResult, SmsFlowError> {
-        let now = self.clock.now_unix();
-        if let Some((ticket, appid)) = ticket {
-            // Refused before the code is spent, when the ticket is no good.
-            let key = Key::ticket(&ticket.hash());
-            let peek = decider::read(&*self.store, std::slice::from_ref(&key)).await?;
-            if !matches!(
-                ticket_rule::redeem(&peek, &key, appid, now)?,
-                Step::Commit { .. }
-            ) {
-                return Err(SmsFlowError::TicketInvalid);
-            }
-            self.codes.check.check(phone, Purpose::Login, code).await?;
-            // Used up from what was read; its guard catches a redemption meanwhile.
-            let redeemed = decider::run(&*self.store, peek, |s| {
-                ticket_rule::redeem(s, &key, appid, now)
-            })
-            .await?
-            .ok_or(SmsFlowError::TicketInvalid)?;
-            return self.attach(phone, redeemed, now).await;
-        }
+        // Refused before the code is spent, when the ticket is no good.
+        let checked = match ticket {
+            Some((ticket, appid)) => Some(self.login.check_ticket(ticket, appid).await?),
+            None => None,
+        };
         self.codes.check.check(phone, Purpose::Login, code).await?;
-        let new = self.sessions.draw(now);
-        let input = PhoneLoginInput {
-            phone: phone.clone(),
-            now,
-            new_user_id: UserId::generate(),
-            session: new.session.clone(),
-        };
-        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
-            phone_login::decide(s, &input)
-        })
-        .await?;
-        let identity = Identity::Phone(phone.clone());
-        let tokens =
-            self.sessions
-                .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
-        tracing::info!(
-            user_id = %outcome.user_id,
-            session_id = %new.session.id,
-            is_new_user = outcome.is_new_user,
-            "SMS login succeeded"
-        );
-        Ok(PhoneLoginResult {
-            tokens,
-            user_id: outcome.user_id,
-            is_new_user: outcome.is_new_user,
-        })
-    }
-
-    /// The ticket's openid logs in with the number proven by SMS, as a login
-    /// with the phone button would.
-    async fn attach(
-        &self,
-        phone: &PhoneNumber,
-        ticket: TicketItem,
-        now: u64,
-    ) -> Result<PhoneLoginResult, SmsFlowError> {
-        let new = self.sessions.draw(now);
-        let input = login_rule::LoginInput {
-            appid: ticket.app_id,
-            openid: ticket.open_id,
-            unionid: ticket.union_id,
-            session_key: ticket.session_key,
-            now,
-            new_user_id: UserId::generate(),
-            session: new.session.clone(),
-            phone: Some(phone.clone()),
-            registration: login_rule::Registration::Open,
-        };
-        let outcome = super::login::record(&*self.store, &input)
-            .await?
-            .map_err(SmsFlowError::Refused)?;
-        if !outcome.phone_bound && !outcome.has_phone {
-            // Joined by unionId a user without a number: bind this one.
-            let keys = SessionKeys::new(
-                &outcome.user_id,
-                &Identity::wechat(&input.appid, &input.openid),
-                &new.session.id,
-                now,
-            );
-            // The login stands whether or not the number could be bound (the
-            // outcome is logged there); a store failure does not.
-            if let Err(PhoneError::Store(error)) =
-                super::login::bind_at_login(&*self.store, &keys, phone).await
-            {
-                return Err(error.into());
-            }
-        }
-        let identity = Identity::wechat(&input.appid, &input.openid);
-        let tokens =
-            self.sessions
-                .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
-        tracing::info!(
-            user_id = %outcome.user_id,
-            is_new_user = outcome.is_new_user,
-            "SMS login with a login ticket succeeded"
-        );
-        Ok(PhoneLoginResult {
-            tokens,
-            user_id: outcome.user_id,
-            is_new_user: outcome.is_new_user,
-        })
+        Ok(self.login.login(phone, checked, None).await?)
     }
 }

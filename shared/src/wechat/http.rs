@@ -108,7 +108,7 @@ impl WeChatApi for HttpWeChat {
         &self,
         app: &AppCredentials,
         code: &str,
-        openid: &OpenId,
+        openid: Option<&OpenId>,
     ) -> Result<PhoneInfo, WeChatError> {
         self.with_access_token(app, |token| async move {
             self.phone_number_with(&token, code, openid).await
@@ -260,9 +260,12 @@ impl HttpWeChat {
         &self,
         token: &str,
         code: &str,
-        openid: &OpenId,
+        openid: Option<&OpenId>,
     ) -> Result<PhoneInfo, WeChatError> {
-        let body = serde_json::json!({ "code": code, "openid": openid.as_str() });
+        let body = match openid {
+            Some(openid) => serde_json::json!({ "code": code, "openid": openid.as_str() }),
+            None => serde_json::json!({ "code": code }),
+        };
         self.policy
             .run(|| async {
                 parse_phone_answer(

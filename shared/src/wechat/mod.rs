@@ -29,13 +29,14 @@ pub trait WeChatApi: Send + Sync {
     ) -> Result<Code2Session, WeChatError>;
 
     /// `phonenumber.getPhoneNumber`: the number behind a phone `code` from
-    /// `<button open-type="getPhoneNumber">`, checked by WeChat against `openid`.
+    /// `<button open-type="getPhoneNumber">`, checked by WeChat against
+    /// `openid` when one is known (a password registration may have none).
     /// Needs an access token, which the adapter caches and refreshes.
     async fn phone_number(
         &self,
         app: &AppCredentials,
         code: &str,
-        openid: &crate::domain::OpenId,
+        openid: Option<&crate::domain::OpenId>,
     ) -> Result<PhoneInfo, WeChatError>;
 
     /// `auth.checkSessionKey`: whether `session_key` is still the key WeChat

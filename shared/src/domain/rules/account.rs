@@ -15,6 +15,8 @@ pub struct AccountView {
     pub user_id: UserId,
     pub identities: Vec<Identity>,
     pub has_union_id: bool,
+    /// Whether the user can log in by number and password.
+    pub has_password: bool,
     pub profile: Profile,
     /// Live sessions, over all identities.
     pub sessions: usize,
@@ -57,6 +59,7 @@ pub fn view(
         user_id: keys.user_id.clone(),
         identities,
         has_union_id: user.union_id.is_some(),
+        has_password: user.password.is_some(),
         profile: user.profile.clone(),
         sessions,
         created_at: user.created_at,

@@ -8,7 +8,9 @@
 //! if absent).
 
 use super::{Read, Snapshot, Step, carry_union, claim};
-use crate::domain::{AppId, OpenId, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId};
+use crate::domain::{
+    AppId, OpenId, PasswordHash, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId,
+};
 use crate::store::{
     Guard, IdentityItem, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write,
 };
@@ -42,6 +44,9 @@ pub struct LoginInput {
     /// bind rule (`rules::phone`); this rule uses it only for a new openid.
     pub phone: Option<PhoneNumber>,
     pub registration: Registration,
+    /// The password a new user starts with (a password registration, proven
+    /// by SMS or the phone button); an existing user's is left alone.
+    pub new_user_password: Option<PasswordHash>,
 }
 
 /// What the login answers.
@@ -263,6 +268,7 @@ fn create(input: &LoginInput) -> Step<LoginOutcome> {
                 union_id: input.unionid.clone(),
                 phone: input.phone.clone(),
                 profile: Profile::default(),
+                password: input.new_user_password.clone(),
                 version: 1,
             }),
             guard: Guard::Absent,
@@ -412,6 +418,7 @@ mod tests {
             session: live_session_fixture(),
             phone: None,
             registration: Registration::Open,
+            new_user_password: None,
         }
     }
 

@@ -10,6 +10,8 @@
 //! - [`account`]: the account as its owner sees it, and its deletion.
 //! - [`sms`]: when a verification code may be sent, and whether one is right.
 //! - [`phone_login`]: logging in by a number (SMS code, password).
+//! - [`password`]: tries per number and per source address, setting and
+//!   changing a password (ending the other sessions), replacing a stale hash.
 //! - [`login`]: new user, returning user, joining a user through its unionId,
 //!   linking a unionId that arrives later.
 //! - [`profile`]: merging a profile, linking a unionId, folding an empty user
@@ -17,7 +19,9 @@
 //! - [`phone`]: one number per user, one user per number, releasing the old number.
 
 pub mod account;
+mod limits;
 pub mod login;
+pub mod password;
 pub mod phone;
 pub mod phone_login;
 pub mod profile;

@@ -1,10 +1,10 @@
-//! Logging in by a number (an SMS code, later a password): the number is an
+//! Logging in by a number (an SMS code, a password): the number is an
 //! identity of its own. A known number logs its user in, with a new session
 //! on the number's item; an unknown one becomes a new user holding only it,
 //! created once however many first logins race (put only if absent).
 
 use super::{Read, Snapshot, Step};
-use crate::domain::{PhoneNumber, Profile, Session, UserId};
+use crate::domain::{PasswordHash, PhoneNumber, Profile, Session, UserId};
 use crate::store::{Guard, IdentityPatch, Item, Key, OwnerItem, StoreError, UserItem, Write};
 
 #[derive(Debug, Clone)]
@@ -15,6 +15,9 @@ pub struct PhoneLoginInput {
     pub new_user_id: UserId,
     /// The session this login starts on the number (replacing its last).
     pub session: Session,
+    /// The password a new user starts with (a password registration); a
+    /// known number's user keeps theirs.
+    pub new_user_password: Option<PasswordHash>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +74,7 @@ fn create(input: &PhoneLoginInput) -> Step<PhoneLoginOutcome> {
                     union_id: None,
                     phone: Some(input.phone.clone()),
                     profile: Profile::default(),
+                    password: input.new_user_password.clone(),
                     version: 1,
                 }),
                 guard: Guard::Absent,
@@ -94,6 +98,7 @@ mod tests {
             now: 9,
             new_user_id: user_id(1),
             session: live_session_fixture(),
+            new_user_password: None,
         }
     }
 

@@ -239,20 +239,7 @@ pub fn logout_all(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Logout
         Account::Ended => return Ok(Step::Answer(LogoutAll::SessionEnded)),
         Account::Live { user, .. } => user,
     };
-    let mut writes = Vec::new();
-    for identity in user.all_identities() {
-        let key = Key::of_identity(&identity);
-        let has_session = match snapshot.session_home(&key)? {
-            Read::Absent => false,
-            // Ended on the guess that it holds one (removing a missing
-            // session is harmless); the guard checks it is still the user's.
-            Read::Unread => true,
-            Read::Present(home) => home.user_id == &keys.user_id && home.session.is_some(),
-        };
-        if has_session {
-            writes.push(end(&key, Guard::OwnedBy(keys.user_id.clone())));
-        }
-    }
+    let writes = end_sessions(snapshot, &keys.user_id, user, None)?;
     Ok(if writes.is_empty() {
         Step::Answer(LogoutAll::Done)
     } else {
@@ -261,6 +248,34 @@ pub fn logout_all(snapshot: &Snapshot, keys: &SessionKeys) -> Result<Step<Logout
             answer: LogoutAll::Done,
         }
     })
+}
+
+/// The writes that end the session of each of `user`'s identities, but
+/// `keep`'s (the caller's own, when a password change ends the others).
+pub(super) fn end_sessions(
+    snapshot: &Snapshot,
+    user_id: &UserId,
+    user: &UserItem,
+    keep: Option<&Key>,
+) -> Result<Vec<Write>, StoreError> {
+    let mut writes = Vec::new();
+    for identity in user.all_identities() {
+        let key = Key::of_identity(&identity);
+        if keep == Some(&key) {
+            continue;
+        }
+        let has_session = match snapshot.session_home(&key)? {
+            Read::Absent => false,
+            // Ended on the guess that it holds one (removing a missing
+            // session is harmless); the guard checks it is still the user's.
+            Read::Unread => true,
+            Read::Present(home) => home.user_id == user_id && home.session.is_some(),
+        };
+        if has_session {
+            writes.push(end(&key, Guard::OwnedBy(user_id.clone())));
+        }
+    }
+    Ok(writes)
 }
 
 #[cfg(test)]

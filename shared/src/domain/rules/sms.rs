@@ -3,9 +3,10 @@
 //! and whether a code typed is the one sent (five minutes, single use, dead
 //! after five wrong tries). Only a keyed hash of a code is ever stored.
 
+use super::limits::{count_in, limit_item, limit_of};
 use super::{Read, Snapshot, Step};
 use crate::domain::PhoneNumber;
-use crate::store::{Guard, Item, Key, SmsCodeItem, SmsLimitItem, StoreError, Write};
+use crate::store::{Guard, Item, Key, SmsCodeItem, StoreError, Write};
 
 /// The limits, in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,34 +112,6 @@ pub enum SendDecision {
     },
 }
 
-/// The count `item` makes in the window starting `window`, if it is one.
-fn count_in(item: Option<&SmsLimitItem>, window: u64) -> u32 {
-    item.filter(|i| i.window == window).map_or(0, |i| i.count)
-}
-
-fn limit_item(key: &Key, item: Option<&SmsLimitItem>, window: u64, span: u64, now: u64) -> Write {
-    let next = SmsLimitItem {
-        window,
-        count: count_in(item, window) + 1,
-        last_sent_at: now,
-        expires_at: window + span,
-        version: item.map_or(1, |i| i.version + 1),
-    };
-    Write::Put {
-        key: key.clone(),
-        item: Item::SmsLimit(next),
-        guard: item.map_or(Guard::Absent, |i| Guard::Version(i.version)),
-    }
-}
-
-fn limit_of<'a>(snapshot: &'a Snapshot, key: &Key) -> Result<Option<&'a SmsLimitItem>, StoreError> {
-    Ok(match snapshot.exists(key) {
-        Read::Present(Item::SmsLimit(item)) => Some(item),
-        Read::Present(_) => return Err(StoreError::Corrupt(format!("{key:?} is not a limit"))),
-        _ => None,
-    })
-}
-
 /// Decides whether the code may be sent; if so, stores its hash (replacing
 /// any earlier code for the same number and purpose) and counts it.
 pub fn send(snapshot: &Snapshot, input: &SendInput) -> Result<Step<SendDecision>, StoreError> {
@@ -149,7 +122,7 @@ pub fn send(snapshot: &Snapshot, input: &SendInput) -> Result<Step<SendDecision>
     let (now, limits) = (input.now, input.limits);
     let number_key = Key::sms_number(&input.phone);
     let number = limit_of(snapshot, &number_key)?;
-    if let Some(last) = number.map(|n| n.last_sent_at)
+    if let Some(last) = number.map(|n| n.last_at)
         && now < last + limits.resend_after_secs
     {
         return Ok(Step::Answer(SendDecision::TooSoon {

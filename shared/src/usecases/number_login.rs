@@ -1,0 +1,197 @@
+//! Logging in once a number is proven (an SMS code, a password, the phone
+//! button): the number's user, or a new user holding it; with a login
+//! ticket, the ticket's openid joins that account under the rules of a login
+//! with the phone button, and the session is the mini-program identity's.
+//! The SMS and password logins differ only in the proof.
+
+use super::decider;
+use super::sessions::{SessionIssuer, SessionTokens};
+use crate::clock::Clock;
+use crate::domain::rules::login::{self as login_rule, LoginRefusal};
+use crate::domain::rules::phone_login::{self, PhoneLoginInput};
+use crate::domain::rules::session::SessionKeys;
+use crate::domain::rules::{Snapshot, Step, ticket as ticket_rule};
+use crate::domain::{AppId, Identity, LoginTicket, PasswordHash, PhoneNumber, UserId};
+use crate::store::{ItemStore, Key, StoreError, TicketItem};
+use crate::tokens::TokenError;
+use crate::usecases::phone::PhoneError;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NumberLoginError {
+    /// A login ticket that is malformed, used, expired or of another app.
+    #[error("the login ticket is not valid")]
+    TicketInvalid,
+    /// The ticket's openid cannot join the number's account.
+    #[error("the login is refused: {0:?}")]
+    Refused(LoginRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// What a login by number answers.
+#[derive(Debug)]
+pub struct PhoneLoginResult {
+    pub tokens: SessionTokens,
+    pub user_id: UserId,
+    pub is_new_user: bool,
+}
+
+/// A login ticket found good before the proof was spent on it, and what was
+/// read to find it so: redeemed from that read once the number is proven
+/// (its guard catches a redemption meanwhile).
+pub struct CheckedTicket {
+    key: Key,
+    read: Snapshot,
+    appid: Option<AppId>,
+}
+
+pub struct NumberLogin {
+    store: Arc<dyn ItemStore>,
+    sessions: Arc<SessionIssuer>,
+    clock: Arc<dyn Clock>,
+}
+
+impl NumberLogin {
+    pub fn new(
+        store: Arc<dyn ItemStore>,
+        sessions: Arc<SessionIssuer>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            sessions,
+            clock,
+        }
+    }
+
+    /// Checks a ticket before the proof: a ticket that is no good is refused
+    /// without spending an SMS code or a password try on it.
+    pub async fn check_ticket(
+        &self,
+        ticket: &LoginTicket,
+        appid: Option<&AppId>,
+    ) -> Result<CheckedTicket, NumberLoginError> {
+        let key = Key::ticket(&ticket.hash());
+        let read = decider::read(&*self.store, std::slice::from_ref(&key)).await?;
+        let now = self.clock.now_unix();
+        if !matches!(
+            ticket_rule::redeem(&read, &key, appid, now)?,
+            Step::Commit { .. }
+        ) {
+            return Err(NumberLoginError::TicketInvalid);
+        }
+        Ok(CheckedTicket {
+            key,
+            read,
+            appid: appid.cloned(),
+        })
+    }
+
+    /// The proven number logs in: its user, or a new one holding it (with
+    /// `new_password`, for a password registration); with a checked ticket,
+    /// the ticket's openid logs in with it.
+    pub async fn login(
+        &self,
+        phone: &PhoneNumber,
+        ticket: Option<CheckedTicket>,
+        new_password: Option<PasswordHash>,
+    ) -> Result<PhoneLoginResult, NumberLoginError> {
+        let now = self.clock.now_unix();
+        if let Some(checked) = ticket {
+            let CheckedTicket { key, read, appid } = checked;
+            let redeemed = decider::run(&*self.store, read, |s| {
+                ticket_rule::redeem(s, &key, appid.as_ref(), now)
+            })
+            .await?
+            .ok_or(NumberLoginError::TicketInvalid)?;
+            return self.attach(phone, redeemed, new_password, now).await;
+        }
+        let new = self.sessions.draw(now);
+        let input = PhoneLoginInput {
+            phone: phone.clone(),
+            now,
+            new_user_id: UserId::generate(),
+            session: new.session.clone(),
+            new_user_password: new_password,
+        };
+        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
+            phone_login::decide(s, &input)
+        })
+        .await?;
+        let identity = Identity::Phone(phone.clone());
+        let tokens =
+            self.sessions
+                .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
+        tracing::info!(
+            user_id = %outcome.user_id,
+            session_id = %new.session.id,
+            is_new_user = outcome.is_new_user,
+            "login by number succeeded"
+        );
+        Ok(PhoneLoginResult {
+            tokens,
+            user_id: outcome.user_id,
+            is_new_user: outcome.is_new_user,
+        })
+    }
+
+    /// The ticket's openid logs in with the proven number, as a login with
+    /// the phone button would.
+    async fn attach(
+        &self,
+        phone: &PhoneNumber,
+        ticket: TicketItem,
+        new_password: Option<PasswordHash>,
+        now: u64,
+    ) -> Result<PhoneLoginResult, NumberLoginError> {
+        let new = self.sessions.draw(now);
+        let input = login_rule::LoginInput {
+            appid: ticket.app_id,
+            openid: ticket.open_id,
+            unionid: ticket.union_id,
+            session_key: ticket.session_key,
+            now,
+            new_user_id: UserId::generate(),
+            session: new.session.clone(),
+            phone: Some(phone.clone()),
+            registration: login_rule::Registration::Open,
+            new_user_password: new_password,
+        };
+        let outcome = super::login::record(&*self.store, &input)
+            .await?
+            .map_err(NumberLoginError::Refused)?;
+        if !outcome.phone_bound && !outcome.has_phone {
+            // Joined by unionId a user without a number: bind this one.
+            let keys = SessionKeys::new(
+                &outcome.user_id,
+                &Identity::wechat(&input.appid, &input.openid),
+                &new.session.id,
+                now,
+            );
+            // The login stands whether or not the number could be bound (the
+            // outcome is logged there); a store failure does not.
+            if let Err(PhoneError::Store(error)) =
+                super::login::bind_at_login(&*self.store, &keys, phone).await
+            {
+                return Err(error.into());
+            }
+        }
+        let identity = Identity::wechat(&input.appid, &input.openid);
+        let tokens =
+            self.sessions
+                .tokens(&outcome.user_id, &identity, &new.session, &new.secret, now)?;
+        tracing::info!(
+            user_id = %outcome.user_id,
+            is_new_user = outcome.is_new_user,
+            "login by number with a login ticket succeeded"
+        );
+        Ok(PhoneLoginResult {
+            tokens,
+            user_id: outcome.user_id,
+            is_new_user: outcome.is_new_user,
+        })
+    }
+}
