@@ -100,7 +100,7 @@ catalogue! {
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, Some(60);
     /// Five password tries on a number in 15 minutes, or too many from one
     /// address in an hour; each answer carries its own `Retry-After`.
-    TooManyAttempts = "too_many_attempts", TOO_MANY_REQUESTS, None;
+    TooManyAttempts = "too_many_attempts", TOO_MANY_REQUESTS, Some(900);
     InternalError = "internal_error", INTERNAL_SERVER_ERROR, None;
     WechatError = "wechat_error", BAD_GATEWAY, None;
     /// The SMS provider refused or failed (credentials, template, balance).
