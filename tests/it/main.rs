@@ -15,6 +15,7 @@ mod login_errors;
 mod login_flow;
 mod login_ticket;
 mod logout_flow;
+mod password_login;
 mod phone_flow;
 mod phone_login;
 mod profile_flow;

@@ -188,11 +188,7 @@ impl PasswordService {
                     Verified::Right { stale } => stale,
                 };
                 let result = self.login.login(phone, ticket, None).await?;
-                // The tries start again; a failure here costs nothing but
-                // tries, so the login stands.
-                if let Err(error) = self.store.commit(&[rule::clear_tries(phone)]).await {
-                    tracing::warn!(%error, "password tries not cleared");
-                }
+                self.clear_tries(phone).await;
                 if stale {
                     self.rehash(&user_id, &request.password, &stored).await;
                 }
@@ -228,7 +224,17 @@ impl PasswordService {
             }
         }
         let hash = self.hasher.hash_blocking(&request.password).await;
-        Ok(self.login.login(phone, ticket, Some(hash)).await?)
+        let result = self.login.login(phone, ticket, Some(hash)).await?;
+        self.clear_tries(phone).await;
+        Ok(result)
+    }
+
+    /// After a right password (or a proof): the number's tries start again.
+    /// A failure here costs the user nothing but tries, so the login stands.
+    async fn clear_tries(&self, phone: &PhoneNumber) {
+        if let Err(error) = self.store.commit(&[rule::clear_tries(phone)]).await {
+            tracing::warn!(%error, "password tries not cleared");
+        }
     }
 
     fn app(&self, appid: Option<&AppId>) -> Result<&AppCredentials, PasswordError> {
@@ -303,10 +309,8 @@ impl PasswordService {
         match decider::run(&*self.store, read, |s| rule::set(s, &keys, &input)).await? {
             SetOutcome::Set => {
                 tracing::info!(user_id = %keys.user_id, changed = was.is_some(), "password set");
-                if was.is_some() {
-                    if let Err(error) = self.store.commit(&[rule::clear_tries(&phone)]).await {
-                        tracing::warn!(%error, "password tries not cleared");
-                    }
+                if change.current.is_some() {
+                    self.clear_tries(&phone).await;
                 }
                 Ok(())
             }
