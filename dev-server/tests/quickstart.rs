@@ -197,20 +197,21 @@ fn readme_walk_through_runs_as_written() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
-/// The README's SMS walk-through, run as written from the directory where the
-/// server keeps `.wxauth/` (the outbox is read there); the Chinese quick start
-/// shows the same commands.
-#[test]
-fn readme_sms_walk_through_runs_as_written() {
+/// Runs the one `sh` block of the README section `heading` as written, from
+/// the directory where a fresh server keeps `.wxauth/` (the outbox is read
+/// there), after checking that the Chinese quick start shows the same
+/// commands; the JSON answers it printed.
+fn run_walk_through(heading: &str, name: &str) -> Vec<serde_json::Value> {
     let readme = readme();
-    let blocks = sh_blocks(&readme, "## Walk-through: SMS login");
+    let blocks = sh_blocks(&readme, heading);
     assert_eq!(blocks.len(), 1);
     let quick = sh_blocks(&readme, "## 快速开始").join("\n");
     assert!(
         quick.contains(&blocks[0]),
-        "the Chinese quick start shows the SMS commands"
+        "the Chinese quick start shows the commands of {heading}"
     );
-    let work_dir: PathBuf = std::env::temp_dir().join(format!("wxauth-sms-{}", std::process::id()));
+    let work_dir: PathBuf =
+        std::env::temp_dir().join(format!("wxauth-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work_dir);
     std::fs::create_dir_all(&work_dir).unwrap();
     let server = start(&work_dir.join(".wxauth"));
@@ -224,22 +225,42 @@ fn readme_sms_walk_through_runs_as_written() {
         .current_dir(&work_dir)
         .output()
         .expect("run sh");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "SMS walk-through failed: {output:?}"
-    );
-    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{heading} failed: {output:?}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&work_dir);
+    serde_json::Deserializer::from_str(&stdout)
         .into_iter()
         .collect::<Result<_, _>>()
-        .expect("JSON answers");
-    assert_eq!(answers.len(), 2, "{stdout}");
+        .expect("JSON answers")
+}
+
+/// The README's SMS walk-through, run as written.
+#[test]
+fn readme_sms_walk_through_runs_as_written() {
+    let answers = run_walk_through("## Walk-through: SMS login", "sms");
+    assert_eq!(answers.len(), 2, "{answers:?}");
     assert_eq!(
         answers[0],
         serde_json::json!({"sent": true, "resendAfter": 60})
     );
-    assert_eq!(answers[1]["isNewUser"], true, "{stdout}");
+    assert_eq!(answers[1]["isNewUser"], true, "{answers:?}");
     assert!(answers[1]["token"].is_string() && answers[1]["refreshToken"].is_string());
-    drop(server);
-    let _ = std::fs::remove_dir_all(&work_dir);
+}
+
+/// The README's password walk-through, run as written: a registration proven
+/// by SMS, a login by the password, a wrong one.
+#[test]
+fn readme_password_walk_through_runs_as_written() {
+    let answers = run_walk_through("## Walk-through: password login", "password");
+    assert_eq!(answers.len(), 4, "{answers:?}");
+    assert_eq!(answers[0]["sent"], true);
+    assert_eq!(answers[1]["isNewUser"], true, "{answers:?}");
+    assert_eq!(
+        (&answers[2]["isNewUser"], &answers[2]["userId"]),
+        (&serde_json::json!(false), &answers[1]["userId"]),
+        "{answers:?}"
+    );
+    assert!(answers[2]["token"].is_string());
+    assert_eq!(answers[3]["error"]["code"], "wrong_password", "{answers:?}");
 }
