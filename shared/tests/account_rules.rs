@@ -14,22 +14,24 @@
 //!   everywhere leaves the identity without a session;
 //! - no operation fails other than by giving up on contention.
 //!
-//! Account deletions, logouts everywhere and logins by number (which make
-//! phone-first users, that logins with the phone button then join) race all
-//! of the above.
+//! Account deletions, logouts everywhere, logins by number (which make
+//! phone-first users, that logins with the phone button then join) and
+//! password changes (which end the user's other sessions) race all of the
+//! above.
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use wxauth_shared::domain::rules::account::{self, Deletion};
 use wxauth_shared::domain::rules::login::{self, LoginDecision, LoginInput};
+use wxauth_shared::domain::rules::password::{self, SetInput, SetOutcome};
 use wxauth_shared::domain::rules::phone::{self, BindOutcome};
 use wxauth_shared::domain::rules::phone_login::{self, PhoneLoginInput, PhoneLoginOutcome};
 use wxauth_shared::domain::rules::profile::{self, ProfileInput, ProfileOutcome};
 use wxauth_shared::domain::rules::session::{self, LogoutAll, SessionKeys};
 use wxauth_shared::domain::rules::{Snapshot, Step};
 use wxauth_shared::domain::{
-    AppId, Identity, NewSession, OpenId, PhoneNumber, Profile, SessionKey, SessionPolicy, UnionId,
-    UserId,
+    AppId, Identity, NewSession, OpenId, PasswordHash, PhoneNumber, Profile, SessionKey,
+    SessionPolicy, UnionId, UserId,
 };
 use wxauth_shared::store::memory::MemoryStore;
 use wxauth_shared::store::{Commit, Guard, Item, Items, Key, StoreError};
@@ -92,6 +94,12 @@ enum Op {
     NumberLogin {
         number: usize,
     },
+    /// Setting the identity's user's password, or changing it (which ends
+    /// the user's other sessions).
+    SetPassword {
+        app: usize,
+        person: u8,
+    },
 }
 
 fn policy() -> SessionPolicy {
@@ -135,7 +143,8 @@ fn op() -> impl Strategy<Value = Op> {
             }
         }),
         (app.clone(), person.clone()).prop_map(|(app, person)| Op::Delete { app, person }),
-        (app, person).prop_map(|(app, person)| Op::LogoutAll { app, person }),
+        (app.clone(), person.clone()).prop_map(|(app, person)| Op::LogoutAll { app, person }),
+        (app, person).prop_map(|(app, person)| Op::SetPassword { app, person }),
         (0..NUMBERS.len()).prop_map(|number| Op::NumberLogin { number }),
     ]
 }
@@ -149,6 +158,8 @@ enum Answer {
     Delete(Deletion),
     LogoutAll(LogoutAll),
     NumberLogin(PhoneLoginOutcome),
+    /// The outcome, and whether it changed a password (rather than set a first).
+    SetPassword(SetOutcome, bool),
 }
 
 type Decide = Box<dyn FnMut(&Snapshot) -> Result<Step<Answer>, StoreError>>;
@@ -254,6 +265,26 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
             };
             Box::new(move |s: &Snapshot| {
                 Ok(phone_login::decide(s, &input)?.map(Answer::NumberLogin))
+            })
+        }
+        Op::SetPassword { app, person } => {
+            let keys = token_of(store, app, person)?;
+            // The password as the use case read it before its proof.
+            let was = match store
+                .get_now(std::slice::from_ref(&keys.user))
+                .unwrap()
+                .remove(&keys.user)
+            {
+                Some(Item::User(user)) => user.password,
+                _ => None,
+            };
+            let changed = was.is_some();
+            let input = SetInput {
+                new: PasswordHash::from_phc(format!("hash{serial}")),
+                was,
+            };
+            Box::new(move |s: &Snapshot| {
+                Ok(password::set(s, &keys, &input)?.map(|o| Answer::SetPassword(o, changed)))
             })
         }
         Op::LogoutAll { app, person } => {
@@ -455,6 +486,39 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
             if identity_user(*app, *person).is_some() =>
         {
             return Err("a deletion left the identity behind".into());
+        }
+        (Op::SetPassword { app, person }, Answer::SetPassword(SetOutcome::Set, changed)) => {
+            let caller = identity_user(*app, *person).ok_or("a password set with no identity")?;
+            let key = Key::user(&caller.user_id);
+            let Some(Item::User(user)) = store
+                .get_now(std::slice::from_ref(&key))
+                .unwrap()
+                .remove(&key)
+            else {
+                return Err("a password set on no user".into());
+            };
+            if user.password.is_none() {
+                return Err("a password set left none".into());
+            }
+            let me = Key::identity(&appid(*app), &openid(*app, *person));
+            for identity in user.all_identities() {
+                let key = Key::of_identity(&identity);
+                if !changed || key == me {
+                    continue;
+                }
+                let live = match store
+                    .get_now(std::slice::from_ref(&key))
+                    .unwrap()
+                    .remove(&key)
+                {
+                    Some(Item::Identity(i)) => i.session.is_some(),
+                    Some(Item::Phone(p)) => p.session.is_some(),
+                    _ => false,
+                };
+                if live {
+                    return Err(format!("a password change left {key:?} a session"));
+                }
+            }
         }
         (Op::LogoutAll { app, person }, Answer::LogoutAll(LogoutAll::Done))
             if identity_user(*app, *person).is_some_and(|i| i.session.is_some()) =>

@@ -61,6 +61,7 @@ async fn me_shows_the_account_masked(kind: StoreKind) {
                 {"kind": "phone", "phone": format!("+86 {}****{}", &number[..3], &number[7..])},
             ],
             "hasUnionId": true,
+            "hasPassword": false,
             "profile": {},
             "sessions": 2,
             "createdAt": account["createdAt"],

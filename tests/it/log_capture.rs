@@ -227,6 +227,54 @@ async fn scenario(h: &Harness) -> Vec<String> {
         }
     }
     secrets.extend([code, number.to_owned(), "+8613712345678".to_owned()]);
+    // Passwords: a registration proven by SMS, a wrong try, a right one, a change.
+    let password_number = "13612345678";
+    let code = {
+        let body = serde_json::json!({ "phone": password_number }).to_string();
+        assert_eq!(h.post("/auth/sms/send", &body, None).await.0, 200);
+        h.sms_codes_sent("+8613612345678").pop().unwrap()
+    };
+    let (first, second) = ("first secret 秘密", "second secret 秘密");
+    let login = |password: &str, code: Option<&str>| {
+        let mut body = serde_json::json!({ "phone": password_number, "password": password });
+        if let Some(code) = code {
+            body["smsCode"] = code.into();
+        }
+        body.to_string()
+    };
+    let (status, registered) = h
+        .post("/auth/password/login", &login(first, Some(&code)), None)
+        .await;
+    assert_eq!(status, 200, "{registered}");
+    assert_eq!(
+        h.post("/auth/password/login", &login(second, None), None)
+            .await
+            .0,
+        401
+    );
+    let (status, again) = h
+        .post("/auth/password/login", &login(first, None), None)
+        .await;
+    assert_eq!(status, 200, "{again}");
+    let change = serde_json::json!({ "password": second, "currentPassword": first }).to_string();
+    let (status, _) = h
+        .post(
+            "/auth/password",
+            &change,
+            Some(again["token"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for answer in [&registered, &again] {
+        secrets.push(answer["refreshToken"].as_str().unwrap().to_owned());
+    }
+    // The passwords, and the hash's prefix: no PHC string in a log.
+    secrets.extend([
+        code,
+        first.to_owned(),
+        second.to_owned(),
+        "$argon2id$".to_owned(),
+    ]);
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
     secrets
@@ -259,7 +307,9 @@ async fn check(kind: StoreKind) {
     assert!(logs.contains("login succeeded"));
     assert!(logs.contains("session refreshed") && logs.contains("account deleted"));
     assert!(logs.contains("a rotated refresh token was presented again"));
-    assert!(logs.contains("SMS code sent") && logs.contains("SMS login succeeded"));
+    assert!(logs.contains("SMS code sent") && logs.contains("login by number succeeded"));
+    assert!(logs.contains(r#""proof":"sms""#) && logs.contains(r#""proof":"password""#));
+    assert!(logs.contains("wrong password") && logs.contains("password set"));
     assert!(logs.contains("137****5678"), "numbers of SMS logged masked");
     assert!(
         logs.contains("139****5678"),

@@ -92,12 +92,14 @@ impl NumberLogin {
 
     /// The proven number logs in: its user, or a new one holding it (with
     /// `new_password`, for a password registration); with a checked ticket,
-    /// the ticket's openid logs in with it.
+    /// the ticket's openid logs in with it. `proof` names how the number was
+    /// proven, for the logs (`sms`, `password`, `phone_button`).
     pub async fn login(
         &self,
         phone: &PhoneNumber,
         ticket: Option<CheckedTicket>,
         new_password: Option<PasswordHash>,
+        proof: &'static str,
     ) -> Result<PhoneLoginResult, NumberLoginError> {
         let now = self.clock.now_unix();
         if let Some(checked) = ticket {
@@ -107,7 +109,7 @@ impl NumberLogin {
             })
             .await?
             .ok_or(NumberLoginError::TicketInvalid)?;
-            return self.attach(phone, redeemed, new_password, now).await;
+            return self.attach(phone, redeemed, new_password, now, proof).await;
         }
         let new = self.sessions.draw(now);
         let input = PhoneLoginInput {
@@ -129,6 +131,7 @@ impl NumberLogin {
             user_id = %outcome.user_id,
             session_id = %new.session.id,
             is_new_user = outcome.is_new_user,
+            proof,
             "login by number succeeded"
         );
         Ok(PhoneLoginResult {
@@ -146,6 +149,7 @@ impl NumberLogin {
         ticket: TicketItem,
         new_password: Option<PasswordHash>,
         now: u64,
+        proof: &'static str,
     ) -> Result<PhoneLoginResult, NumberLoginError> {
         let new = self.sessions.draw(now);
         let input = login_rule::LoginInput {
@@ -186,6 +190,7 @@ impl NumberLogin {
         tracing::info!(
             user_id = %outcome.user_id,
             is_new_user = outcome.is_new_user,
+            proof,
             "login by number with a login ticket succeeded"
         );
         Ok(PhoneLoginResult {

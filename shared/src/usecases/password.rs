@@ -187,7 +187,7 @@ impl PasswordService {
                     }
                     Verified::Right { stale } => stale,
                 };
-                let result = self.login.login(phone, ticket, None).await?;
+                let result = self.login.login(phone, ticket, None, "password").await?;
                 self.clear_tries(phone).await;
                 if stale {
                     self.rehash(&user_id, &request.password, &stored).await;
@@ -224,7 +224,11 @@ impl PasswordService {
             }
         }
         let hash = self.hasher.hash_blocking(&request.password).await;
-        let result = self.login.login(phone, ticket, Some(hash)).await?;
+        let via = match proof {
+            NumberProof::Sms(_) => "sms",
+            NumberProof::PhoneButton(_) => "phone_button",
+        };
+        let result = self.login.login(phone, ticket, Some(hash), via).await?;
         self.clear_tries(phone).await;
         Ok(result)
     }
