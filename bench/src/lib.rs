@@ -2,8 +2,10 @@
 //! the release binaries, runs the criterion benchmarks (`benches/cpu.rs`) and
 //! then the `wxauth-bench` binary, which measures the rest and writes the report.
 
+pub mod argon2_share;
 pub mod artifacts;
 pub mod chart;
+pub mod cpu_quota;
 pub mod criterion_results;
 pub mod fixtures;
 pub mod loopback;

@@ -1,18 +1,24 @@
 //! `wxauth-bench`: runs every measurement of `docs/benchmarks.md` on binaries
 //! already built (scripts/bench.sh builds them and runs the criterion benchmarks
-//! first), prints the tables and writes the page and its chart.
+//! first), prints the tables and writes the page and its chart; or, with
+//! `--only argon2`, the one measurement that needs none of the rest.
 
 use std::path::PathBuf;
-use wxauth_bench::report::{Cpu, Results, splice};
+use wxauth_bench::argon2_share::Argon2Share;
+use wxauth_bench::report::{Cpu, Results, argon2_section, splice, splice_argon2};
 use wxauth_bench::stage::{FUNCTIONS, Stage};
-use wxauth_bench::{artifacts, chart, criterion_results, machine, measure, python, throughput};
+use wxauth_bench::{
+    argon2_share, artifacts, chart, criterion_results, machine, measure, python, throughput,
+};
 
 const USAGE: &str = "\
-USAGE: wxauth-bench --bin-dir DIR [--smoke] [--out FILE] [--criterion-dir DIR]
-                    [--lambda-dir DIR] [--python PATH] [--wrk PATH]
+USAGE: wxauth-bench --bin-dir DIR [--smoke] [--only argon2] [--out FILE]
+                    [--criterion-dir DIR] [--lambda-dir DIR] [--python PATH] [--wrk PATH]
 
   --bin-dir DIR        the function binaries, hello-lambda and wxauth-dev (target/release)
   --smoke              a few runs of everything, to check the harness (scripts/test.sh)
+  --only argon2        only the argon2id verify at each Lambda CPU share: replaces
+                       that section of the page alone (needs no emulator)
   --out FILE           the page to write (default docs/benchmarks.md; its chart beside it)
   --criterion-dir DIR  criterion's output (default target/criterion)
   --lambda-dir DIR     cargo lambda's output, for the zip sizes (default target/lambda)
@@ -28,6 +34,7 @@ const DEBIAN_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 struct Args {
     bin_dir: PathBuf,
     smoke: bool,
+    only_argon2: bool,
     out: PathBuf,
     criterion_dir: PathBuf,
     lambda_dir: PathBuf,
@@ -39,6 +46,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         bin_dir: PathBuf::new(),
         smoke: false,
+        only_argon2: false,
         out: "docs/benchmarks.md".into(),
         criterion_dir: "target/criterion".into(),
         lambda_dir: "target/lambda".into(),
@@ -49,6 +57,13 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = argv.next() {
         if flag == "--smoke" {
             args.smoke = true;
+            continue;
+        }
+        if flag == "--only" {
+            match argv.next().as_deref() {
+                Some("argon2") => args.only_argon2 = true,
+                other => return Err(format!("--only takes argon2, not {other:?}")),
+            }
             continue;
         }
         let slot = match flag.as_str() {
@@ -71,7 +86,47 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// The argon2id verify at each Lambda CPU share; ≥ 20 verifies in a full run
+/// (21: the median is one of them). Says what it found on stderr.
+fn argon2(args: &Args) -> Result<Argon2Share, String> {
+    let verifies = if args.smoke { 3 } else { 21 };
+    eprintln!("==> argon2id verify at the Lambda CPU share: {verifies} verifies per memory size");
+    let share = argon2_share::measure(&args.bin_dir, verifies)?;
+    match (&share.throttled, args.smoke, share.chosen_mb()) {
+        (Err(why), _, _) => eprintln!(
+            "    no CPU quota on this machine ({why}): the unthrottled figure only, marked as such"
+        ),
+        (Ok(_), true, _) => eprintln!("    ran (smoke pass: no size chosen)"),
+        (Ok(_), false, Some(mb)) => {
+            eprintln!("    chosen memory size for the password function: {mb} MB")
+        }
+        (Ok(_), false, None) => {
+            eprintln!("    no measured memory size keeps a verify within target")
+        }
+    }
+    Ok(share)
+}
+
+/// `--only argon2`: that section alone, printed and put in place of its old
+/// figures on the page, with when and where it was run.
+fn run_argon2_only(args: &Args) -> Result<(), String> {
+    let m = machine::Machine::describe();
+    let preface = format!(
+        "Run on its own (`wxauth-bench --only argon2`): {}, {} cores, {}, commit `{}`.",
+        m.cpu, m.cores, m.date, m.commit
+    );
+    let section = argon2_section(&argon2(args)?, args.smoke, &preface);
+    println!("{section}");
+    let page = std::fs::read_to_string(&args.out).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    std::fs::write(&args.out, splice_argon2(&page, &section)).map_err(|e| e.to_string())?;
+    eprintln!("==> wrote its section of {}", args.out.display());
+    Ok(())
+}
+
 async fn run(args: Args) -> Result<(), String> {
+    if args.only_argon2 {
+        return run_argon2_only(&args);
+    }
     // Full run: ≥ 20 cold starts each (21: the median is one of them).
     let (runs, warm, invocations, seconds, py_runs, py_iterations) = if args.smoke {
         (3, 3, 20, 1, 3, 20)
@@ -118,6 +173,7 @@ async fn run(args: Args) -> Result<(), String> {
         py_runs,
         py_iterations,
     )?;
+    let argon2 = argon2(&args)?;
     let criterion = |id: &str| criterion_results::median_us(&args.criterion_dir, id);
     let cpu = Cpu {
         login: criterion("handler/login")?,
@@ -151,6 +207,7 @@ async fn run(args: Args) -> Result<(), String> {
         throughput_seconds: seconds,
         python,
         artifacts: artifacts::sizes(FUNCTIONS, &args.bin_dir, &args.lambda_dir),
+        argon2,
     };
 
     let section = results.markdown();

@@ -2,13 +2,16 @@
 //! written into `docs/benchmarks.md` between two markers, so the hand-written
 //! parts of that page (the optimisation log) survive a new run.
 
+use crate::argon2_share::{Argon2Share, VERIFY_TARGET_MS, Verifies};
 use crate::artifacts::Artifact;
+use crate::cpu_quota::{LAMBDA_MB_PER_VCPU, PERIOD_US};
 use crate::machine::Machine;
 use crate::measure::{ColdStart, Memory, Requests};
 use crate::python::PythonBaseline;
 use crate::stage::HELLO;
 use crate::throughput::{CONCURRENCY, Throughput};
 use std::fmt::Write;
+use wxauth_shared::passwords::{LANES, MEMORY_KIB, PASSES};
 
 pub const BEGIN: &str = "<!-- bench:begin: written by scripts/bench.sh; edits here are lost -->";
 pub const END: &str = "<!-- bench:end -->";
@@ -50,6 +53,7 @@ pub struct Results {
     pub throughput_seconds: u32,
     pub python: PythonBaseline,
     pub artifacts: Vec<Artifact>,
+    pub argon2: Argon2Share,
 }
 
 pub const INIT_RATIO_TARGET: f64 = 1.3;
@@ -114,6 +118,7 @@ impl Results {
         self.throughput_section(&mut md);
         self.python_section(&mut md);
         self.artifacts_section(&mut md);
+        md.push_str(&argon2_section(&self.argon2, self.smoke, ""));
         let _ = writeln!(md, "{END}");
         md
     }
@@ -304,6 +309,95 @@ impl Results {
     }
 }
 
+/// The heading of [`argon2_section`], the generated section's last.
+pub const ARGON2_HEADING: &str = "### 8. Argon2id verify at the Lambda CPU share";
+
+/// The argon2id verify at each memory size's CPU share, and the size chosen
+/// for the password function (none on a smoke pass: no verdicts there).
+/// `preface`, when not empty, is a paragraph put first.
+pub fn argon2_section(a: &Argon2Share, smoke: bool, preface: &str) -> String {
+    let mut md = String::new();
+    let n = a.unthrottled.wall_ms.len();
+    let _ = writeln!(md, "{ARGON2_HEADING}\n");
+    if !preface.is_empty() {
+        let _ = writeln!(md, "{preface}\n");
+    }
+    let vcpu_mb = group_digits(u64::from(LAMBDA_MB_PER_VCPU));
+    let _ = writeln!(
+        md,
+        "`wxauth-argon2-verify` hashes one password with the functions' `PasswordHasher` (argon2id, {} MiB, {PASSES} passes, {LANES} lane) and times {n} verifies of it, in a fresh process per memory size. Each size's process runs in a cgroup v1 CPU quota of that size's Lambda share of one vCPU (1 per {vcpu_mb} MB): a CFS period of {} ms, short so the quota bites on work this short, and a quota of period × MB / {vcpu_mb}. *Wall* is what a login waits; *CPU* (getrusage, user + system) is the verify's own work. This machine's core is not Lambda's: the CPU figures are this core's, and the quota reproduces only Lambda's share of a core. Target: median ≤ {VERIFY_TARGET_MS} ms.\n",
+        MEMORY_KIB / 1024,
+        PERIOD_US / 1_000
+    );
+    let target = |v: &Verifies| match smoke {
+        true => String::new(),
+        false => verdict(v.median_ms() <= VERIFY_TARGET_MS).to_owned(),
+    };
+    let _ = writeln!(
+        md,
+        "| memory size | quota per period (ms) | wall, median (ms) | wall, p90 (ms) | CPU, median (ms) | periods throttled | target |\n|---|---:|---:|---:|---:|---:|---|"
+    );
+    let u = &a.unthrottled;
+    let _ = writeln!(
+        md,
+        "| unthrottled (one whole core) | – | {:.1} | {:.1} | {:.1} | – | |",
+        u.median_ms(),
+        u.p90_ms(),
+        u.cpu_median_ms()
+    );
+    match &a.throttled {
+        Ok(sizes) => {
+            for size in sizes {
+                let v = &size.verifies;
+                let _ = writeln!(
+                    md,
+                    "| {} MB | {:.2} | {:.1} | {:.1} | {:.1} | {} | {} |",
+                    size.memory_mb,
+                    size.quota_us as f64 / 1_000.0,
+                    v.median_ms(),
+                    v.p90_ms(),
+                    v.cpu_median_ms(),
+                    size.throttled_periods
+                        .map_or_else(|| "–".to_owned(), |n| n.to_string()),
+                    target(v)
+                );
+            }
+            md.push('\n');
+            let _ = match (smoke, a.chosen_mb()) {
+                (true, _) => writeln!(md, "Smoke pass: no size chosen.\n"),
+                (false, Some(mb)) => writeln!(
+                    md,
+                    "**Chosen memory size for the password function: {mb} MB**, the smallest whose median verify is within {VERIFY_TARGET_MS} ms; the other functions stay at 128 MB.\n"
+                ),
+                (false, None) => writeln!(
+                    md,
+                    "**No measured size keeps the median verify within {VERIFY_TARGET_MS} ms**: above {vcpu_mb} MB one thread gets no more CPU.\n"
+                ),
+            };
+        }
+        Err(why) => {
+            let _ = writeln!(
+                md,
+                "\n**No CPU quota on this machine** ({why}): the unthrottled figure only, and no size chosen.\n"
+            );
+        }
+    }
+    md
+}
+
+/// `page` with its generated section's [`argon2_section`] replaced by
+/// `section` (added at the section's end where it has none): for a run of
+/// that measurement alone.
+pub fn splice_argon2(page: &str, section: &str) -> String {
+    let (Some(begin), Some(end)) = (page.find(BEGIN), page.find(END)) else {
+        return splice(page, &format!("{BEGIN}\n\n{section}{END}\n"));
+    };
+    let from = page[begin..end]
+        .find(ARGON2_HEADING)
+        .map_or(end, |at| begin + at);
+    format!("{}{section}{}", &page[..from], &page[end..])
+}
+
 /// `page` with its generated section replaced by `section` (or, for a page
 /// without one, `section` put after the first heading's paragraph).
 pub fn splice(page: &str, section: &str) -> String {
@@ -332,6 +426,21 @@ mod tests {
         assert!(spliced.ends_with("## Optimisation log\n\nkept\n"));
         assert_eq!(splice(&spliced, &new), spliced);
         assert!(splice("# Benchmarks\n", &new).contains("new"));
+    }
+
+    #[test]
+    fn the_argon2_section_alone_replaces_only_itself() {
+        let page = format!(
+            "# Benchmarks\n\n{BEGIN}\n### 7. Artifacts\n\nsizes\n\n{ARGON2_HEADING}\n\nold\n\n{END}\n\nkept\n"
+        );
+        let new = format!("{ARGON2_HEADING}\n\nnew\n\n");
+        let spliced = splice_argon2(&page, &new);
+        assert!(spliced.contains("new") && !spliced.contains("old"));
+        assert!(spliced.contains("sizes") && spliced.ends_with(&format!("{END}\n\nkept\n")));
+        assert_eq!(splice_argon2(&spliced, &new), spliced);
+        let without = format!("{BEGIN}\nsizes\n\n{END}\n");
+        assert!(splice_argon2(&without, &new).contains(&format!("sizes\n\n{new}{END}")));
+        assert!(splice_argon2("# Benchmarks\n", &new).contains("new"));
     }
 
     #[test]
