@@ -53,12 +53,15 @@ pub struct Argon2Share {
 }
 
 impl Argon2Share {
-    /// The smallest measured size whose median verify is within target.
+    /// The smallest measured size whose p90 verify is within target: "a
+    /// verify within 250 ms" for nine logins in ten, on this machine's noise,
+    /// not just half of them. (Lambda's arm64 cores run argon2 without the
+    /// AVX2 path this x86 core takes, so the margin is wanted.)
     pub fn chosen_mb(&self) -> Option<u32> {
         let sizes = self.throttled.as_ref().ok()?;
         sizes
             .iter()
-            .find(|size| size.verifies.median_ms() <= VERIFY_TARGET_MS)
+            .find(|size| size.verifies.p90_ms() <= VERIFY_TARGET_MS)
             .map(|size| size.memory_mb)
     }
 }
