@@ -460,7 +460,13 @@ async fn a_stale_hash_is_replaced_at_login() {
     let number = unique_number();
     let first = registered(&h, &number).await;
     let key = Key::user(&UserId::parse(text(&first, "userId")).unwrap());
-    let Some(Item::User(mut user)) = h.store.get(&[key.clone()]).await.unwrap().remove(&key) else {
+    let Some(Item::User(mut user)) = h
+        .store
+        .get(std::slice::from_ref(&key))
+        .await
+        .unwrap()
+        .remove(&key)
+    else {
         panic!("the user");
     };
     let password = Password::parse(PASSWORD.to_owned()).unwrap();
@@ -476,7 +482,13 @@ async fn a_stale_hash_is_replaced_at_login() {
 
     let (status, _) = password_login(&h, json!({ "phone": number, "password": PASSWORD })).await;
     assert_eq!(status, 200);
-    let Some(Item::User(user)) = h.store.get(&[key.clone()]).await.unwrap().remove(&key) else {
+    let Some(Item::User(user)) = h
+        .store
+        .get(std::slice::from_ref(&key))
+        .await
+        .unwrap()
+        .remove(&key)
+    else {
         panic!("the user");
     };
     let phc = user.password.unwrap();
