@@ -598,6 +598,25 @@ proptest! {
     ) {
         run(&ops, &schedule)?;
     }
+
+    /// A password set, then changed while the same person logs in by number
+    /// and in the other mini-program: random mixes rarely reach a change, so
+    /// these operations race on every schedule.
+    #[test]
+    fn a_password_change_races_the_users_other_logins(
+        schedule in prop::collection::vec(any::<u8>(), 1..64),
+    ) {
+        let ops = [
+            Op::Login { app: 0, person: 0, with_union: true, number: Some(0) },
+            Op::NumberLogin { number: 0 },
+            Op::SetPassword { app: 0, person: 0 },
+            Op::Login { app: 1, person: 0, with_union: true, number: None },
+            Op::SetPassword { app: 0, person: 0 },
+            Op::NumberLogin { number: 0 },
+            Op::SetPassword { app: 0, person: 0 },
+        ];
+        run(&ops, &schedule)?;
+    }
 }
 
 /// The defect-6 interleavings by hand: a bind and a join, each held between its
