@@ -12,7 +12,7 @@ use crate::domain::rules::phone_login::{self, PhoneLoginInput};
 use crate::domain::rules::session::SessionKeys;
 use crate::domain::rules::{Snapshot, Step, ticket as ticket_rule};
 use crate::domain::{AppId, Identity, LoginTicket, PasswordHash, PhoneNumber, UserId};
-use crate::store::{ItemStore, Key, StoreError, TicketItem};
+use crate::store::{ItemStore, Key, StoreError, TicketItem, Write};
 use crate::tokens::TokenError;
 use crate::usecases::phone::PhoneError;
 use std::sync::Arc;
@@ -93,13 +93,16 @@ impl NumberLogin {
     /// The proven number logs in: its user, or a new one holding it (with
     /// `new_password`, for a password registration); with a checked ticket,
     /// the ticket's openid logs in with it. `proof` names how the number was
-    /// proven, for the logs (`sms`, `password`, `phone_button`).
+    /// proven, for the logs (`sms`, `password`, `phone_button`). `also` are
+    /// writes that go with the login (clearing the number's password tries):
+    /// in the login's own commit when it has one, else right after it.
     pub async fn login(
         &self,
         phone: &PhoneNumber,
         ticket: Option<CheckedTicket>,
         new_password: Option<PasswordHash>,
         proof: &'static str,
+        also: &[Write],
     ) -> Result<PhoneLoginResult, NumberLoginError> {
         let now = self.clock.now_unix();
         if let Some(checked) = ticket {
@@ -109,7 +112,11 @@ impl NumberLogin {
             })
             .await?
             .ok_or(NumberLoginError::TicketInvalid)?;
-            return self.attach(phone, redeemed, new_password, now, proof).await;
+            let result = self
+                .attach(phone, redeemed, new_password, now, proof)
+                .await?;
+            self.commit_also(also).await;
+            return Ok(result);
         }
         let new = self.sessions.draw(now);
         let input = PhoneLoginInput {
@@ -120,7 +127,13 @@ impl NumberLogin {
             new_user_password: new_password,
         };
         let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
-            phone_login::decide(s, &input)
+            Ok(match phone_login::decide(s, &input)? {
+                Step::Commit { mut writes, answer } => {
+                    writes.extend_from_slice(also);
+                    Step::Commit { writes, answer }
+                }
+                other => other,
+            })
         })
         .await?;
         let identity = Identity::Phone(phone.clone());
@@ -139,6 +152,17 @@ impl NumberLogin {
             user_id: outcome.user_id,
             is_new_user: outcome.is_new_user,
         })
+    }
+
+    /// Writes that go with a login but not in its commit. They only ever
+    /// clear counts, so a failure costs the user nothing but tries.
+    async fn commit_also(&self, also: &[Write]) {
+        if also.is_empty() {
+            return;
+        }
+        if let Err(error) = self.store.commit(also).await {
+            tracing::warn!(%error, "writes after a login not committed");
+        }
     }
 
     /// The ticket's openid logs in with the proven number, as a login with

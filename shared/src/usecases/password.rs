@@ -187,8 +187,12 @@ impl PasswordService {
                     }
                     Verified::Right { stale } => stale,
                 };
-                let result = self.login.login(phone, ticket, None, "password").await?;
-                self.clear_tries(phone).await;
+                // The tries start again, in the login's commit.
+                let clear = [rule::clear_tries(phone)];
+                let result = self
+                    .login
+                    .login(phone, ticket, None, "password", &clear)
+                    .await?;
                 if stale {
                     self.rehash(&user_id, &request.password, &stored).await;
                 }
@@ -228,9 +232,11 @@ impl PasswordService {
             NumberProof::Sms(_) => "sms",
             NumberProof::PhoneButton(_) => "phone_button",
         };
-        let result = self.login.login(phone, ticket, Some(hash), via).await?;
-        self.clear_tries(phone).await;
-        Ok(result)
+        let clear = [rule::clear_tries(phone)];
+        Ok(self
+            .login
+            .login(phone, ticket, Some(hash), via, &clear)
+            .await?)
     }
 
     /// After a right password (or a proof): the number's tries start again.

@@ -156,6 +156,6 @@ impl SmsLoginService {
             None => None,
         };
         self.codes.check.check(phone, Purpose::Login, code).await?;
-        Ok(self.login.login(phone, checked, None, "sms").await?)
+        Ok(self.login.login(phone, checked, None, "sms", &[]).await?)
     }
 }
