@@ -3,10 +3,12 @@
 //! operation.
 
 use crate::stage::{
-    LoggedIn, Stage, Workload, authorizer_event, http_body, logout_event, refresh_event,
+    BENCH_PASSWORD, LoggedIn, Stage, Workload, authorizer_event, fresh_number, http_body,
+    logout_event, password_login_event, refresh_event, sms_login_event, sms_send_event,
 };
 use crate::stats::{median, median_f64, millis};
 use std::time::Duration;
+use wxauth_tests::events::http_api_event;
 
 /// One function's cold starts.
 #[derive(Debug, Clone)]
@@ -207,6 +209,55 @@ pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
     results.push(Requests {
         operation: "logout everywhere",
         target: 2,
+        sent: stage.proxy.take(),
+    });
+    results.extend(number_requests(stage).await?);
+    Ok(results)
+}
+
+/// The requests of the logins by number: an SMS code sent (its limits and the
+/// code in one commit), an SMS login making a new user (the code used up,
+/// then the user), a first password set, a password login (the try counted
+/// before the check, then the session and the cleared tries in one commit).
+async fn number_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
+    let sms = stage.launch("sms").await?;
+    let password = stage.launch("password").await?;
+    let number = fresh_number();
+    let mut results = Vec::new();
+    stage.proxy.take();
+    let (_, answer) = sms.invoke(sms_send_event(&number)).await?;
+    http_body(&answer).ok_or_else(|| format!("SMS send failed: {answer}"))?;
+    results.push(Requests {
+        operation: "SMS code sent",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    let code = stage
+        .sms
+        .last_code_to(&format!("+86{number}"))
+        .ok_or("the stand-in received no code")?;
+    let (_, answer) = sms.invoke(sms_login_event(&number, &code)).await?;
+    let by_sms = http_body(&answer).ok_or_else(|| format!("SMS login failed: {answer}"))?;
+    results.push(Requests {
+        operation: "SMS login, new number",
+        target: 4,
+        sent: stage.proxy.take(),
+    });
+    let body = serde_json::json!({ "password": BENCH_PASSWORD }).to_string();
+    let token = by_sms["token"].as_str().unwrap_or_default();
+    let event = http_api_event("POST", "/auth/password", Some(&body), Some(token)).to_string();
+    let (_, answer) = password.invoke(event).await?;
+    http_body(&answer).ok_or_else(|| format!("password set failed: {answer}"))?;
+    results.push(Requests {
+        operation: "password set (the first)",
+        target: 2,
+        sent: stage.proxy.take(),
+    });
+    let (_, answer) = password.invoke(password_login_event(&number)).await?;
+    http_body(&answer).ok_or_else(|| format!("password login failed: {answer}"))?;
+    results.push(Requests {
+        operation: "password login",
+        target: 5,
         sent: stage.proxy.take(),
     });
     Ok(results)

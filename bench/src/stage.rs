@@ -1,16 +1,20 @@
 //! The loopback world the functions run in: the WeChat simulator, a fresh table
 //! on the DynamoDB emulator behind the counting proxy, and for each function a
 //! workload: the events of its normal successful request (a returning user's
-//! login, a profile decrypt, a phone bind by code, an authorizer allow, …) and
-//! the check that each answer is that success.
+//! login, a profile decrypt, a phone bind by code, an authorizer allow, an SMS
+//! code sent through the Tencent stand-in, a password login, …) and the check
+//! that each answer is that success.
 
 use crate::process::FunctionProcess;
 use crate::stats::median_f64;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wxauth_shared::clock::SystemClock;
 use wxauth_tests::dynamo_proxy::DynamoProxy;
 use wxauth_tests::events::{fill, fixture, http_api_event};
 use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+use wxauth_tests::tencent_sms::{self, TencentSmsStandIn};
 use wxauth_wechat_sim::{PhoneSpec, RunningSimulator, Simulator, profile_payload};
 
 /// The functions of `functions/`, and the hello-world baseline.
@@ -19,6 +23,8 @@ pub const FUNCTIONS: &[&str] = &[
     "decrypt-profile",
     "bind-phone",
     "account",
+    "sms",
+    "password",
     "authorizer",
     "example-me",
 ];
@@ -30,6 +36,8 @@ pub struct Stage {
     pub simulator: Simulator,
     _running: RunningSimulator,
     pub proxy: DynamoProxy,
+    /// Tencent Cloud SMS as the `sms` function reaches it (TC3 checked).
+    pub sms: TencentSmsStandIn,
     env: Vec<(String, String)>,
     bin_dir: PathBuf,
     log_dir: PathBuf,
@@ -70,7 +78,16 @@ impl Stage {
             .start("127.0.0.1:0".parse().expect("address"))
             .await
             .map_err(|e| e.to_string())?;
+        let sms = TencentSmsStandIn::start(Arc::new(SystemClock)).await;
+        let sms_endpoint = sms.endpoint();
         let env = [
+            ("SMS_PROVIDER", "tencent"),
+            ("TENCENT_SMS_SECRET_ID", tencent_sms::SECRET_ID),
+            ("TENCENT_SMS_SECRET_KEY", tencent_sms::SECRET_KEY),
+            ("TENCENT_SMS_SDK_APP_ID", tencent_sms::SDK_APP_ID),
+            ("TENCENT_SMS_SIGN_NAME", tencent_sms::SIGN_NAME),
+            ("TENCENT_SMS_TEMPLATE_ID", tencent_sms::TEMPLATE_ID),
+            ("TENCENT_SMS_ENDPOINT", sms_endpoint.as_str()),
             ("TABLE_NAME", table.as_str()),
             ("WECHAT_APPID", APP_A),
             ("WECHAT_SECRET", SECRET_A),
@@ -91,6 +108,7 @@ impl Stage {
             simulator,
             _running: running,
             proxy,
+            sms,
             env,
             bin_dir: bin_dir.to_owned(),
             log_dir: log_dir.to_owned(),
@@ -155,6 +173,30 @@ impl Stage {
         }
     }
 
+    /// A number registered with [`BENCH_PASSWORD`] through the `sms` and
+    /// `password` functions, as a user would: a code, then a password login
+    /// proven by it. The answer's body.
+    pub async fn register_by_password(&self, number: &str) -> Result<Value, String> {
+        let sms = self.launch("sms").await?;
+        let (_, answer) = sms.invoke(sms_send_event(number)).await?;
+        http_body(&answer).ok_or_else(|| format!("SMS send failed: {answer}"))?;
+        let code = self
+            .sms
+            .last_code_to(&format!("+86{number}"))
+            .ok_or("the stand-in received no code")?;
+        let password = self.launch("password").await?;
+        let body = json!({ "phone": number, "password": BENCH_PASSWORD, "smsCode": code });
+        let (_, answer) = password
+            .invoke(from_anywhere(http_api_event(
+                "POST",
+                "/auth/password/login",
+                Some(&body.to_string()),
+                None,
+            )))
+            .await?;
+        http_body(&answer).ok_or_else(|| format!("password registration failed: {answer}"))
+    }
+
     /// The workloads of every function and the hello-world, with users logged
     /// in for those that need one.
     pub async fn workloads(&self) -> Result<Vec<Workload>, String> {
@@ -163,6 +205,8 @@ impl Stage {
         let phone_user = self.log_in(&login, "bench-phone").await?;
         let authorized = self.log_in(&login, "bench-authorizer").await?;
         drop(login);
+        let password_number = fresh_number();
+        self.register_by_password(&password_number).await?;
 
         let profile_event = self.profile_event(&profile_user)?;
         let simulator = self.simulator.clone();
@@ -197,6 +241,19 @@ impl Stage {
                 function: "bind-phone",
                 // A phone code is single-use: a new one each time, for the same number.
                 next_event: Box::new(move || phone_event(&simulator, &phone_user, "13912345678")),
+                check: http_ok,
+            },
+            Workload {
+                function: "sms",
+                // A code to a new number each time (the limits are per number
+                // and per address): the stand-in answers like Tencent.
+                next_event: Box::new(|| sms_send_event(&fresh_number())),
+                check: http_ok,
+            },
+            Workload {
+                function: "password",
+                // A returning user's password login: one argon2id verify.
+                next_event: Box::new(move || password_login_event(&password_number)),
                 check: http_ok,
             },
             Workload {
@@ -250,6 +307,45 @@ impl Stage {
     pub fn phone_event_for(&self, user: &LoggedIn, phone: &str) -> String {
         phone_event(&self.simulator, user, phone)
     }
+}
+
+/// The password the bench's users register with.
+pub const BENCH_PASSWORD: &str = "bench password 2026";
+
+/// A mainland mobile number nobody has used yet.
+pub fn fresh_number() -> String {
+    format!("135{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000)
+}
+
+/// `event` as if from an address of its own: the SMS and password limits
+/// count per source address, and the bench is many users, not one.
+fn from_anywhere(mut event: Value) -> String {
+    let [a, b, ..] = uuid::Uuid::new_v4().into_bytes();
+    event["requestContext"]["http"]["sourceIp"] = format!("198.18.{a}.{b}").into();
+    event.to_string()
+}
+
+/// `POST /auth/sms/send` of a login code to `number`.
+pub fn sms_send_event(number: &str) -> String {
+    let body = json!({ "phone": number, "purpose": "login" }).to_string();
+    from_anywhere(http_api_event("POST", "/auth/sms/send", Some(&body), None))
+}
+
+/// `POST /auth/sms/login` with `code` for `number`.
+pub fn sms_login_event(number: &str, code: &str) -> String {
+    let body = json!({ "phone": number, "code": code }).to_string();
+    from_anywhere(http_api_event("POST", "/auth/sms/login", Some(&body), None))
+}
+
+/// `POST /auth/password/login` of `number` with [`BENCH_PASSWORD`].
+pub fn password_login_event(number: &str) -> String {
+    let body = json!({ "phone": number, "password": BENCH_PASSWORD }).to_string();
+    from_anywhere(http_api_event(
+        "POST",
+        "/auth/password/login",
+        Some(&body),
+        None,
+    ))
 }
 
 /// A login event for user `label` with a fresh, single-use code.
