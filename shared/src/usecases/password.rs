@@ -303,10 +303,10 @@ impl PasswordService {
         match decider::run(&*self.store, read, |s| rule::set(s, &keys, &input)).await? {
             SetOutcome::Set => {
                 tracing::info!(user_id = %keys.user_id, changed = was.is_some(), "password set");
-                if was.is_some() {
-                    if let Err(error) = self.store.commit(&[rule::clear_tries(&phone)]).await {
-                        tracing::warn!(%error, "password tries not cleared");
-                    }
+                if was.is_some()
+                    && let Err(error) = self.store.commit(&[rule::clear_tries(&phone)]).await
+                {
+                    tracing::warn!(%error, "password tries not cleared");
                 }
                 Ok(())
             }
