@@ -19,6 +19,7 @@ pub const FUNCTIONS: &[&str] = &[
     "decrypt-profile",
     "bind-phone",
     "account",
+    "password",
     "authorizer",
     "example-me",
 ];
