@@ -199,6 +199,58 @@ async fn sms_uses_the_signing_key_the_provider_and_the_table_but_not_wechat() {
     );
 }
 
+/// password signs tokens, checks SMS codes (hashed under a key derived from
+/// the signing key), asks WeChat for the phone button's number and stores
+/// users: the signing key, WeChat's settings, the table and the apps with
+/// their secrets. It never sends a code, so it starts without any SMS provider
+/// settings, and a broken one does not stop it.
+#[tokio::test]
+async fn password_uses_the_signing_key_the_apps_and_the_table_but_no_sms_provider() {
+    let apps = [("WECHAT_APPID", APP_A), ("WECHAT_SECRET", SECRET_A)];
+    assert!(setup::password_function(&with(&apps)).await.is_ok());
+    let mut settings = apps.to_vec();
+    settings.extend([
+        // The outbox, and a Tencent key without its other settings: the
+        // sms function would stop on either.
+        ("SMS_PROVIDER", "outbox"),
+        ("TENCENT_SMS_SECRET_ID", "AKID example"),
+        ("TENCENT_SMS_SDK_APP_ID", "app"),
+        ("WATERMARK_MAX_AGE_SECS", "forever"),
+        ("REGISTRATION", "maybe"),
+    ]);
+    assert!(setup::password_function(&with(&settings)).await.is_ok());
+    let mut tencent_half = apps.to_vec();
+    tencent_half.push(("SMS_PROVIDER", "tencent"));
+    assert!(setup::password_function(&with(&tencent_half)).await.is_ok());
+
+    assert_eq!(
+        var(setup::password_function(&with(&apps[..1])).await),
+        "WECHAT_SECRET"
+    );
+    assert_eq!(
+        var(setup::password_function(&with(&apps[1..])).await),
+        "WECHAT_APPID"
+    );
+    let mut slow = apps.to_vec();
+    slow.push(("WECHAT_TIMEOUT_MS", "soon"));
+    assert_eq!(
+        var(setup::password_function(&with(&slow)).await),
+        "WECHAT_TIMEOUT_MS"
+    );
+    let mut no_table = base()[..1].to_vec();
+    no_table.extend(apps);
+    assert_eq!(
+        var(setup::password_function(&config(&no_table)).await),
+        "TABLE_NAME"
+    );
+    let mut no_signing_key = base()[1..].to_vec();
+    no_signing_key.extend(apps);
+    assert_eq!(
+        var(setup::password_function(&config(&no_signing_key)).await),
+        "TOKEN_SIGNING_KEY"
+    );
+}
+
 /// Several problems: each function names the first setting it uses, the
 /// signing key, before the table or the apps.
 #[tokio::test]
@@ -225,8 +277,12 @@ async fn the_first_setting_a_function_uses_is_named_first() {
         "TOKEN_SIGNING_KEY"
     );
     assert_eq!(var(setup::sms_function(&broken).await), "TOKEN_SIGNING_KEY");
-    // Past the key, login, decrypt-profile and account reach WeChat's
-    // settings before the table.
+    assert_eq!(
+        var(setup::password_function(&broken).await),
+        "TOKEN_SIGNING_KEY"
+    );
+    // Past the key, login, decrypt-profile, account and password reach
+    // WeChat's settings before the table.
     let broken = config(&[
         ("TOKEN_SIGNING_KEY", signing_key_pem()),
         ("TABLE_NAME", "a b"),
@@ -242,6 +298,10 @@ async fn the_first_setting_a_function_uses_is_named_first() {
     );
     assert_eq!(
         var(setup::account_function(&broken).await),
+        "WECHAT_TIMEOUT_MS"
+    );
+    assert_eq!(
+        var(setup::password_function(&broken).await),
         "WECHAT_TIMEOUT_MS"
     );
     assert_eq!(var(setup::authorizer_function(&broken)), "TABLE_NAME");
