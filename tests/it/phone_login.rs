@@ -240,3 +240,62 @@ async fn two_new_openids_racing_for_one_phone_first_account() {
         .await;
     assert_eq!(me["identities"].as_array().unwrap().len(), 2, "{me}");
 }
+
+/// A user binding a number while a new WeChat user logs in with the phone
+/// button and the same number: the bind is held before its commit, the login
+/// makes a new user holding the number, and the bind, decided again, finds the
+/// number taken. One owner, and only one of the two succeeded.
+#[tokio::test]
+async fn a_bind_racing_a_new_login_with_the_same_number_leaves_one_owner() {
+    let Some((h, proxy)) = Harness::with_proxy().await else {
+        return;
+    };
+    let number = unique_number();
+    let binder = h.logged_in("xia", "", APP_A).await;
+    let code = h
+        .simulator()
+        .mint_phone_code(APP_A, "xia", &PhoneSpec::china(&number));
+    let router = h.router_via(&proxy);
+    let mut hold = proxy.hold(wxauth_tests::dynamo_proxy::WRITES, 1);
+    let (body, binder_token) = (json!({ "code": code }).to_string(), token(&binder));
+    let held = tokio::spawn(async move {
+        wxauth_tests::harness::call_router(
+            &router,
+            "POST",
+            "/auth/phone",
+            Some(&body),
+            Some(&binder_token),
+        )
+        .await
+    });
+    hold.reached().await;
+    let (status, joined) = login_with_phone(&h, "yan", "", APP_A, &number).await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(
+        (&joined["isNewUser"], &joined["phoneBound"]),
+        (&json!(true), &json!(true))
+    );
+    hold.release();
+    let (status, answer) = held.await.unwrap();
+    assert_eq!(
+        (status, error_code(&answer)),
+        (409, Some("phone_taken")),
+        "{answer}"
+    );
+    let key = Key::phone(&PhoneNumber::from_parts("86", &number).unwrap());
+    let Some(Item::Phone(owner)) = h
+        .store
+        .get(std::slice::from_ref(&key))
+        .await
+        .unwrap()
+        .remove(&key)
+    else {
+        panic!("the number is held");
+    };
+    assert_eq!(Some(owner.user_id.as_str()), joined["userId"].as_str());
+    assert_eq!(
+        kinds(&h, &binder).await,
+        ["wechat"],
+        "the binder has no number"
+    );
+}

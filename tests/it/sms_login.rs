@@ -157,7 +157,10 @@ async fn codes_die_expire_and_sending_is_limited(kind: StoreKind) {
     let response =
         wxauth_shared::lambda::handle(&h.router, wxauth_tests::events::request(&event)).await;
     // 60 s, or 59 when the clock (the machine's) ticked between the sends.
-    let wait = response.headers()["retry-after"].to_str().unwrap().to_owned();
+    let wait = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(wait == "60" || wait == "59", "{wait}");
     let (status, answer) = wxauth_tests::events::status_and_json(response);
     assert_eq!((status, error_code(&answer)), (429, Some("rate_limited")));
