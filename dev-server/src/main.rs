@@ -67,15 +67,16 @@ async fn run() -> Result<(), Error> {
     let wechat = setup::wechat_client(&config)?;
     let clock = Arc::new(SystemClock);
     // SMS_PROVIDER=outbox (the default): codes go to
-    // <data dir>/sms-outbox.jsonl, and are printed; tencent sends them.
-    let sms: Arc<dyn wxauth_shared::sms::SmsSender> = match config.sms.provider.get()? {
-        wxauth_shared::config::SmsProviderSettings::Outbox => Arc::new(
-            wxauth_shared::sms::outbox::Outbox::new(&args.data_dir, clock.clone()),
-        ),
-        wxauth_shared::config::SmsProviderSettings::Tencent(settings) => {
-            wxauth_shared::sms::tencent_sender(settings, clock.clone())?
-        }
-    };
+    // <data dir>/sms-outbox.jsonl, and are printed; tencent, aws and
+    // tencent+aws send them.
+    let sms: Arc<dyn wxauth_shared::sms::SmsSender> =
+        match wxauth_shared::sms::provider_sender(config.sms.provider.get()?, clock.clone())? {
+            Some(sender) => sender,
+            None => Arc::new(wxauth_shared::sms::outbox::Outbox::new(
+                &args.data_dir,
+                clock.clone(),
+            )),
+        };
     let router = setup::all_routes(&config, store, wechat, sms, keys, clock)?;
 
     let app = http_edge::app(

@@ -12,8 +12,7 @@ use crate::api::{
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
-    Config, ConfigError, SMS_PROVIDER, SmsProviderSettings, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS,
-    WECHAT_API_BASE,
+    Config, ConfigError, SMS_PROVIDER, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE,
 };
 use crate::sms::{CodeHasher, SmsSender};
 use crate::store::ItemStore;
@@ -343,13 +342,10 @@ pub fn sms_provider(
     config: &Config,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<dyn SmsSender>, ConfigError> {
-    match config.sms.provider.get()? {
-        SmsProviderSettings::Tencent(settings) => crate::sms::tencent_sender(settings, clock),
-        SmsProviderSettings::Outbox => Err(ConfigError {
-            var: SMS_PROVIDER,
-            problem: "is \"outbox\", which only the local server uses; a function sends by a provider: set \"tencent\" and its TENCENT_SMS_* settings".to_owned(),
-        }),
-    }
+    crate::sms::provider_sender(config.sms.provider.get()?, clock)?.ok_or_else(|| ConfigError {
+        var: SMS_PROVIDER,
+        problem: "is \"outbox\", which only the local server uses; a function sends by a provider: set \"tencent\", \"aws\" or \"tencent+aws\" and its TENCENT_SMS_* or AWS_SMS_* settings".to_owned(),
+    })
 }
 
 /// The `sms` function: `POST /auth/sms/send` and `POST /auth/sms/login`.

@@ -251,6 +251,82 @@ async fn password_uses_the_signing_key_the_apps_and_the_table_but_no_sms_provide
     );
 }
 
+/// AWS's SMS settings as a function gets them from the template, the
+/// function in a global region (not `base`'s): its role's credentials sign.
+fn aws() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("SMS_PROVIDER", "aws"),
+        ("AWS_REGION", "ap-southeast-1"),
+        ("AWS_SMS_REGION", "ap-southeast-1"),
+    ]
+}
+
+/// sms with `SMS_PROVIDER=aws` or `tencent+aws` starts with AWS's settings
+/// (and Tencent's), and names the first one missing or malformed.
+#[tokio::test]
+async fn sms_starts_with_aws_or_both_and_names_a_bad_aws_setting() {
+    assert!(setup::sms_function(&with(&aws())).await.is_ok());
+    // The function's own region, when AWS_SMS_REGION is unset.
+    assert!(setup::sms_function(&with(&aws()[..2])).await.is_ok());
+    let mut both = tencent();
+    both.extend(aws());
+    both.push(("SMS_PROVIDER", "tencent+aws"));
+    assert!(setup::sms_function(&with(&both)).await.is_ok());
+
+    for (name, value) in [
+        ("AWS_SMS_REGION", "Singapore"),
+        ("AWS_SMS_REGION", "cn-northwest-1"),
+        ("AWS_SMS_ENDPOINT", "sms-voice.ap-southeast-1.amazonaws.com"),
+        ("AWS_SMS_ORIGINATION_IDENTITY", "+1 206 555 0100"),
+        ("AWS_SMS_CONFIGURATION_SET", "otp set"),
+        ("AWS_SMS_MESSAGE", "Your code"),
+        ("AWS_SMS_TIMEOUT_MS", "60000"),
+    ] {
+        for settings in [aws(), both.clone()] {
+            let mut settings = settings;
+            settings.push((name, value));
+            assert_eq!(
+                var(setup::sms_function(&with(&settings)).await),
+                name,
+                "{name}={value}"
+            );
+        }
+    }
+    // Its own keys come both or neither: the missing one is named.
+    let mut half_a_key = aws();
+    half_a_key.push(("AWS_SMS_ACCESS_KEY_ID", "AKIAEXAMPLE"));
+    assert_eq!(
+        var(setup::sms_function(&with(&half_a_key)).await),
+        "AWS_SMS_SECRET_ACCESS_KEY"
+    );
+    // tencent+aws needs Tencent's settings too.
+    let mut no_tencent_key = both.clone();
+    no_tencent_key.push(("TENCENT_SMS_SECRET_KEY", ""));
+    assert_eq!(
+        var(setup::sms_function(&with(&no_tencent_key)).await),
+        "TENCENT_SMS_SECRET_KEY"
+    );
+    // In an AWS China region the role cannot sign for a global region: keys
+    // of a global account are needed.
+    let mut china = aws();
+    china.push(("AWS_REGION", "cn-northwest-1"));
+    assert_eq!(
+        var(setup::sms_function(&with(&china)).await),
+        "AWS_SMS_ACCESS_KEY_ID"
+    );
+    china.extend([
+        ("AWS_SMS_ACCESS_KEY_ID", "AKIAGLOBALEXAMPLE"),
+        ("AWS_SMS_SECRET_ACCESS_KEY", "global-secret-access-key"),
+    ]);
+    assert!(setup::sms_function(&with(&china)).await.is_ok());
+    // Without the function's region, AWS_SMS_REGION is named.
+    let no_region = config(&[
+        ("TOKEN_SIGNING_KEY", signing_key_pem()),
+        ("SMS_PROVIDER", "aws"),
+    ]);
+    assert_eq!(var(setup::sms_function(&no_region).await), "AWS_SMS_REGION");
+}
+
 /// Several problems: each function names the first setting it uses, the
 /// signing key, before the table or the apps.
 #[tokio::test]

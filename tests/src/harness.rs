@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wxauth_shared::api::Router;
 use wxauth_shared::clock::{Clock, SystemClock};
-use wxauth_shared::config::{Config, SmsProviderSettings};
+use wxauth_shared::config::Config;
 use wxauth_shared::domain::{AppId, OpenId};
 use wxauth_shared::setup::{self, TokenKeys};
 use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
@@ -399,16 +399,15 @@ fn build_router(
             .with_policy(policy),
     );
     // As the local server: the outbox unless SMS_PROVIDER names a provider
-    // (the Tencent stand-in, in the tests that set it).
+    // (the Tencent or AWS stand-in, or both, in the tests that set it).
+    let provider = config.sms.provider.get().expect("SMS settings");
     let sms: Arc<dyn wxauth_shared::sms::SmsSender> =
-        match config.sms.provider.get().expect("SMS settings") {
-            SmsProviderSettings::Outbox => Arc::new(wxauth_shared::sms::outbox::Outbox::new(
+        match wxauth_shared::sms::provider_sender(provider, clock.clone()).expect("sender") {
+            Some(sender) => sender,
+            None => Arc::new(wxauth_shared::sms::outbox::Outbox::new(
                 outbox_dir,
                 clock.clone(),
             )),
-            SmsProviderSettings::Tencent(settings) => {
-                wxauth_shared::sms::tencent_sender(settings, clock.clone()).expect("sender")
-            }
         };
     setup::all_routes(&config, store, wechat, sms, keys, clock).expect("router")
 }

@@ -19,18 +19,46 @@ pub struct AwsSettings {
     pub endpoint_url: Option<String>,
 }
 
+/// An access key, and the session token of a role's temporary one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+}
+
 impl AwsSettings {
     pub(super) fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
-        let region = get(env, AWS_REGION)
-            .or_else(|| get(env, AWS_DEFAULT_REGION))
-            .ok_or_else(|| ConfigError::not_set(AWS_REGION))?;
+        let region = function_region(env).ok_or_else(|| ConfigError::not_set(AWS_REGION))?;
+        let AwsCredentials {
+            access_key_id,
+            secret_access_key,
+            session_token,
+        } = AwsCredentials::from_env(env)?;
         Ok(Self {
             region,
-            access_key_id: required(env, AWS_ACCESS_KEY_ID)?,
-            secret_access_key: Secret::new(required(env, AWS_SECRET_ACCESS_KEY)?),
-            session_token: get(env, AWS_SESSION_TOKEN).map(Secret::new),
+            access_key_id,
+            secret_access_key,
+            session_token,
             endpoint_url: get(env, AWS_ENDPOINT_URL_DYNAMODB)
                 .or_else(|| get(env, AWS_ENDPOINT_URL)),
         })
     }
+}
+
+impl AwsCredentials {
+    /// The execution role's: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+    /// `AWS_SESSION_TOKEN`, as Lambda sets them.
+    pub(super) fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            access_key_id: required(env, AWS_ACCESS_KEY_ID)?,
+            secret_access_key: Secret::new(required(env, AWS_SECRET_ACCESS_KEY)?),
+            session_token: get(env, AWS_SESSION_TOKEN).map(Secret::new),
+        })
+    }
+}
+
+/// The function's own region: `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+pub(super) fn function_region(env: &dyn Env) -> Option<String> {
+    get(env, AWS_REGION).or_else(|| get(env, AWS_DEFAULT_REGION))
 }

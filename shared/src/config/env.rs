@@ -62,6 +62,39 @@ pub(super) fn number(
     Ok(value)
 }
 
+/// A service's base URL: `https://` or `http://` and a host (with its port),
+/// no path, a trailing `/` dropped; `default` when unset. The signed requests
+/// go to `{base}/` with the `Host` that follows the scheme.
+pub(super) fn scheme_and_host(
+    env: &dyn Env,
+    var: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let url = get(env, var).unwrap_or_else(|| default.to_owned());
+    let url = url.trim_end_matches('/').to_owned();
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            ConfigError::new(
+                var,
+                format!("must start with https:// or http://, got {url:?}"),
+            )
+        })?;
+    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
+        return Err(ConfigError::new(
+            var,
+            format!("must be a scheme and a host, without a path: {url:?}"),
+        ));
+    }
+    Ok(url)
+}
+
+/// The host (and port) of a URL [`scheme_and_host`] accepted.
+pub(super) fn host_of(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, host)| host)
+}
+
 /// A PEM as consoles and .env files often flatten it: onto one line, with
 /// literal `\n` for the newlines.
 pub(super) fn pem(text: &str) -> String {

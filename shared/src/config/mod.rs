@@ -15,7 +15,7 @@
 //! | [`Config::dynamo`] | ✓ | ✓ | ✓ | ✓ | |
 //!
 //! [`Config::sms`] is read by the binaries that send SMS codes, and only by
-//! them: a bad `TENCENT_SMS_*` stops no other.
+//! them: a bad `TENCENT_SMS_*` or `AWS_SMS_*` stops no other.
 //!
 //! The token settings are checked by [`Config::from_env`] itself; the others
 //! are [`Setting`]s, whose problems stop only the binaries that use them (in
@@ -23,6 +23,7 @@
 
 mod apps;
 mod aws;
+mod aws_sms;
 mod dynamo;
 mod env;
 mod error;
@@ -37,7 +38,8 @@ mod wechat;
 mod tests;
 
 pub use apps::AppsConfig;
-pub use aws::AwsSettings;
+pub use aws::{AwsCredentials, AwsSettings};
+pub use aws_sms::{AwsSmsSettings, CODE_PLACEHOLDER};
 pub use dynamo::DynamoConfig;
 pub use env::{Env, ProcessEnv};
 pub use error::ConfigError;

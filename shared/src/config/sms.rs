@@ -1,9 +1,9 @@
 //! Who sends the SMS verification codes (`SMS_PROVIDER`), and Tencent Cloud
-//! SMS's settings when it is Tencent.
+//! SMS's settings when it is Tencent (AWS's are in `aws_sms`).
 
-use super::env::{Env, get, number, required};
+use super::env::{Env, get, host_of, number, required, scheme_and_host};
 use super::vars::*;
-use super::{ConfigError, Secret, Setting};
+use super::{AwsSmsSettings, ConfigError, Secret, Setting};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,13 @@ pub enum SmsProviderSettings {
     /// The local server's outbox: messages are written down, never sent.
     Outbox,
     Tencent(TencentSettings),
+    Aws(AwsSmsSettings),
+    /// `tencent+aws`: mainland China numbers (+86) by Tencent, whose approved
+    /// signature and template they need; every other number by AWS.
+    TencentAndAws {
+        tencent: TencentSettings,
+        aws: AwsSmsSettings,
+    },
 }
 
 /// Tencent Cloud SMS (API 3.0 `SendSms`), ready for its client.
@@ -57,9 +64,14 @@ fn provider(env: &dyn Env) -> Result<SmsProviderSettings, ConfigError> {
         "tencent" => Ok(SmsProviderSettings::Tencent(TencentSettings::from_env(
             env,
         )?)),
+        "aws" => Ok(SmsProviderSettings::Aws(AwsSmsSettings::from_env(env)?)),
+        "tencent+aws" => Ok(SmsProviderSettings::TencentAndAws {
+            tencent: TencentSettings::from_env(env)?,
+            aws: AwsSmsSettings::from_env(env)?,
+        }),
         _ => Err(ConfigError::new(
             SMS_PROVIDER,
-            format!("must be outbox or tencent, got {name:?}"),
+            format!("must be outbox, tencent, aws or tencent+aws, got {name:?}"),
         )),
     }
 }
@@ -81,7 +93,8 @@ impl TencentSettings {
             sign_name: required(env, TENCENT_SMS_SIGN_NAME)?,
             template_id: digits(env, TENCENT_SMS_TEMPLATE_ID)?,
             region: region(env)?,
-            endpoint: endpoint(env)?,
+            // A scheme and a host only: TC3 signs the path `/` and the `Host`.
+            endpoint: scheme_and_host(env, TENCENT_SMS_ENDPOINT, DEFAULT_TENCENT_SMS_ENDPOINT)?,
             call_timeout: Duration::from_millis(number(
                 env,
                 TENCENT_SMS_TIMEOUT_MS,
@@ -93,9 +106,7 @@ impl TencentSettings {
 
     /// The `Host` the requests are sent to and signed with.
     pub fn host(&self) -> &str {
-        self.endpoint
-            .split_once("://")
-            .map_or(self.endpoint.as_str(), |(_, host)| host)
+        host_of(&self.endpoint)
     }
 }
 
@@ -124,27 +135,4 @@ fn region(env: &dyn Env) -> Result<String, ConfigError> {
         ));
     }
     Ok(region)
-}
-
-/// A scheme and a host only: TC3 signs the path `/` and the `Host` header.
-fn endpoint(env: &dyn Env) -> Result<String, ConfigError> {
-    let endpoint =
-        get(env, TENCENT_SMS_ENDPOINT).unwrap_or_else(|| DEFAULT_TENCENT_SMS_ENDPOINT.to_owned());
-    let endpoint = endpoint.trim_end_matches('/').to_owned();
-    let host = endpoint
-        .strip_prefix("https://")
-        .or_else(|| endpoint.strip_prefix("http://"))
-        .ok_or_else(|| {
-            ConfigError::new(
-                TENCENT_SMS_ENDPOINT,
-                format!("must start with https:// or http://, got {endpoint:?}"),
-            )
-        })?;
-    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
-        return Err(ConfigError::new(
-            TENCENT_SMS_ENDPOINT,
-            format!("must be a scheme and a host, without a path: {endpoint:?}"),
-        ));
-    }
-    Ok(endpoint)
 }

@@ -224,6 +224,7 @@ fn a_full_configs_debug_shows_no_secret() {
         "aws-secret-access-key-4d2b",
         "aws-session-token-8e6f",
         "tencent-sms-secret-key-5a9c",
+        "aws-sms-secret-access-key-7b3e",
     ];
     let c = config(&[
         ("WECHAT_APPID", "wxaaaa,wxbbbb"),
@@ -242,7 +243,7 @@ fn a_full_configs_debug_shows_no_secret() {
         ("AWS_SECRET_ACCESS_KEY", "aws-secret-access-key-4d2b"),
         ("AWS_SESSION_TOKEN", "aws-session-token-8e6f"),
         ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
-        ("SMS_PROVIDER", "tencent"),
+        ("SMS_PROVIDER", "tencent+aws"),
         ("TENCENT_SMS_SECRET_ID", "AKIDsmsEXAMPLE"),
         ("TENCENT_SMS_SECRET_KEY", "tencent-sms-secret-key-5a9c"),
         ("TENCENT_SMS_SDK_APP_ID", "1400006666"),
@@ -251,12 +252,23 @@ fn a_full_configs_debug_shows_no_secret() {
         ("TENCENT_SMS_REGION", "ap-beijing"),
         ("TENCENT_SMS_ENDPOINT", "http://127.0.0.1:3"),
         ("TENCENT_SMS_TIMEOUT_MS", "2500"),
+        ("AWS_SMS_REGION", "ap-southeast-1"),
+        ("AWS_SMS_ACCESS_KEY_ID", "AKIAsmsEXAMPLE"),
+        (
+            "AWS_SMS_SECRET_ACCESS_KEY",
+            "aws-sms-secret-access-key-7b3e",
+        ),
+        ("AWS_SMS_ORIGINATION_IDENTITY", "pool-0123456789abcdef"),
     ]);
     // Every secret was read, and is there to be exposed.
     let credentials = c.apps.credentials().unwrap();
     let aws = c.dynamo.aws.get().unwrap();
-    let SmsProviderSettings::Tencent(tencent) = c.sms.provider.get().unwrap() else {
-        panic!("SMS_PROVIDER=tencent");
+    let SmsProviderSettings::TencentAndAws {
+        tencent,
+        aws: aws_sms,
+    } = c.sms.provider.get().unwrap()
+    else {
+        panic!("SMS_PROVIDER=tencent+aws");
     };
     let exposed = [
         credentials[0].secret.expose(),
@@ -265,13 +277,14 @@ fn a_full_configs_debug_shows_no_secret() {
         aws.secret_access_key.expose(),
         aws.session_token.as_ref().unwrap().expose(),
         tencent.secret_key.expose(),
+        aws_sms.credentials.secret_access_key.expose(),
     ];
     for (secret, exposed) in secrets.iter().zip(exposed) {
         assert!(exposed.contains(secret), "{secret} was read");
     }
     let shown = [
-        (format!("{c:?}"), 6),
-        (format!("{c:#?}"), 6),
+        (format!("{c:?}"), 7),
+        (format!("{c:#?}"), 7),
         (format!("{credentials:?}"), 2),
     ];
     for (shown, redacted) in shown {
@@ -291,6 +304,8 @@ fn a_full_configs_debug_shows_no_secret() {
         "1400006666",
         "ap-beijing",
         "2.5s",
+        "AKIAsmsEXAMPLE",
+        "pool-0123456789abcdef",
     ] {
         assert!(shown.contains(setting), "{setting} in {shown}");
     }
@@ -363,7 +378,7 @@ fn sms_problems_name_their_variable_in_the_order_they_are_read() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "configuration: SMS_PROVIDER must be outbox or tencent, got \"aliyun\""
+        "configuration: SMS_PROVIDER must be outbox, tencent, aws or tencent+aws, got \"aliyun\""
     );
     // Each required variable unset (or blank), with the ones before it set.
     for (i, (var, _)) in TENCENT.iter().enumerate().skip(1) {
@@ -386,4 +401,222 @@ fn sms_problems_name_their_variable_in_the_order_they_are_read() {
         let e = tencent(&[(var, value)]).unwrap_err();
         assert_eq!(e.var, var, "{value}: {e}");
     }
+}
+
+/// What a function in a global region gets from Lambda, and AWS's SMS chosen.
+const AWS: [(&str, &str); 4] = [
+    ("SMS_PROVIDER", "aws"),
+    ("AWS_REGION", "ap-southeast-1"),
+    ("AWS_ACCESS_KEY_ID", "ASIAROLEEXAMPLE"),
+    ("AWS_SECRET_ACCESS_KEY", "role-secret-access-key"),
+];
+
+fn aws(extra: &[(&str, &str)]) -> Result<AwsSmsSettings, ConfigError> {
+    let pairs: Vec<_> = AWS.iter().chain(extra).copied().collect();
+    match config(&pairs).sms.provider.get()? {
+        SmsProviderSettings::Aws(settings) => Ok(settings.clone()),
+        other => panic!("SMS_PROVIDER=aws read as {other:?}"),
+    }
+}
+
+#[test]
+fn aws_sms_defaults_to_the_functions_region_credentials_and_an_english_message() {
+    let a = aws(&[("AWS_SESSION_TOKEN", "role-session-token")]).unwrap();
+    assert_eq!(a.region, "ap-southeast-1");
+    assert_eq!(a.endpoint, "https://sms-voice.ap-southeast-1.amazonaws.com");
+    assert_eq!(a.host(), "sms-voice.ap-southeast-1.amazonaws.com");
+    assert_eq!(
+        (&a.origination_identity, &a.configuration_set),
+        (&None, &None)
+    );
+    assert_eq!(
+        a.text("123456"),
+        "Your verification code is 123456. It expires in 5 minutes. Do not share it."
+    );
+    assert_eq!(a.call_timeout, Duration::from_secs(5));
+    assert_eq!(a.credentials.access_key_id, "ASIAROLEEXAMPLE");
+    assert_eq!(
+        a.credentials.secret_access_key.expose(),
+        "role-secret-access-key"
+    );
+    assert_eq!(
+        a.credentials.session_token.as_ref().map(Secret::expose),
+        Some("role-session-token")
+    );
+    // Its own region names the default endpoint; its own keys replace the
+    // role's, without the role's session token.
+    let a = aws(&[
+        ("AWS_SMS_REGION", "us-west-2"),
+        ("AWS_SESSION_TOKEN", "role-session-token"),
+        ("AWS_SMS_ACCESS_KEY_ID", "AKIASMSEXAMPLE"),
+        ("AWS_SMS_SECRET_ACCESS_KEY", "sms-secret-access-key"),
+        ("AWS_SMS_ORIGINATION_IDENTITY", "+12065550100"),
+        (
+            "AWS_SMS_CONFIGURATION_SET",
+            "arn:aws:sms-voice:us-west-2:111122223333:configuration-set/otp",
+        ),
+        ("AWS_SMS_MESSAGE", "[Example] {code} is your code"),
+        ("AWS_SMS_TIMEOUT_MS", "2500"),
+    ])
+    .unwrap();
+    assert_eq!(a.endpoint, "https://sms-voice.us-west-2.amazonaws.com");
+    assert_eq!(a.credentials.access_key_id, "AKIASMSEXAMPLE");
+    assert_eq!(
+        a.credentials.secret_access_key.expose(),
+        "sms-secret-access-key"
+    );
+    assert_eq!(a.credentials.session_token, None);
+    assert_eq!(a.origination_identity.as_deref(), Some("+12065550100"));
+    assert!(
+        a.configuration_set
+            .as_deref()
+            .is_some_and(|set| set.ends_with("configuration-set/otp"))
+    );
+    assert_eq!(a.text("042042"), "[Example] 042042 is your code");
+    assert_eq!(a.call_timeout, Duration::from_millis(2500));
+    // The stand-in's endpoint: a scheme and a host.
+    let a = aws(&[("AWS_SMS_ENDPOINT", "http://127.0.0.1:9/")]).unwrap();
+    assert_eq!(
+        (a.endpoint.as_str(), a.host()),
+        ("http://127.0.0.1:9", "127.0.0.1:9")
+    );
+    // AWS_DEFAULT_REGION stands in for AWS_REGION, as for DynamoDB.
+    let pairs = [
+        ("SMS_PROVIDER", "AWS"),
+        ("AWS_DEFAULT_REGION", "eu-west-1"),
+        ("AWS_SMS_ACCESS_KEY_ID", "AKIASMSEXAMPLE"),
+        ("AWS_SMS_SECRET_ACCESS_KEY", "sms-secret-access-key"),
+    ];
+    let Ok(SmsProviderSettings::Aws(a)) = config(&pairs).sms.provider.get().cloned() else {
+        panic!("aws settings");
+    };
+    assert_eq!(a.region, "eu-west-1");
+}
+
+#[test]
+fn aws_sms_problems_name_their_variable() {
+    for (var, value) in [
+        ("AWS_SMS_REGION", "US East"),
+        ("AWS_SMS_REGION", "useast1"),
+        ("AWS_SMS_ENDPOINT", "sms-voice.us-east-1.amazonaws.com"),
+        (
+            "AWS_SMS_ENDPOINT",
+            "https://sms-voice.us-east-1.amazonaws.com/v2",
+        ),
+        ("AWS_SMS_ORIGINATION_IDENTITY", "+1 206 555 0100"),
+        ("AWS_SMS_ORIGINATION_IDENTITY", &"p".repeat(257)),
+        ("AWS_SMS_CONFIGURATION_SET", "+otp"),
+        ("AWS_SMS_MESSAGE", "Your code is 123456"),
+        ("AWS_SMS_MESSAGE", "{code} or {code}"),
+        ("AWS_SMS_MESSAGE", &format!("{{code}}{}", "x".repeat(1_600))),
+        ("AWS_SMS_TIMEOUT_MS", "50"),
+        ("AWS_SMS_TIMEOUT_MS", "20000"),
+        ("AWS_SMS_TIMEOUT_MS", "soon"),
+        ("AWS_SMS_ACCESS_KEY_ID", "AKIA SMS"),
+    ] {
+        let mut extra = vec![(var, value)];
+        if var == "AWS_SMS_ACCESS_KEY_ID" {
+            extra.push(("AWS_SMS_SECRET_ACCESS_KEY", "sms-secret"));
+        }
+        let e = aws(&extra).unwrap_err();
+        assert_eq!(e.var, var, "{value}: {e}");
+    }
+    let e = aws(&[("AWS_SMS_MESSAGE", "no code")]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "configuration: AWS_SMS_MESSAGE must hold {code} exactly once, where the code goes"
+    );
+    // The function's region, malformed, is named as its own variable.
+    let e = aws(&[("AWS_REGION", "Singapore")]).unwrap_err();
+    assert_eq!(e.var, "AWS_REGION");
+    // No region at all.
+    let e = config(&[("SMS_PROVIDER", "aws")])
+        .sms
+        .provider
+        .get()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "configuration: AWS_SMS_REGION is not set, and neither is AWS_REGION"
+    );
+    // No credentials of its own and none of the function's.
+    let e = config(&AWS[..2]).sms.provider.get().unwrap_err();
+    assert_eq!(e, ConfigError::not_set("AWS_ACCESS_KEY_ID"));
+    let e = config(&AWS[..3]).sms.provider.get().unwrap_err();
+    assert_eq!(e, ConfigError::not_set("AWS_SECRET_ACCESS_KEY"));
+}
+
+#[test]
+fn aws_sms_keys_come_both_or_neither() {
+    let e = aws(&[("AWS_SMS_ACCESS_KEY_ID", "AKIASMSEXAMPLE")]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "configuration: AWS_SMS_SECRET_ACCESS_KEY is not set, but AWS_SMS_ACCESS_KEY_ID is: give both or neither"
+    );
+    let e = aws(&[("AWS_SMS_SECRET_ACCESS_KEY", "sms-secret")]).unwrap_err();
+    assert_eq!(e.var, "AWS_SMS_ACCESS_KEY_ID");
+    // Blank counts as unset: neither, so the function's own.
+    let a = aws(&[
+        ("AWS_SMS_ACCESS_KEY_ID", " "),
+        ("AWS_SMS_SECRET_ACCESS_KEY", ""),
+    ])
+    .unwrap();
+    assert_eq!(a.credentials.access_key_id, "ASIAROLEEXAMPLE");
+}
+
+/// End User Messaging SMS does not run in the AWS China regions, and their
+/// credentials do not reach the global ones.
+#[test]
+fn a_function_in_an_aws_china_region_needs_a_global_region_and_keys() {
+    let china = [("AWS_REGION", "cn-northwest-1")];
+    let e = aws(&china).unwrap_err();
+    assert_eq!(e.var, "AWS_SMS_REGION");
+    assert!(e.problem.contains("cn-northwest-1"), "{e}");
+    let e = aws(&[("AWS_SMS_REGION", "cn-north-1")]).unwrap_err();
+    assert_eq!(e.var, "AWS_SMS_REGION");
+    let e = aws(&[
+        ("AWS_REGION", "cn-north-1"),
+        ("AWS_SMS_REGION", "ap-southeast-1"),
+    ])
+    .unwrap_err();
+    assert_eq!(e.var, "AWS_SMS_ACCESS_KEY_ID");
+    assert!(e.problem.contains("cn-north-1"), "{e}");
+    let a = aws(&[
+        ("AWS_REGION", "cn-north-1"),
+        ("AWS_SMS_REGION", "ap-southeast-1"),
+        ("AWS_SMS_ACCESS_KEY_ID", "AKIAGLOBALEXAMPLE"),
+        ("AWS_SMS_SECRET_ACCESS_KEY", "global-secret-access-key"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (a.region.as_str(), a.credentials.access_key_id.as_str()),
+        ("ap-southeast-1", "AKIAGLOBALEXAMPLE")
+    );
+}
+
+#[test]
+fn tencent_and_aws_reads_both_and_names_a_problem_in_either() {
+    let mut pairs: Vec<_> = TENCENT.iter().chain(&AWS).copied().collect();
+    pairs.push(("SMS_PROVIDER", "tencent+aws"));
+    let Ok(SmsProviderSettings::TencentAndAws { tencent, aws }) =
+        config(&pairs).sms.provider.get().cloned()
+    else {
+        panic!("tencent+aws settings");
+    };
+    assert_eq!(
+        (tencent.sdk_app_id.as_str(), aws.region.as_str()),
+        ("1400006666", "ap-southeast-1")
+    );
+    let mut no_tencent_key = pairs.clone();
+    no_tencent_key.push(("TENCENT_SMS_SECRET_KEY", ""));
+    let e = config(&no_tencent_key).sms.provider.get().unwrap_err();
+    assert_eq!(e.var, "TENCENT_SMS_SECRET_KEY");
+    let mut bad_message = pairs.clone();
+    bad_message.push(("AWS_SMS_MESSAGE", "no code"));
+    let e = config(&bad_message).sms.provider.get().unwrap_err();
+    assert_eq!(e.var, "AWS_SMS_MESSAGE");
+    // AWS's variables are not read for Tencent alone, even malformed.
+    let mut tencent_only = TENCENT.to_vec();
+    tencent_only.push(("AWS_SMS_MESSAGE", "no code"));
+    assert!(config(&tencent_only).sms.provider.is_ok());
 }

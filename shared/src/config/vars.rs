@@ -29,10 +29,11 @@ pub const DEFAULT_WATERMARK_MAX_AGE_SECS: u64 = 600;
 pub const WATERMARK_MAX_AGE_SECS_RANGE: RangeInclusive<u64> = 0..=86_400;
 
 // SMS verification codes: who sends them. Only the binaries that send codes
-// read these; with `tencent`, its settings are required.
+// read these; with `tencent` or `aws`, that provider's settings are required.
 
-/// `outbox` (the local server's file of messages, never a real SMS) or
-/// `tencent`.
+/// `outbox` (the local server's file of messages, never a real SMS),
+/// `tencent` (Tencent Cloud SMS), `aws` (AWS End User Messaging SMS) or
+/// `tencent+aws` (+86 numbers by Tencent, every other number by AWS).
 pub const SMS_PROVIDER: &str = "SMS_PROVIDER";
 pub const DEFAULT_SMS_PROVIDER: &str = "outbox";
 /// Tencent Cloud SMS: the API key's SecretId. Required with `tencent`.
@@ -59,6 +60,36 @@ pub const DEFAULT_TENCENT_SMS_ENDPOINT: &str = "https://sms.tencentcloudapi.com"
 pub const TENCENT_SMS_TIMEOUT_MS: &str = "TENCENT_SMS_TIMEOUT_MS";
 pub const DEFAULT_TENCENT_SMS_TIMEOUT_MS: u64 = 5_000;
 pub const TENCENT_SMS_TIMEOUT_MS_RANGE: RangeInclusive<u64> = 100..=10_000;
+/// AWS End User Messaging SMS: the region it is called in (not an AWS China
+/// region: the service does not run there). Unset: the function's own
+/// `AWS_REGION`.
+pub const AWS_SMS_REGION: &str = "AWS_SMS_REGION";
+/// The API's base URL (`https://` or `http://`, no path, a trailing `/`
+/// dropped): the tests point it at their stand-in.
+pub const AWS_SMS_ENDPOINT: &str = "AWS_SMS_ENDPOINT";
+/// The default endpoint, `{region}` replaced by the region.
+pub const DEFAULT_AWS_SMS_ENDPOINT: &str = "https://sms-voice.{region}.amazonaws.com";
+/// The phone number, sender ID, pool (id or ARN) the messages come from.
+/// Unset: AWS picks one of the account's for each destination.
+pub const AWS_SMS_ORIGINATION_IDENTITY: &str = "AWS_SMS_ORIGINATION_IDENTITY";
+/// The configuration set (name or ARN) the messages are sent with. Unset:
+/// none.
+pub const AWS_SMS_CONFIGURATION_SET: &str = "AWS_SMS_CONFIGURATION_SET";
+/// The message text, with `{code}` exactly once where the code goes.
+pub const AWS_SMS_MESSAGE: &str = "AWS_SMS_MESSAGE";
+pub const DEFAULT_AWS_SMS_MESSAGE: &str =
+    "Your verification code is {code}. It expires in 5 minutes. Do not share it.";
+/// How long one `SendTextMessage` call may wait for an answer, in
+/// milliseconds.
+pub const AWS_SMS_TIMEOUT_MS: &str = "AWS_SMS_TIMEOUT_MS";
+pub const DEFAULT_AWS_SMS_TIMEOUT_MS: u64 = 5_000;
+pub const AWS_SMS_TIMEOUT_MS_RANGE: RangeInclusive<u64> = 100..=10_000;
+/// An access key of an account in a global region, for a stack in an AWS
+/// China region (whose credentials cannot call the global regions). Both or
+/// neither; unset: the function's own credentials (`AWS_ACCESS_KEY_ID`, ...).
+pub const AWS_SMS_ACCESS_KEY_ID: &str = "AWS_SMS_ACCESS_KEY_ID";
+/// Secret. That access key's secret.
+pub const AWS_SMS_SECRET_ACCESS_KEY: &str = "AWS_SMS_SECRET_ACCESS_KEY";
 
 // Our own tokens (every binary).
 

@@ -5,17 +5,27 @@
 //!   and prints it. A Lambda function refuses to start with it.
 //! - `tencent`: Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256), for
 //!   mainland China.
+//! - `aws`: AWS End User Messaging SMS (`SendTextMessage`, SigV4), for numbers
+//!   outside mainland China.
+//! - `tencent+aws`: both, chosen by the number ([`RoutedSms`]).
 
+mod aws;
 mod code_hash;
 pub mod outbox;
+mod routed;
 pub mod tc3;
 mod tencent;
 
+pub use aws::AwsSms;
 pub use code_hash::CodeHasher;
+pub use routed::RoutedSms;
 pub use tencent::TencentSms;
 
 use crate::clock::Clock;
-use crate::config::{ConfigError, TENCENT_SMS_ENDPOINT, TencentSettings};
+use crate::config::{
+    AWS_SMS_ENDPOINT, AwsSmsSettings, ConfigError, SmsProviderSettings, TENCENT_SMS_ENDPOINT,
+    TencentSettings,
+};
 use crate::domain::{PhoneNumber, SmsCode};
 use std::sync::Arc;
 
@@ -51,4 +61,34 @@ pub fn tencent_sender(
     let sender = TencentSms::new(settings.clone(), clock)
         .map_err(|e| ConfigError::new(TENCENT_SMS_ENDPOINT, format!("HTTP client: {e}")))?;
     Ok(Arc::new(sender))
+}
+
+/// The AWS End User Messaging SMS sender, for start-up (`SMS_PROVIDER=aws`).
+/// The clock gives the requests' `X-Amz-Date`.
+pub fn aws_sender(
+    settings: &AwsSmsSettings,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn SmsSender>, ConfigError> {
+    let sender = AwsSms::new(settings.clone(), clock)
+        .map_err(|e| ConfigError::new(AWS_SMS_ENDPOINT, format!("HTTP client: {e}")))?;
+    Ok(Arc::new(sender))
+}
+
+/// The sender of a real provider: Tencent, AWS, or both routed by number.
+/// `None` for the outbox, which only the local server builds (over its data
+/// directory).
+pub fn provider_sender(
+    settings: &SmsProviderSettings,
+    clock: Arc<dyn Clock>,
+) -> Result<Option<Arc<dyn SmsSender>>, ConfigError> {
+    let sender: Arc<dyn SmsSender> = match settings {
+        SmsProviderSettings::Outbox => return Ok(None),
+        SmsProviderSettings::Tencent(tencent) => tencent_sender(tencent, clock)?,
+        SmsProviderSettings::Aws(aws) => aws_sender(aws, clock)?,
+        SmsProviderSettings::TencentAndAws { tencent, aws } => Arc::new(RoutedSms {
+            mainland: tencent_sender(tencent, clock.clone())?,
+            elsewhere: aws_sender(aws, clock)?,
+        }),
+    };
+    Ok(Some(sender))
 }
