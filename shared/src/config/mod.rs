@@ -5,14 +5,19 @@
 //!
 //! Each binary reads the whole configuration, then asks for what it uses:
 //!
-//! | section | login | decrypt-profile | bind-phone | authorizer | local server |
-//! |---|---|---|---|---|---|
-//! | [`Config::tokens`] | ✓ | ✓ | ✓ | ✓ | ✓ (generates the key when unset) |
-//! | [`Config::wechat`] | ✓ | | ✓ | | ✓ (or the simulator) |
-//! | [`Config::apps`]: ids | ✓ | ✓ | ✓ | | ✓ |
-//! | [`Config::apps`]: secrets | ✓ | | ✓ | | ✓ (or the simulator) |
-//! | [`Config::watermark_max_age_secs`] | | ✓ | ✓ | | ✓ |
-//! | [`Config::dynamo`] | ✓ | ✓ | ✓ | ✓ | |
+//! | section | login | decrypt-profile | bind-phone | account | sms | password | authorizer | local server |
+//! |---|---|---|---|---|---|---|---|---|
+//! | [`Config::tokens`] | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ (verify keys) | ✓ (generates the key when unset) |
+//! | [`Config::wechat`] | ✓ | ✓ | ✓ | ✓ | | ✓ | | ✓ (or the simulator) |
+//! | [`Config::apps`] (ids, secrets) | ✓ | ✓ | ✓ | ✓ | | ✓ | | ✓ (or the simulator) |
+//! | [`Config::watermark_max_age_secs`] | | ✓ | ✓ | | | | | ✓ |
+//! | [`Config::registration`] | ✓ | | | | | | | ✓ |
+//! | [`Config::sms`] | | | | | ✓ | | | ✓ (the outbox by default) |
+//! | [`Config::dynamo`] | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | |
+//!
+//! WeChat's settings are read where WeChat is called: login (`jscode2session`,
+//! `getuserphonenumber`), decrypt-profile (`checksession`), bind-phone and
+//! password (`getuserphonenumber`), account (`resetusersessionkey`).
 //!
 //! [`Config::sms`] is read by the binaries that send SMS codes, and only by
 //! them: a bad `TENCENT_SMS_*` or `AWS_SMS_*` stops no other.
