@@ -32,11 +32,27 @@ pub enum Verified {
 /// such blocks resident after a few checks (measured: 120 MB after five), a
 /// function's whole memory size at 128–256 MB. A second check at the same time
 /// (the local server) works in memory of its own.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
     memory: Arc<Mutex<Vec<Block>>>,
 }
+
+/// Without the memory: it holds what the last check computed.
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The most a stored hash may ask for: a tampered or corrupt item naming
+/// gigabytes or thousands of passes would abort the process on allocation or
+/// run past the function's timeout. Well above any sane setting.
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_PASSES: u32 = 16;
+const MAX_LANES: u32 = 8;
 
 impl Default for PasswordHasher {
     fn default() -> Self {
@@ -172,6 +188,12 @@ fn parse(stored: &PasswordHash) -> Option<Stored> {
         None => Version::V0x10,
     };
     let params = Params::try_from(&parsed).ok()?;
+    if params.m_cost() > MAX_MEMORY_KIB
+        || params.t_cost() > MAX_PASSES
+        || params.p_cost() > MAX_LANES
+    {
+        return None;
+    }
     let salt = parsed.salt.as_ref()?.as_ref().to_vec();
     let expected = parsed.hash.as_ref()?.as_bytes().to_vec();
     Some((algorithm, version, params, salt, expected))
@@ -205,6 +227,19 @@ mod tests {
             hasher.verify(&pw("x"), &PasswordHash::from_phc("not phc".into())),
             Verified::Wrong
         );
+        // A hash naming 4 TiB of memory or 1,000 passes is refused unrun.
+        for absurd in [
+            "$argon2id$v=19$m=4294967295,t=2,p=1$c2l4dGVlbiBieXRlIHNsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "$argon2id$v=19$m=19456,t=1000,p=1$c2l4dGVlbiBieXRlIHNsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+        ] {
+            let started = std::time::Instant::now();
+            assert_eq!(
+                hasher.verify(&pw("x"), &PasswordHash::from_phc(absurd.into())),
+                Verified::Wrong
+            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        }
+        assert!(!format!("{hasher:?}").contains("memory"));
     }
 
     #[test]

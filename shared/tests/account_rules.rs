@@ -23,9 +23,9 @@ use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use wxauth_shared::domain::rules::account::{self, Deletion};
 use wxauth_shared::domain::rules::login::{self, LoginDecision, LoginInput};
-use wxauth_shared::domain::rules::password::{self, SetInput, SetOutcome};
+use wxauth_shared::domain::rules::password::{self, PasswordProof, SetInput, SetOutcome};
 use wxauth_shared::domain::rules::phone::{self, BindOutcome};
-use wxauth_shared::domain::rules::phone_login::{self, PhoneLoginInput, PhoneLoginOutcome};
+use wxauth_shared::domain::rules::phone_login::{self, PhoneLoginDecision, PhoneLoginInput};
 use wxauth_shared::domain::rules::profile::{self, ProfileInput, ProfileOutcome};
 use wxauth_shared::domain::rules::session::{self, LogoutAll, SessionKeys};
 use wxauth_shared::domain::rules::{Snapshot, Step};
@@ -100,6 +100,11 @@ enum Op {
         app: usize,
         person: u8,
     },
+    /// A login by the number's password, checked at the op's start: it may
+    /// commit only while the number and the password are as checked.
+    PasswordLogin {
+        number: usize,
+    },
 }
 
 fn policy() -> SessionPolicy {
@@ -145,6 +150,7 @@ fn op() -> impl Strategy<Value = Op> {
         (app.clone(), person.clone()).prop_map(|(app, person)| Op::Delete { app, person }),
         (app.clone(), person.clone()).prop_map(|(app, person)| Op::LogoutAll { app, person }),
         (app, person).prop_map(|(app, person)| Op::SetPassword { app, person }),
+        (0..NUMBERS.len()).prop_map(|number| Op::PasswordLogin { number }),
         (0..NUMBERS.len()).prop_map(|number| Op::NumberLogin { number }),
     ]
 }
@@ -157,7 +163,9 @@ enum Answer {
     Bind(BindOutcome),
     Delete(Deletion),
     LogoutAll(LogoutAll),
-    NumberLogin(PhoneLoginOutcome),
+    NumberLogin(PhoneLoginDecision),
+    /// The decision, and the password hash the login was proven by.
+    PasswordLogin(PhoneLoginDecision, PasswordHash),
     /// The outcome, and whether it changed a password (rather than set a first).
     SetPassword(SetOutcome, bool),
 }
@@ -198,6 +206,7 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 phone: n.map(number),
                 registration: Default::default(),
                 new_user_password: None,
+                number_proof: None,
             };
             let key = input.identity_key();
             let touched = store
@@ -262,9 +271,45 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
                 new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
                 session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
                 new_user_password: None,
+                password_proof: None,
             };
             Box::new(move |s: &Snapshot| {
                 Ok(phone_login::decide(s, &input)?.map(Answer::NumberLogin))
+            })
+        }
+        Op::PasswordLogin { number: n } => {
+            // The password as the use case checked it, before its commit.
+            let key = Key::phone(&number(n));
+            let Some(Item::Phone(holder)) = store
+                .get_now(std::slice::from_ref(&key))
+                .unwrap()
+                .remove(&key)
+            else {
+                return None;
+            };
+            let user_key = Key::user(&holder.user_id);
+            let Some(Item::User(user)) = store
+                .get_now(std::slice::from_ref(&user_key))
+                .unwrap()
+                .remove(&user_key)
+            else {
+                return None;
+            };
+            let hash = user.password?;
+            let input = PhoneLoginInput {
+                phone: number(n),
+                now: 1000 + u64::from(serial),
+                new_user_id: UserId::parse(format!("user{serial}")).unwrap(),
+                session: NewSession::draw(1000 + u64::from(serial), &policy()).session,
+                new_user_password: None,
+                password_proof: Some(PasswordProof {
+                    user_id: holder.user_id,
+                    hash: hash.clone(),
+                }),
+            };
+            Box::new(move |s: &Snapshot| {
+                Ok(phone_login::decide(s, &input)?
+                    .map(|decision| Answer::PasswordLogin(decision, hash.clone())))
             })
         }
         Op::SetPassword { app, person } => {
@@ -467,7 +512,33 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
                 ));
             }
         }
-        (Op::NumberLogin { number: n }, Answer::NumberLogin(outcome)) => {
+        (Op::PasswordLogin { number: n }, Answer::PasswordLogin(Ok(outcome), hash)) => {
+            let key = Key::phone(&number(*n));
+            let holder = match store
+                .get_now(std::slice::from_ref(&key))
+                .unwrap()
+                .remove(&key)
+            {
+                Some(Item::Phone(holder)) => holder,
+                other => return Err(format!("a password login, and the number: {other:?}")),
+            };
+            let user_key = Key::user(&holder.user_id);
+            let password = match store
+                .get_now(std::slice::from_ref(&user_key))
+                .unwrap()
+                .remove(&user_key)
+            {
+                Some(Item::User(user)) => user.password,
+                _ => None,
+            };
+            if holder.user_id != outcome.user_id || password.as_ref() != Some(hash) {
+                return Err(format!(
+                    "a password login into {:?} committed while the number was {:?}'s with another password",
+                    outcome.user_id, holder.user_id
+                ));
+            }
+        }
+        (Op::NumberLogin { number: n }, Answer::NumberLogin(Ok(outcome))) => {
             let key = Key::phone(&number(*n));
             match store
                 .get_now(std::slice::from_ref(&key))
@@ -599,9 +670,11 @@ proptest! {
         run(&ops, &schedule)?;
     }
 
-    /// A password set, then changed while the same person logs in by number
-    /// and in the other mini-program: random mixes rarely reach a change, so
-    /// these operations race on every schedule.
+    /// A password set, then changed while the same person logs in by number,
+    /// by password and in the other mini-program, and the account is deleted:
+    /// random mixes rarely reach a change, so these operations race on every
+    /// schedule. A password login commits only while the number and the
+    /// password are still as it checked them.
     #[test]
     fn a_password_change_races_the_users_other_logins(
         schedule in prop::collection::vec(any::<u8>(), 1..64),
@@ -613,7 +686,11 @@ proptest! {
             Op::Login { app: 1, person: 0, with_union: true, number: None },
             Op::SetPassword { app: 0, person: 0 },
             Op::NumberLogin { number: 0 },
+            Op::PasswordLogin { number: 0 },
             Op::SetPassword { app: 0, person: 0 },
+            Op::PasswordLogin { number: 0 },
+            Op::Delete { app: 0, person: 0 },
+            Op::PasswordLogin { number: 0 },
         ];
         run(&ops, &schedule)?;
     }

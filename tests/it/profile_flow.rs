@@ -83,6 +83,7 @@ async fn the_official_vector_through_http() {
         phone: None,
         registration: Default::default(),
         new_user_password: None,
+        number_proof: None,
     };
     let outcome = wxauth_shared::usecases::login::record(&*h.store, &record)
         .await

@@ -292,6 +292,13 @@ impl From<NumberLoginError> for ApiError {
         match error {
             NumberLoginError::Store(e) => e.into(),
             NumberLoginError::Token(e) => e.into(),
+            // Only a password login carries a proof that can go stale.
+            NumberLoginError::ProofStale | NumberLoginError::Refused(LoginRefusal::ProofStale) => {
+                Self::new(
+                    ErrorCode::WrongPassword,
+                    "the password is no longer this number's: it changed, or the number moved, meanwhile",
+                )
+            }
             NumberLoginError::TicketInvalid => Self::new(
                 ErrorCode::TicketInvalid,
                 "the login ticket is malformed, already used, expired (5 minutes) or of another mini-program; call wx.login and /auth/login again",

@@ -8,7 +8,9 @@ use super::sms::{LoginAnswer, code_field, phone_field};
 use super::{ApiError, ApiRequest, ApiResponse, Authenticator, ErrorCode};
 use crate::domain::{AppId, LoginTicket, MAX_PASSWORD_CHARS, Password};
 use crate::tokens::Caller;
-use crate::usecases::password::{NumberProof, PasswordChange, PasswordLogin, PasswordService};
+use crate::usecases::password::{
+    NumberProof, PasswordChange, PasswordLogin, PasswordService, PhoneCode,
+};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -76,7 +78,9 @@ fn parse_login(body: &[u8], source: Option<String>) -> Result<PasswordLogin, Api
     };
     let proof = match (body.sms_code, body.phone_code.optional("phoneCode")?) {
         (Text::Missing, None) => None,
-        (Text::Missing, Some(code)) if !code.is_empty() => Some(NumberProof::PhoneButton(code)),
+        (Text::Missing, Some(code)) if !code.is_empty() => {
+            Some(NumberProof::PhoneButton(PhoneCode::new(code)))
+        }
         (Text::Missing, Some(_)) => {
             return Err(ApiError::bad_request("field \"phoneCode\" is empty"));
         }

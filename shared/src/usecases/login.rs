@@ -136,6 +136,7 @@ impl LoginService {
             phone: None,
             registration: self.registration,
             new_user_password: None,
+            number_proof: None,
         };
         let touched = touch(&*self.store, &input).await?;
         let mut phone_refused = None;
@@ -154,6 +155,12 @@ impl LoginService {
             Ok(outcome) => outcome,
             Err(rule::LoginRefusal::PhoneTaken) => return Err(LoginError::PhoneTaken),
             Err(rule::LoginRefusal::AccountConflict) => return Err(LoginError::AccountConflict),
+            // Only a login that carries a password's proof can find it stale.
+            Err(rule::LoginRefusal::ProofStale) => {
+                return Err(LoginError::Store(StoreError::Corrupt(
+                    "a WeChat login found a password proof stale".into(),
+                )));
+            }
             Err(rule::LoginRefusal::Unregistered) => {
                 let ticket = issue_ticket(&*self.store, &input).await?;
                 tracing::info!(appid = %input.appid, "new openid without a number: login ticket issued");

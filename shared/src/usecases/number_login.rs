@@ -8,14 +8,45 @@ use super::decider;
 use super::sessions::{SessionIssuer, SessionTokens};
 use crate::clock::Clock;
 use crate::domain::rules::login::{self as login_rule, LoginRefusal};
-use crate::domain::rules::phone_login::{self, PhoneLoginInput};
+use crate::domain::rules::password::PasswordProof;
+use crate::domain::rules::phone_login::{self, PhoneLoginInput, ProofStale};
 use crate::domain::rules::session::SessionKeys;
-use crate::domain::rules::{Snapshot, Step, ticket as ticket_rule};
-use crate::domain::{AppId, Identity, LoginTicket, PasswordHash, PhoneNumber, UserId};
-use crate::store::{ItemStore, Key, StoreError, TicketItem, Write};
+use crate::domain::rules::{Read, Snapshot, Step, ticket as ticket_rule};
+use crate::domain::{AppId, Identity, LoginTicket, OpenId, PasswordHash, PhoneNumber, UserId};
+use crate::store::{Item, ItemStore, Key, StoreError, TicketItem, Write};
 use crate::tokens::TokenError;
 use crate::usecases::phone::PhoneError;
 use std::sync::Arc;
+
+/// How the number was proven.
+#[derive(Debug, Clone)]
+pub enum Proof {
+    /// A code sent to it, in this request.
+    Sms,
+    /// The phone button's code, in this request.
+    PhoneButton,
+    /// Its account's password, checked before: it must still hold when the
+    /// login commits (the number not moved, the password not changed).
+    Password(PasswordProof),
+}
+
+impl Proof {
+    /// For the logs.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::PhoneButton => "phone_button",
+            Self::Password(_) => "password",
+        }
+    }
+
+    fn password(&self) -> Option<PasswordProof> {
+        match self {
+            Self::Password(proof) => Some(proof.clone()),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum NumberLoginError {
@@ -25,6 +56,10 @@ pub enum NumberLoginError {
     /// The ticket's openid cannot join the number's account.
     #[error("the login is refused: {0:?}")]
     Refused(LoginRefusal),
+    /// The number moved, or its password changed, after the password was
+    /// checked: nothing was written.
+    #[error("the password no longer proves the number")]
+    ProofStale,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -46,6 +81,18 @@ pub struct CheckedTicket {
     key: Key,
     read: Snapshot,
     appid: Option<AppId>,
+}
+
+impl CheckedTicket {
+    /// The mini-program identity the ticket is for.
+    pub fn identity(&self) -> Option<(AppId, OpenId)> {
+        match self.read.exists(&self.key) {
+            Read::Present(Item::Ticket(ticket)) => {
+                Some((ticket.app_id.clone(), ticket.open_id.clone()))
+            }
+            _ => None,
+        }
+    }
 }
 
 pub struct NumberLogin {
@@ -92,16 +139,15 @@ impl NumberLogin {
 
     /// The proven number logs in: its user, or a new one holding it (with
     /// `new_password`, for a password registration); with a checked ticket,
-    /// the ticket's openid logs in with it. `proof` names how the number was
-    /// proven, for the logs (`sms`, `password`, `phone_button`). `also` are
-    /// writes that go with the login (clearing the number's password tries):
-    /// in the login's own commit when it has one, else right after it.
+    /// the ticket's openid logs in with it. `also` are writes that go with
+    /// the login (clearing the number's password tries): in the login's own
+    /// commit when it has one, else right after it.
     pub async fn login(
         &self,
         phone: &PhoneNumber,
+        proof: Proof,
         ticket: Option<CheckedTicket>,
         new_password: Option<PasswordHash>,
-        proof: &'static str,
         also: &[Write],
     ) -> Result<PhoneLoginResult, NumberLoginError> {
         let now = self.clock.now_unix();
@@ -113,7 +159,7 @@ impl NumberLogin {
             .await?
             .ok_or(NumberLoginError::TicketInvalid)?;
             let result = self
-                .attach(phone, redeemed, new_password, now, proof)
+                .attach(phone, redeemed, new_password, now, &proof)
                 .await?;
             self.commit_also(also).await;
             return Ok(result);
@@ -125,6 +171,7 @@ impl NumberLogin {
             new_user_id: UserId::generate(),
             session: new.session.clone(),
             new_user_password: new_password,
+            password_proof: proof.password(),
         };
         let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
             Ok(match phone_login::decide(s, &input)? {
@@ -135,7 +182,9 @@ impl NumberLogin {
                 other => other,
             })
         })
-        .await?;
+        .await?
+        .map_err(|ProofStale| NumberLoginError::ProofStale)?;
+        let proof = proof.name();
         let identity = Identity::Phone(phone.clone());
         let tokens =
             self.sessions
@@ -173,7 +222,7 @@ impl NumberLogin {
         ticket: TicketItem,
         new_password: Option<PasswordHash>,
         now: u64,
-        proof: &'static str,
+        proof: &Proof,
     ) -> Result<PhoneLoginResult, NumberLoginError> {
         let new = self.sessions.draw(now);
         let input = login_rule::LoginInput {
@@ -187,10 +236,14 @@ impl NumberLogin {
             phone: Some(phone.clone()),
             registration: login_rule::Registration::Open,
             new_user_password: new_password,
+            number_proof: proof.password(),
         };
-        let outcome = super::login::record(&*self.store, &input)
-            .await?
-            .map_err(NumberLoginError::Refused)?;
+        let outcome = match super::login::record(&*self.store, &input).await? {
+            Ok(outcome) => outcome,
+            Err(LoginRefusal::ProofStale) => return Err(NumberLoginError::ProofStale),
+            Err(refusal) => return Err(NumberLoginError::Refused(refusal)),
+        };
+        let proof = proof.name();
         if !outcome.phone_bound && !outcome.has_phone {
             // Joined by unionId a user without a number: bind this one.
             let keys = SessionKeys::new(

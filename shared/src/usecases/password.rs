@@ -9,12 +9,13 @@
 //! how many numbers anyone can probe that way.
 
 use super::decider;
-use super::number_login::{CheckedTicket, NumberLogin, NumberLoginError, PhoneLoginResult};
+use super::number_login::{CheckedTicket, NumberLogin, NumberLoginError, PhoneLoginResult, Proof};
 use super::sms::{SmsCodeCheck, SmsFlowError};
 use crate::clock::Clock;
 use crate::domain::rules::Snapshot;
 use crate::domain::rules::password::{
-    self as rule, Attempt, AttemptInput, Holder, PasswordLimits, SetInput, SetOutcome,
+    self as rule, Attempt, AttemptInput, Holder, PasswordLimits, PasswordProof, SetInput,
+    SetOutcome,
 };
 use crate::domain::rules::session::{self as session_rule, Account};
 use crate::domain::rules::sms::Purpose;
@@ -66,7 +67,28 @@ pub enum NumberProof {
     /// A code sent with purpose `login`.
     Sms(SmsCode),
     /// A code of `<button open-type="getPhoneNumber">`, exchanged with WeChat.
-    PhoneButton(String),
+    PhoneButton(PhoneCode),
+}
+
+/// A phone button's code: single use, but a credential while it lives, so
+/// printed redacted.
+#[derive(Clone)]
+pub struct PhoneCode(String);
+
+impl PhoneCode {
+    pub fn new(code: String) -> Self {
+        Self(code)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PhoneCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PhoneCode(<redacted>)")
+    }
 }
 
 /// A password login as asked.
@@ -189,10 +211,17 @@ impl PasswordService {
                 };
                 // The tries start again, in the login's commit.
                 let clear = [rule::clear_tries(phone)];
-                let result = self
-                    .login
-                    .login(phone, ticket, None, "password", &clear)
-                    .await?;
+                let proof = Proof::Password(PasswordProof {
+                    user_id: user_id.clone(),
+                    hash: stored.clone(),
+                });
+                let result = match self.login.login(phone, proof, ticket, None, &clear).await {
+                    Err(NumberLoginError::ProofStale) => {
+                        tracing::info!(phone = %phone, "the password changed or the number moved during the check");
+                        return Err(PasswordError::Wrong);
+                    }
+                    other => other?,
+                };
                 if stale {
                     self.rehash(&user_id, &request.password, &stored).await;
                 }
@@ -219,8 +248,18 @@ impl PasswordService {
         match proof {
             NumberProof::Sms(code) => self.sms.check(phone, Purpose::Login, code).await?,
             NumberProof::PhoneButton(code) => {
-                let app = self.app(request.appid.as_ref())?;
-                let proven = self.wechat.phone_number(app, code, None).await?.phone;
+                // The ticket's user, when there is one: WeChat then checks the
+                // code is theirs.
+                let (appid, openid) = match ticket.as_ref().and_then(CheckedTicket::identity) {
+                    Some((appid, openid)) => (Some(appid), Some(openid)),
+                    None => (request.appid.clone(), None),
+                };
+                let app = self.app(appid.as_ref())?;
+                let proven = self
+                    .wechat
+                    .phone_number(app, code.expose(), openid.as_ref())
+                    .await?
+                    .phone;
                 if &proven != phone {
                     tracing::info!(phone = %phone, proven = %proven, "the phone button's number is another");
                     return Err(PasswordError::Unverified);
@@ -229,13 +268,13 @@ impl PasswordService {
         }
         let hash = self.hasher.hash_blocking(&request.password).await;
         let via = match proof {
-            NumberProof::Sms(_) => "sms",
-            NumberProof::PhoneButton(_) => "phone_button",
+            NumberProof::Sms(_) => Proof::Sms,
+            NumberProof::PhoneButton(_) => Proof::PhoneButton,
         };
         let clear = [rule::clear_tries(phone)];
         Ok(self
             .login
-            .login(phone, ticket, Some(hash), via, &clear)
+            .login(phone, via, ticket, Some(hash), &clear)
             .await?)
     }
 

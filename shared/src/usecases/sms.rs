@@ -3,7 +3,7 @@
 //! logging in by one.
 
 use super::decider;
-use super::number_login::{NumberLogin, NumberLoginError, PhoneLoginResult};
+use super::number_login::{NumberLogin, NumberLoginError, PhoneLoginResult, Proof};
 use crate::clock::Clock;
 use crate::domain::rules::Snapshot;
 use crate::domain::rules::sms::{self as rule, CheckOutcome, Purpose, SendDecision, SmsLimits};
@@ -156,6 +156,9 @@ impl SmsLoginService {
             None => None,
         };
         self.codes.check.check(phone, Purpose::Login, code).await?;
-        Ok(self.login.login(phone, checked, None, "sms", &[]).await?)
+        Ok(self
+            .login
+            .login(phone, Proof::Sms, checked, None, &[])
+            .await?)
     }
 }

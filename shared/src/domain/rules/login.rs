@@ -7,6 +7,7 @@
 //! new user, created once however many first logins race (every item put only
 //! if absent).
 
+use super::password::{PasswordProof, StillProven, still_proven};
 use super::{Read, Snapshot, Step, carry_union, claim};
 use crate::domain::{
     AppId, OpenId, PasswordHash, PhoneNumber, Profile, Session, SessionKey, UnionId, UserId,
@@ -47,6 +48,10 @@ pub struct LoginInput {
     /// The password a new user starts with (a password registration, proven
     /// by SMS or the phone button); an existing user's is left alone.
     pub new_user_password: Option<PasswordHash>,
+    /// A login ticket redeemed by a password login: what the password proved
+    /// about `phone`, which must still hold for a new openid to join by it
+    /// (and which never makes a new user).
+    pub number_proof: Option<PasswordProof>,
 }
 
 /// What the login answers.
@@ -71,6 +76,9 @@ pub enum LoginRefusal {
     /// A new openid without a number where registration needs one (the
     /// caller hands out a login ticket instead).
     Unregistered,
+    /// The number moved, or its user's password changed, after the password
+    /// that proved it was checked.
+    ProofStale,
 }
 
 /// What a login decides: who it is, or why not.
@@ -226,6 +234,14 @@ fn new_identity(
         }
         return Ok(create(input).map(Ok));
     };
+    if let Some(proof) = &input.number_proof {
+        return Ok(match still_proven(snapshot, phone, proof)? {
+            StillProven::Unread(keys) => Step::Read(keys),
+            StillProven::No => Step::Answer(Err(LoginRefusal::ProofStale)),
+            // Its write of the user is guarded by the version read here.
+            StillProven::Yes(user) => join_by_phone(input, phone, &proof.user_id, user),
+        });
+    }
     let phone_key = Key::phone(phone);
     let Read::Present(holder) = snapshot.owner(&phone_key)? else {
         return Ok(create(input).map(Ok));
@@ -419,6 +435,7 @@ mod tests {
             phone: None,
             registration: Registration::Open,
             new_user_password: None,
+            number_proof: None,
         }
     }
 
@@ -538,6 +555,50 @@ mod tests {
         LoginInput {
             phone: Some(phone(1)),
             ..input(union)
+        }
+    }
+
+    #[test]
+    fn a_ticket_redeemed_by_password_joins_only_while_the_proof_holds() {
+        let hash = PasswordHash::from_phc("checked".into());
+        let input = LoginInput {
+            number_proof: Some(PasswordProof {
+                user_id: user_id(5),
+                hash: hash.clone(),
+            }),
+            ..with_phone(None)
+        };
+        let read = |holder: Option<u8>, password: &str| {
+            let mut s = after_touch(&input, None);
+            s.set(Key::phone(&phone(1)), holder.map(|n| Item::Phone(owner(n))));
+            let mut u = user(&[], 3);
+            u.password = Some(PasswordHash::from_phc(password.into()));
+            s.set(Key::user(&user_id(5)), Some(Item::User(u)));
+            s
+        };
+        let Step::Commit { writes, answer } =
+            ok(decide(&read(Some(5), "checked"), &input, false).unwrap())
+        else {
+            panic!("a join");
+        };
+        assert_eq!(answer.user_id, user_id(5));
+        assert!(
+            writes
+                .iter()
+                .any(|w| w.key() == &Key::user(&user_id(5)) && w.guard() == &Guard::Version(3)),
+            "the user's write is guarded by the version whose password was checked"
+        );
+        // Freed (never a new user on a password's word), another's, changed.
+        for (holder, password) in [
+            (None, "checked"),
+            (Some(6), "checked"),
+            (Some(5), "changed"),
+        ] {
+            assert_eq!(
+                decide(&read(holder, password), &input, false).unwrap(),
+                Step::Answer(Err(LoginRefusal::ProofStale)),
+                "{holder:?} {password}"
+            );
         }
     }
 

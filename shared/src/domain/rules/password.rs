@@ -124,6 +124,44 @@ pub fn attempt(snapshot: &Snapshot, input: &AttemptInput) -> Result<Step<Attempt
     })
 }
 
+/// What a right password proved: the number was `user_id`'s, and `hash` that
+/// user's password. Checked again, under guards, by the login it allows: the
+/// number may have moved, or the password changed, while it was hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordProof {
+    pub user_id: UserId,
+    pub hash: PasswordHash,
+}
+
+/// Whether a [`PasswordProof`] still holds, as read.
+pub(super) enum StillProven<'a> {
+    Unread(Vec<Key>),
+    /// It does: the user as read (its version guards the login's commit).
+    Yes(&'a UserItem),
+    No,
+}
+
+/// Reads the number's holder and the proven user together.
+pub(super) fn still_proven<'a>(
+    snapshot: &'a Snapshot,
+    phone: &PhoneNumber,
+    proof: &PasswordProof,
+) -> Result<StillProven<'a>, StoreError> {
+    let (phone_key, user_key) = (Key::phone(phone), Key::user(&proof.user_id));
+    let unread = snapshot.unread([phone_key.clone(), user_key.clone()]);
+    if !unread.is_empty() {
+        return Ok(StillProven::Unread(unread));
+    }
+    let holds =
+        matches!(snapshot.owner(&phone_key)?, Read::Present(o) if o.user_id == proof.user_id);
+    Ok(match snapshot.user(&user_key)? {
+        Read::Present(user) if holds && user.password.as_ref() == Some(&proof.hash) => {
+            StillProven::Yes(user)
+        }
+        _ => StillProven::No,
+    })
+}
+
 /// The write that clears a number's tries after a right password.
 pub fn clear_tries(phone: &PhoneNumber) -> Write {
     Write::Delete {
@@ -171,7 +209,15 @@ pub fn set(
     if user.password != input.was {
         return Ok(Step::Answer(SetOutcome::ChangedMeanwhile));
     }
-    let mut writes = vec![put_password(&keys.user, user, input.new.clone())];
+    let mut writes = vec![
+        put_password(&keys.user, user, input.new.clone()),
+        // The caller's session is still live when the password is set: one
+        // ended meanwhile (a logout, a reused refresh token) sets nothing.
+        Write::Check {
+            key: keys.identity.clone(),
+            guard: keys.still_live(),
+        },
+    ];
     if input.was.is_some() {
         writes.extend(end_sessions(
             snapshot,
@@ -376,7 +422,12 @@ mod tests {
         let Step::Commit { writes, answer } = set(&s, &keys, &first).unwrap() else {
             panic!("set");
         };
-        assert_eq!((answer, writes.len()), (SetOutcome::Set, 1));
+        assert_eq!((answer, writes.len()), (SetOutcome::Set, 2));
+        assert_eq!(
+            (writes[1].key(), writes[1].guard()),
+            (&keys.identity, &keys.still_live()),
+            "only while the caller's session lives"
+        );
 
         let old = PasswordHash::from_phc("old".into());
         holder.password = Some(old.clone());
@@ -389,7 +440,7 @@ mod tests {
         let Step::Commit { writes, .. } = set(&s, &keys, &change).unwrap() else {
             panic!("changed");
         };
-        let ended: Vec<&Key> = writes[1..].iter().map(Write::key).collect();
+        let ended: Vec<&Key> = writes[2..].iter().map(Write::key).collect();
         assert_eq!(ended, vec![&key_of_identity(2), &Key::phone(&phone(1))]);
         assert!(
             !ended.contains(&&keys.identity),

@@ -46,7 +46,7 @@ impl SessionKeys {
     }
 
     /// The guard that the session is still this one.
-    fn still_live(&self) -> Guard {
+    pub(super) fn still_live(&self) -> Guard {
         Guard::Session {
             owner: self.user_id.clone(),
             session: self.session_id.clone(),
