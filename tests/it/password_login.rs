@@ -347,9 +347,28 @@ async fn setting_and_changing_a_password(kind: StoreKind) {
     let new = "a new password!";
     let (status, answer) = h.post("/auth/password", &set(new), Some(&app_token)).await;
     assert_eq!((status, error_code(&answer)), (400, Some("bad_request")));
+    let tries_from_here = || async {
+        let key = Key::password_source("203.0.113.7");
+        match h
+            .store
+            .get(std::slice::from_ref(&key))
+            .await
+            .unwrap()
+            .remove(&key)
+        {
+            Some(Item::Limit(limit)) => limit.count,
+            _ => 0,
+        }
+    };
+    let before = tries_from_here().await;
     let body = json!({ "password": new, "currentPassword": "not it" }).to_string();
     let (status, answer) = h.post("/auth/password", &body, Some(&app_token)).await;
     assert_eq!((status, error_code(&answer)), (401, Some("wrong_password")));
+    assert_eq!(
+        tries_from_here().await,
+        before + 1,
+        "counted per source address too"
+    );
     let body = json!({ "password": new, "currentPassword": PASSWORD }).to_string();
     let (status, _) = h.post("/auth/password", &body, Some(&app_token)).await;
     assert_eq!(status, 200);

@@ -150,6 +150,15 @@ impl Protected for SetPasswordRoute {
         })
     }
 
+    /// A wrong `currentPassword` counts like a login try: per number, and
+    /// per source address.
+    fn from_source(change: PasswordChange, source: Option<std::net::IpAddr>) -> PasswordChange {
+        PasswordChange {
+            source: source.map(|ip| ip.to_string()),
+            ..change
+        }
+    }
+
     async fn answer(
         &self,
         caller: Caller,

@@ -27,6 +27,12 @@ pub(super) trait Protected {
     /// Reads the body; only called for an authenticated caller.
     fn parse(body: &[u8]) -> Result<Self::Input, ApiError>;
 
+    /// The input, told the caller's address (for the routes whose limits
+    /// count per source address).
+    fn from_source(input: Self::Input, _source: Option<std::net::IpAddr>) -> Self::Input {
+        input
+    }
+
     async fn answer(&self, caller: Caller, input: Self::Input) -> Result<ApiResponse, ApiError>;
 }
 
@@ -45,7 +51,7 @@ async fn serve_protected<R: Protected>(
     let auth = route.authenticator();
     let caller = auth.authenticate(request)?;
     let input = match R::parse(&request.body) {
-        Ok(input) => input,
+        Ok(input) => R::from_source(input, request.source_ip),
         Err(bad_body) => {
             return match auth.session_live(&caller).await {
                 Ok(false) => Err(ApiError::session_ended()),
