@@ -236,6 +236,11 @@ pub(super) async fn transaction(
     let error = match client
         .transact_write_items()
         .set_transact_items(Some(items))
+        // One token for this commit, kept across the SDK's own retries: a
+        // retry of a transaction that succeeded but whose answer was lost (a
+        // timeout) then succeeds without writing again, instead of failing
+        // its guards against its own writes.
+        .client_request_token(uuid::Uuid::new_v4().to_string())
         .send()
         .await
     {
