@@ -21,7 +21,9 @@ use wxauth_shared::store::{
     Commit, Guard, IdentityItem, IdentityRef, Item, Key, OwnerItem, UserItem, Write,
 };
 use wxauth_shared::tokens::TokenSubject;
-use wxauth_shared::wechat::{AppCredentials, Code2Session, PhoneInfo, WeChatApi, WeChatError};
+use wxauth_shared::wechat::{
+    AppCredentials, Code2Session, MsgSecCheck, PhoneInfo, Scene, WeChatApi, WeChatError,
+};
 
 /// WeChat's documented user-info example (`tests/fixtures/wechat-vectors`).
 const USERINFO_VECTOR: &str =
@@ -119,6 +121,23 @@ impl WeChatApi for InstantWeChat {
         Ok(session_key.expose_base64() == self.example.session_key)
     }
 
+    /// Passes every text: the bench measures no content checks.
+    async fn msg_sec_check(
+        &self,
+        _app: &AppCredentials,
+        _openid: &OpenId,
+        _text: &str,
+        _scene: Scene,
+    ) -> Result<MsgSecCheck, WeChatError> {
+        Ok(MsgSecCheck {
+            verdict: wxauth_shared::domain::Verdict {
+                suggest: wxauth_shared::domain::Suggest::Pass,
+                label: 100,
+            },
+            trace_id: None,
+        })
+    }
+
     /// Hands the example's key back: the bench never rotates it.
     async fn reset_session_key(
         &self,
@@ -164,6 +183,7 @@ fn seeded_store(example: &OpenDataExample, user_id: &UserId, session: &Session) 
                 union_id: Some(union_id.clone()),
                 phone: None,
                 profile: Profile::default(),
+                checks: Default::default(),
                 password: None,
                 version: 1,
             }),

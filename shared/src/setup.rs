@@ -6,8 +6,8 @@
 //! does not use.
 
 use crate::api::{
-    Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, PasswordRoutes, PhoneRoute,
-    ProfileRoute, Router, SetPasswordRoute, SmsRoutes,
+    Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, NicknameRoute, PasswordRoutes,
+    PhoneRoute, ProfileRoute, Router, SetPasswordRoute, SmsRoutes,
 };
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
@@ -20,6 +20,7 @@ use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
 use crate::usecases::account::AccountService;
 use crate::usecases::login::LoginService;
+use crate::usecases::nickname::NicknameService;
 use crate::usecases::number_login::NumberLogin;
 use crate::usecases::password::PasswordService;
 use crate::usecases::phone::PhoneService;
@@ -195,18 +196,33 @@ pub fn profile_route(
     })
 }
 
-/// The `decrypt-profile` function: `POST /auth/profile`.
+/// The nickname route over a store and a WeChat client (`msg_sec_check`),
+/// under the configured content policy.
+pub fn nickname_route(
+    config: &Config,
+    wechat: Arc<dyn WeChatApi>,
+    store: Arc<dyn ItemStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<NicknameRoute, ConfigError> {
+    let apps = config.apps.credentials()?;
+    let policy = *config.content_policy.get()?;
+    Ok(NicknameRoute {
+        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
+        service: NicknameService::new(apps, wechat, store, clock, policy),
+    })
+}
+
+/// The `decrypt-profile` function: `POST /auth/profile` and
+/// `PUT /auth/profile/nickname`.
 pub async fn decrypt_profile_function(config: &Config) -> Result<Router, ConfigError> {
     let keys = token_keys(config)?;
     let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
-    Ok(Router::new().with_profile(profile_route(
-        config,
-        wechat,
-        store,
-        &keys,
-        Arc::new(SystemClock),
-    )?))
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let profile = profile_route(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let nickname = nickname_route(config, wechat, store, &keys, clock)?;
+    Ok(Router::new().with_profile(profile).with_nickname(nickname))
 }
 
 /// The bind-phone route over a store and a WeChat client.
@@ -373,6 +389,7 @@ pub fn all_routes(
     let refresh = refresh_service(store.clone(), &keys, clock.clone());
     let logout = logout_route(store.clone(), &keys, clock.clone());
     let profile = profile_route(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let nickname = nickname_route(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let (me, delete) = account_routes(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let phone = phone_route(config, wechat, store, &keys, clock)?;
     Ok(Router::new()
@@ -381,6 +398,7 @@ pub fn all_routes(
         .with_logout(logout)
         .with_jwks(keys.jwks)
         .with_profile(profile)
+        .with_nickname(nickname)
         .with_phone(phone)
         .with_me(me)
         .with_delete_account(delete)

@@ -12,17 +12,21 @@
 //!   and every identity carries its user's unionId;
 //! - a deletion leaves no identity of the user behind, and logging out
 //!   everywhere leaves the identity without a session;
+//! - a stored nickname carries its own check: one the user typed (checked,
+//!   `passed`) never ends up with the `wechat` state of one from encrypted
+//!   data, nor the other way round, and no check outlives its nickname;
 //! - no operation fails other than by giving up on contention.
 //!
 //! Account deletions, logouts everywhere, logins by number (which make
 //! phone-first users, that logins with the phone button then join) and
-//! password changes (which end the user's other sessions) race all of the
-//! above.
+//! password changes (which end the user's other sessions) and typed
+//! nicknames race all of the above.
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use wxauth_shared::domain::rules::account::{self, Deletion};
 use wxauth_shared::domain::rules::login::{self, LoginDecision, LoginInput};
+use wxauth_shared::domain::rules::nickname::{self, NicknameInput, NicknameOutcome};
 use wxauth_shared::domain::rules::password::{self, PasswordProof, SetInput, SetOutcome};
 use wxauth_shared::domain::rules::phone::{self, BindOutcome};
 use wxauth_shared::domain::rules::phone_login::{self, PhoneLoginDecision, PhoneLoginInput};
@@ -30,8 +34,8 @@ use wxauth_shared::domain::rules::profile::{self, ProfileInput, ProfileOutcome};
 use wxauth_shared::domain::rules::session::{self, LogoutAll, SessionKeys};
 use wxauth_shared::domain::rules::{Snapshot, Step};
 use wxauth_shared::domain::{
-    AppId, Identity, NewSession, OpenId, PasswordHash, PhoneNumber, Profile, SessionKey,
-    SessionPolicy, UnionId, UserId,
+    AppId, CheckState, ContentCheck, Identity, NewSession, NickName, OpenId, PasswordHash,
+    PhoneNumber, Profile, SessionKey, SessionPolicy, UnionId, UserId,
 };
 use wxauth_shared::store::memory::MemoryStore;
 use wxauth_shared::store::{Commit, Guard, Item, Items, Key, StoreError};
@@ -105,6 +109,11 @@ enum Op {
     PasswordLogin {
         number: usize,
     },
+    /// A nickname the user typed, passed by WeChat's check.
+    Nickname {
+        app: usize,
+        person: u8,
+    },
 }
 
 fn policy() -> SessionPolicy {
@@ -149,7 +158,8 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         (app.clone(), person.clone()).prop_map(|(app, person)| Op::Delete { app, person }),
         (app.clone(), person.clone()).prop_map(|(app, person)| Op::LogoutAll { app, person }),
-        (app, person).prop_map(|(app, person)| Op::SetPassword { app, person }),
+        (app.clone(), person.clone()).prop_map(|(app, person)| Op::SetPassword { app, person }),
+        (app, person).prop_map(|(app, person)| Op::Nickname { app, person }),
         (0..NUMBERS.len()).prop_map(|number| Op::PasswordLogin { number }),
         (0..NUMBERS.len()).prop_map(|number| Op::NumberLogin { number }),
     ]
@@ -168,6 +178,7 @@ enum Answer {
     PasswordLogin(PhoneLoginDecision, PasswordHash),
     /// The outcome, and whether it changed a password (rather than set a first).
     SetPassword(SetOutcome, bool),
+    Nickname(NicknameOutcome),
 }
 
 type Decide = Box<dyn FnMut(&Snapshot) -> Result<Step<Answer>, StoreError>>;
@@ -336,6 +347,20 @@ fn start(store: &MemoryStore, op: &Op, serial: u8) -> Option<Running> {
             let keys = token_of(store, app, person)?;
             Box::new(move |s: &Snapshot| Ok(session::logout_all(s, &keys)?.map(Answer::LogoutAll)))
         }
+        Op::Nickname { app, person } => {
+            let keys = token_of(store, app, person)?;
+            let input = NicknameInput {
+                nick_name: NickName::parse(&format!("typed{serial}")).unwrap(),
+                check: ContentCheck {
+                    state: CheckState::Passed,
+                    label: None,
+                    at: 1000 + u64::from(serial),
+                },
+            };
+            Box::new(move |s: &Snapshot| {
+                Ok(nickname::decide(s, &keys, &input)?.map(Answer::Nickname))
+            })
+        }
     };
     Some(Running {
         op: op.clone(),
@@ -426,6 +451,18 @@ fn check_invariants(items: &Items) -> Result<(), String> {
     let mut held_unions = HashMap::new();
     let mut held_numbers = HashMap::new();
     for (user_key, user) in &users {
+        let nick = user.profile.nick_name.as_deref();
+        let state = user.checks.nick_name.map(|c| c.state);
+        let agrees = match nick {
+            None => state.is_none(),
+            Some(n) if n.starts_with("typed") => state == Some(CheckState::Passed),
+            Some(_) => state == Some(CheckState::WeChat),
+        };
+        if !agrees {
+            return Err(format!(
+                "{user_key:?} has nickname {nick:?} with the check {state:?}"
+            ));
+        }
         for entry in &user.identities {
             match identities.get(&entry.key()) {
                 Some(identity) if &Key::user(&identity.user_id) == user_key => {}
@@ -595,6 +632,23 @@ fn check_answer(store: &MemoryStore, op: &Op, answer: &Answer) -> Result<(), Str
             if identity_user(*app, *person).is_some_and(|i| i.session.is_some()) =>
         {
             return Err("logging out everywhere left a session".into());
+        }
+        (
+            Op::Nickname { app, person },
+            Answer::Nickname(NicknameOutcome::Stored { profile, .. }),
+        ) => {
+            let caller = identity_user(*app, *person).ok_or("a nickname with no identity")?;
+            let key = Key::user(&caller.user_id);
+            match store
+                .get_now(std::slice::from_ref(&key))
+                .unwrap()
+                .remove(&key)
+            {
+                Some(Item::User(user)) if user.profile.nick_name == profile.nick_name => {}
+                other => {
+                    return Err(format!("a nickname answered {profile:?}, stored {other:?}"));
+                }
+            }
         }
         (
             Op::Profile { app, person, .. },

@@ -63,6 +63,7 @@ async fn me_shows_the_account_masked(kind: StoreKind) {
             "hasUnionId": true,
             "hasPassword": false,
             "profile": {},
+            "contentChecks": {},
             "sessions": 2,
             "createdAt": account["createdAt"],
         })

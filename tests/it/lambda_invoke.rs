@@ -28,6 +28,7 @@ const FIXTURES: &[(&str, &str)] = &[
     ("decrypt-profile", "decrypt-profile/success.json"),
     ("decrypt-profile", "decrypt-profile/bad-request.json"),
     ("decrypt-profile", "decrypt-profile/unauthorized.json"),
+    ("decrypt-profile", "decrypt-profile/nickname.json"),
     ("bind-phone", "bind-phone/success-code.json"),
     ("bind-phone", "bind-phone/success-encrypted.json"),
     ("bind-phone", "bind-phone/bad-request.json"),
@@ -406,6 +407,17 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["userId"], user_id.as_str());
     assert_eq!(body["profile"]["nickName"], "小程序用户");
+
+    // The nickname the user typed, checked by the simulator's msg_sec_check.
+    let (status, body) = invoke(
+        "decrypt-profile",
+        "decrypt-profile/nickname.json",
+        &[("token", &token)],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["profile"]["nickName"], "小程序昵称");
+    assert_eq!(body["contentChecks"]["nickName"]["state"], "passed");
+    assert_eq!(simulator.calls("msg_sec_check"), 1);
 
     // bind-phone
     let (status, body) = invoke("bind-phone", "bind-phone/unauthorized.json", &[]);

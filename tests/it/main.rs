@@ -16,6 +16,7 @@ mod login_errors;
 mod login_flow;
 mod login_ticket;
 mod logout_flow;
+mod nickname_flow;
 mod password_login;
 mod phone_flow;
 mod phone_login;

@@ -120,6 +120,7 @@ async fn phone_first_user(h: &Harness, number: &str) -> UserId {
                 union_id: None,
                 phone: Some(phone.clone()),
                 profile: Profile::default(),
+                checks: Default::default(),
                 password: None,
                 version: 1,
             }),

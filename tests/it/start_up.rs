@@ -78,6 +78,19 @@ async fn decrypt_profile_uses_the_secrets_wechat_and_the_watermark() {
         var(setup::decrypt_profile_function(&with(&bad_watermark)).await),
         "WATERMARK_MAX_AGE_SECS"
     );
+    // The nickname route's content policy: decrypt-profile's, no one else's.
+    for (var_name, value) in [
+        ("CONTENT_CHECK", "loose"),
+        ("CONTENT_CHECK_REVIEW", "maybe"),
+    ] {
+        let mut policy = apps.to_vec();
+        policy.push((var_name, value));
+        assert_eq!(
+            var(setup::decrypt_profile_function(&with(&policy)).await),
+            var_name
+        );
+        assert!(setup::login_function(&with(&policy)).await.is_ok());
+    }
 }
 
 #[tokio::test]

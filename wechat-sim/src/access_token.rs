@@ -36,6 +36,9 @@ pub(crate) struct AccessTokens {
     /// Errors to answer on the next uses of a live token
     /// ([`Simulator::fail_next_access_token_use`](crate::Simulator::fail_next_access_token_use)).
     faults: VecDeque<i64>,
+    /// Delays before the next `msg_sec_check` answers
+    /// ([`Simulator::delay_next_msg_sec_check`](crate::Simulator::delay_next_msg_sec_check)).
+    delays: VecDeque<Duration>,
 }
 
 /// One minted token.
@@ -115,6 +118,16 @@ impl AccessTokens {
     /// Queues `errcode` for the next use of a live token.
     pub(crate) fn fail_next_use(&mut self, errcode: i64) {
         self.faults.push_back(errcode);
+    }
+
+    /// Queues a delay for the next `msg_sec_check` answer.
+    pub(crate) fn delay_next_check(&mut self, delay: Duration) {
+        self.delays.push_back(delay);
+    }
+
+    /// The delay queued for this `msg_sec_check` answer, if any.
+    pub(crate) fn take_check_delay(&mut self) -> Option<Duration> {
+        self.delays.pop_front()
     }
 
     /// The current token if normal mode may hand it out again at `now`.

@@ -14,11 +14,15 @@ pub(crate) const SYSTEM_ERROR: i64 = -1;
 pub(crate) const INVALID_CREDENTIAL: i64 = 40001;
 /// 40002: `grant_type` is not the one the endpoint wants.
 pub(crate) const INVALID_GRANT_TYPE: i64 = 40002;
+/// 40003: `openid` missing, or not a user WeChat knows (`msg_sec_check`).
+pub(crate) const INVALID_OPENID: i64 = 40003;
 /// 40013: unknown `appid`.
 pub(crate) const INVALID_APPID: i64 = 40013;
 /// 40029: the login or phone code is not valid (unknown, expired, used, or
 /// here: not a valid simulator code).
 pub(crate) const INVALID_CODE: i64 = 40029;
+/// 40129: `scene` is not one of 1 to 4 (`msg_sec_check`).
+pub(crate) const INVALID_SCENE: i64 = 40129;
 /// 40125: `secret` does not belong to `appid`.
 pub(crate) const INVALID_APPSECRET: i64 = 40125;
 /// 40163: the login code was already exchanged once.
@@ -35,10 +39,17 @@ pub(crate) const APPSECRET_MISSING: i64 = 41004;
 pub(crate) const MISSING_CODE: i64 = 41008;
 /// 42001: the access token's 7200 seconds are over.
 pub(crate) const ACCESS_TOKEN_EXPIRED: i64 = 42001;
+/// 43104: `openid` is a user of another app (`msg_sec_check`).
+pub(crate) const OPENID_OF_OTHER_APP: i64 = 43104;
+/// 45009: the daily API quota is exhausted.
+pub(crate) const DAILY_QUOTA_REACHED: i64 = 45009;
 /// 45011: the per-minute API quota is exhausted.
 pub(crate) const MINUTE_QUOTA_REACHED: i64 = 45011;
 /// 47001: the request body is not the JSON the endpoint wants.
 pub(crate) const DATA_FORMAT_ERROR: i64 = 47001;
+/// 61010: the user has not visited the mini-program in the last 2 hours
+/// (`msg_sec_check`, `media_check_async`).
+pub(crate) const CODE_EXPIRED: i64 = 61010;
 /// 87009: the login-state signature does not sign the user's current session
 /// key (`checksession`, `resetusersessionkey`).
 pub(crate) const INVALID_SIGNATURE: i64 = 87009;
@@ -52,10 +63,12 @@ pub(crate) fn errmsg_for(errcode: i64) -> &'static str {
         SYSTEM_ERROR => "system error",
         INVALID_CREDENTIAL => "invalid credential, access_token is invalid or not latest",
         INVALID_GRANT_TYPE => "invalid grant_type",
+        INVALID_OPENID => "invalid openid",
         INVALID_APPID => "invalid appid",
         40014 => "invalid access_token",
         INVALID_CODE => "invalid code",
         INVALID_APPSECRET => "invalid appsecret",
+        INVALID_SCENE => "invalid scene",
         CODE_BEEN_USED => "code been used",
         HIGH_RISK_USER => "high risk user",
         ACCESS_TOKEN_MISSING => "access_token missing",
@@ -63,9 +76,11 @@ pub(crate) fn errmsg_for(errcode: i64) -> &'static str {
         APPSECRET_MISSING => "appsecret missing",
         MISSING_CODE => "missing code",
         ACCESS_TOKEN_EXPIRED => "access_token expired",
-        45009 => "reach max api daily quota limit",
+        OPENID_OF_OTHER_APP => "openid not match appid",
+        DAILY_QUOTA_REACHED => "reach max api daily quota limit",
         MINUTE_QUOTA_REACHED => "api minute-quota reach limit  mustslower  retry next minute",
         DATA_FORMAT_ERROR => "data format error",
+        CODE_EXPIRED => "code is expired",
         INVALID_SIGNATURE => "invalid signature",
         _ => "simulated error",
     }
@@ -90,7 +105,7 @@ impl ErrorBody {
 
 /// A request id shaped like WeChat's, e.g. `6561a0b2-1c3d5e7f-2a4b6c8d`:
 /// the Unix time in hex, then two random 32-bit values in hex.
-fn new_rid() -> String {
+pub(crate) fn new_rid() -> String {
     let now = clock::unix_now();
     // WeChat's first part is 8 hex digits; truncation only matters after 2106.
     let now = now as u32;

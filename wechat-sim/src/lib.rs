@@ -7,8 +7,8 @@
 //!
 //! - `jscode2session` serves its JSON as `Content-Type: text/plain`, always with
 //!   HTTP 200, escapes `/` as `\/`, and leaves `errcode` out on success;
-//! - `stable_token`, `getuserphonenumber`, `checksession` and
-//!   `resetusersessionkey` serve `application/json; encoding=utf-8`, also
+//! - `stable_token`, `getuserphonenumber`, `checksession`,
+//!   `resetusersessionkey` and `msg_sec_check` serve `application/json; encoding=utf-8`, also
 //!   always with HTTP 200; a token is `{"access_token","expires_in"}` without
 //!   `errcode`, the others answer with `"errcode":0,"errmsg":"ok"`;
 //! - errors carry WeChat's `errmsg` texts with a `, rid: <id>` suffix, e.g.
@@ -24,6 +24,7 @@
 //! | `POST /wxa/business/getuserphonenumber?access_token=` | `"getuserphonenumber"`  |
 //! | `GET /wxa/checksession?access_token=`                 | `"checksession"`        |
 //! | `GET /wxa/resetusersessionkey?access_token=`          | `"resetusersessionkey"` |
+//! | `POST /wxa/msg_sec_check?access_token=`               | `"msg_sec_check"`       |
 //!
 //! Tests steer logins through the login code itself (the little language is
 //! described on [`Simulator`]), so no side channel is needed: the same code
@@ -37,6 +38,14 @@
 //! [`Simulator::expire_access_tokens`]. A stored session key is checked with
 //! `checksession` and replaced with `resetusersessionkey`, both signed with
 //! [`session_signature`].
+//!
+//! Text checks (`msg_sec_check`, version 2) decide by a word list: text
+//! containing `违规` is `risky` (label 20001), `赌博` risky (20006), `诈骗`
+//! risky (20008), `广告` `review` (10001), anything else `pass` (100). The
+//! openid must be a user who logged in to the token's app within the last 2
+//! hours (61010 otherwise). [`Simulator::fail_next_access_token_use`] injects
+//! its errors (`-1` busy, `61010`, `45009` daily quota, ...) and
+//! [`Simulator::delay_next_msg_sec_check`] a late answer.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -64,6 +73,7 @@ mod access_token;
 mod broken;
 mod clock;
 mod code;
+mod content;
 mod errors;
 mod handlers;
 mod identity;

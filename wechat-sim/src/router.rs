@@ -4,7 +4,8 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::handlers::{
-    checksession, control, getuserphonenumber, jscode2session, resetusersessionkey, stable_token,
+    checksession, control, getuserphonenumber, jscode2session, msg_sec_check, resetusersessionkey,
+    stable_token,
 };
 use crate::simulator::Simulator;
 
@@ -20,6 +21,7 @@ impl Simulator {
             .route(getuserphonenumber::PATH, post(getuserphonenumber::handle))
             .route(checksession::PATH, get(checksession::handle))
             .route(resetusersessionkey::PATH, get(resetusersessionkey::handle))
+            .route(msg_sec_check::PATH, post(msg_sec_check::handle))
             .merge(control::routes())
             .with_state(self.clone())
     }

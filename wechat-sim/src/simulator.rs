@@ -66,6 +66,17 @@ use crate::state::World;
 ///   42001) and its injected failures
 ///   ([`fail_next_access_token_use`](Self::fail_next_access_token_use), e.g.
 ///   `-1` busy or `45011` too frequent).
+/// - `POST /wxa/msg_sec_check?access_token=` with
+///   `{"content","version":2,"scene","openid"}`: `{"errcode":0,"errmsg":"ok",
+///   "result":{"suggest","label"},"detail":[…],"trace_id"}`, the verdict from
+///   a word list: `违规` risky 20001, `赌博` risky 20006, `诈骗` risky 20008,
+///   `广告` review 10001, anything else pass 100. Errors: the access-token
+///   errors and injected failures above (e.g. `-1`, `61010`, `45009`), 47001
+///   body not JSON, `version` not 2, `content` empty or over 2,500
+///   characters, 40129 `scene` not 1 to 4, 40003 an `openid` nobody logged in
+///   with, 43104 one of another app, 61010 one whose latest login is more
+///   than 2 hours old. [`delay_next_msg_sec_check`](Self::delay_next_msg_sec_check)
+///   holds an answer back.
 ///
 /// All WeChat endpoints answer status 200, with WeChat's error bodies
 /// `{"errcode":N,"errmsg":"<text>, rid: <id>"}`.
@@ -119,14 +130,15 @@ impl Simulator {
 
     /// How many requests reached `endpoint` (the last path segment:
     /// `"jscode2session"`, `"stable_token"`, `"getuserphonenumber"`,
-    /// `"checksession"` or `"resetusersessionkey"`) so far, whatever their
+    /// `"checksession"`, `"resetusersessionkey"` or `"msg_sec_check"`) so far, whatever their
     /// outcome. Control routes are not counted.
     pub fn calls(&self, endpoint: &str) -> u64 {
         self.lock_calls().get(endpoint).copied().unwrap_or(0)
     }
 
     /// Makes the next use of a currently valid access token of `appid` (by
-    /// `getuserphonenumber`, `checksession` or `resetusersessionkey`) fail
+    /// `getuserphonenumber`, `checksession`, `resetusersessionkey` or
+    /// `msg_sec_check`) fail
     /// once with `errcode`, as when another server refreshed the token
     /// (`40001`) or it just expired (`42001`).
     ///
@@ -147,6 +159,21 @@ impl Simulator {
             .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
             .tokens
             .fail_next_use(errcode);
+    }
+
+    /// Makes the next `msg_sec_check` of `appid` answer only after `delay`
+    /// (whatever it answers), as when WeChat is slow: a client with a shorter
+    /// timeout sees no answer. Several calls queue several delays, used in
+    /// order by the checks that get past the access token.
+    ///
+    /// # Panics
+    /// If `appid` is not one of the simulator's apps.
+    pub fn delay_next_msg_sec_check(&self, appid: &str, delay: std::time::Duration) {
+        self.world()
+            .app_mut(appid)
+            .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
+            .tokens
+            .delay_next_check(delay);
     }
 
     /// Expires every access token of `appid` now: using one answers `42001

@@ -5,6 +5,7 @@
 //! consistent world (e.g. two racing exchanges of one code can't both win).
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use crate::access_token::AccessTokens;
 use crate::errors;
@@ -43,6 +44,9 @@ pub(crate) struct User {
     pub(crate) session_key: Option<String>,
     /// The user's unionid, when bound to an open-platform account.
     pub(crate) unionid: Option<String>,
+    /// When the user last logged in: WeChat checks a user's text
+    /// (`msg_sec_check`) only within 2 hours of a visit.
+    pub(crate) logged_in_at: Option<Instant>,
 }
 
 /// What happened to one login code so far.
@@ -124,6 +128,14 @@ impl World {
             .map(|(appid, app)| (appid.as_str(), app))
     }
 
+    /// Whether `openid` logged in to an app other than `appid` (WeChat's
+    /// 43104 "openid not of this appid").
+    pub(crate) fn is_user_elsewhere(&self, appid: &str, openid: &str) -> bool {
+        self.apps
+            .iter()
+            .any(|(id, app)| id != appid && app.users.contains_key(openid))
+    }
+
     /// The appid given first to [`World::new`], if any.
     pub(crate) fn first_appid(&self) -> Option<&str> {
         self.first_appid.as_deref()
@@ -147,6 +159,7 @@ impl App {
     pub(crate) fn log_in(&mut self, openid: &str, session_key: String, unionid: Option<String>) {
         let user = self.users.entry(openid.to_owned()).or_default();
         user.session_key = Some(session_key);
+        user.logged_in_at = Some(Instant::now());
         if unionid.is_some() {
             user.unionid = unionid;
         }

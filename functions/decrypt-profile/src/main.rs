@@ -1,4 +1,4 @@
-//! The `decrypt-profile` Lambda function: `POST /auth/profile`.
+//! The `decrypt-profile` Lambda function: `POST /auth/profile` and `PUT /auth/profile/nickname`.
 //! Thin by design: logging, configuration and clients are set up once, then
 //! every request goes to the shared router.
 

@@ -5,7 +5,7 @@ use super::body::{Text, parse_json};
 use super::router::Protected;
 use super::{ApiError, ApiResponse, Authenticator};
 use crate::domain::rules::account::AccountView;
-use crate::domain::{Identity, Profile, mask_openid};
+use crate::domain::{ContentChecks, Identity, Profile, mask_openid};
 use crate::tokens::Caller;
 use crate::usecases::account::AccountService;
 use http::StatusCode;
@@ -56,6 +56,8 @@ struct MeAnswer<'a> {
     has_union_id: bool,
     has_password: bool,
     profile: &'a Profile,
+    /// Always present (`{}` when nothing was checked).
+    content_checks: &'a ContentChecks,
     sessions: usize,
     created_at: u64,
 }
@@ -68,6 +70,7 @@ impl<'a> From<&'a AccountView> for MeAnswer<'a> {
             has_union_id: view.has_union_id,
             has_password: view.has_password,
             profile: &view.profile,
+            content_checks: &view.checks,
             sessions: view.sessions,
             created_at: view.created_at,
         }
@@ -174,6 +177,7 @@ mod tests {
             has_union_id: false,
             has_password: true,
             profile: Profile::default(),
+            checks: ContentChecks::default(),
             sessions: 1,
             created_at: 5,
         };
@@ -188,6 +192,7 @@ mod tests {
                 "hasUnionId": false,
                 "hasPassword": true,
                 "profile": {},
+                "contentChecks": {},
                 "sessions": 1,
                 "createdAt": 5,
             })

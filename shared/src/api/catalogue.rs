@@ -66,6 +66,9 @@ catalogue! {
     /// A new password shorter than 8 characters, the user's number, or a
     /// common one.
     WeakPassword = "weak_password", BAD_REQUEST, None;
+    /// A nickname that is empty, longer than 30 characters, or holds control
+    /// or invisible characters.
+    InvalidNickname = "invalid_nickname", BAD_REQUEST, None;
     WatermarkMismatch = "watermark_mismatch", BAD_REQUEST, None;
     WatermarkExpired = "watermark_expired", BAD_REQUEST, None;
     OpenidMismatch = "openid_mismatch", BAD_REQUEST, None;
@@ -95,7 +98,14 @@ catalogue! {
     /// Setting a password on an account without a phone number (a password
     /// logs in with the number): bind one first.
     PhoneRequired = "phone_required", CONFLICT, None;
+    /// Strict content checks and WeChat will not check this user's text: no
+    /// WeChat identity to check under (a number's account), or WeChat 61010
+    /// (no visit in the last 2 hours).
+    ContentCheckUnavailable = "content_check_unavailable", CONFLICT, None;
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, None;
+    /// WeChat's content check found the text risky (or to review, with
+    /// `CONTENT_CHECK_REVIEW=reject`); nothing was stored.
+    ContentRejected = "content_rejected", UNPROCESSABLE_ENTITY, None;
     /// WeChat 45011.
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, Some(60);
     /// Five password tries on a number in 15 minutes, or too many from one

@@ -9,6 +9,7 @@ use crate::store::StoreError;
 use crate::tokens::TokenError;
 use crate::usecases::account::AccountError;
 use crate::usecases::login::LoginError;
+use crate::usecases::nickname::NicknameError;
 use crate::usecases::number_login::NumberLoginError;
 use crate::usecases::password::PasswordError;
 use crate::usecases::phone::PhoneError;
@@ -119,6 +120,10 @@ impl From<WeChatError> for ApiError {
             WeChatError::UserBlocked => {
                 Self::new(C::UserBlocked, "WeChat's risk control blocked this user")
             }
+            WeChatError::NotVisitedRecently => Self::new(
+                C::WechatError,
+                "WeChat refused: the user has not opened the mini-program in the last 2 hours (61010)",
+            ),
             WeChatError::Busy { .. } => Self::new(C::WechatBusy, "WeChat is busy; retry shortly"),
             WeChatError::Timeout => {
                 Self::new(C::WechatTimeout, "WeChat did not answer in time; retry")
@@ -226,6 +231,47 @@ impl From<ProfileError> for ApiError {
             }
             ProfileError::Store(e) => e.into(),
             ProfileError::Token(e) => e.into(),
+        }
+    }
+}
+
+/// WeChat's name for a content label (`msg_sec_check`).
+fn label_name(label: u32) -> &'static str {
+    match label {
+        100 => "normal",
+        10001 => "advertising",
+        20001 => "politics",
+        20002 => "pornography",
+        20003 => "abuse",
+        20006 => "illegal",
+        20008 => "fraud",
+        20012 => "vulgar",
+        20013 => "copyright",
+        _ => "other",
+    }
+}
+
+impl From<NicknameError> for ApiError {
+    fn from(error: NicknameError) -> Self {
+        match error {
+            NicknameError::SessionGone => Self::session_ended(),
+            NicknameError::Rejected { label } => Self::new(
+                ErrorCode::ContentRejected,
+                format!(
+                    "WeChat's content check refused this nickname (label {label}, {}); nothing was stored: choose another",
+                    label_name(label)
+                ),
+            ),
+            NicknameError::NoOpenId => Self::new(
+                ErrorCode::ContentCheckUnavailable,
+                "WeChat checks a nickname under the user's openid, and this account has no WeChat identity in the mini-program: log in through the mini-program (wx.login, POST /auth/login) with the account's number bound, then retry",
+            ),
+            NicknameError::WeChat(WeChatError::NotVisitedRecently) => Self::new(
+                ErrorCode::ContentCheckUnavailable,
+                "WeChat checks text only for users who opened the mini-program in the last 2 hours (61010): call wx.login and POST /auth/login, then retry",
+            ),
+            NicknameError::WeChat(e) => e.into(),
+            NicknameError::Store(e) => e.into(),
         }
     }
 }
@@ -418,6 +464,35 @@ mod tests {
         assert_eq!(bad.code, ErrorCode::BadData);
         assert_eq!(bad.code.status(), StatusCode::BAD_REQUEST);
         assert!(bad.message.contains("fetch it again"), "{}", bad.message);
+    }
+
+    #[test]
+    fn nickname_refusals_have_their_codes() {
+        let rejected = ApiError::from(NicknameError::Rejected { label: 20001 });
+        assert_eq!(rejected.code, ErrorCode::ContentRejected);
+        assert_eq!(rejected.status().as_u16(), 422);
+        assert!(rejected.message.contains("20001"), "{}", rejected.message);
+        assert!(
+            rejected.message.contains("politics"),
+            "{}",
+            rejected.message
+        );
+        for error in [
+            NicknameError::NoOpenId,
+            NicknameError::WeChat(WeChatError::NotVisitedRecently),
+        ] {
+            let error = ApiError::from(error);
+            assert_eq!(error.code, ErrorCode::ContentCheckUnavailable);
+            assert_eq!(error.status().as_u16(), 409);
+        }
+        assert_eq!(
+            ApiError::from(NicknameError::WeChat(WeChatError::Busy { attempts: 3 })).code,
+            ErrorCode::WechatBusy
+        );
+        assert_eq!(
+            ApiError::from(NicknameError::WeChat(WeChatError::Timeout)).code,
+            ErrorCode::WechatTimeout
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::{
     ApiError, ApiRequest, ApiResponse, Authenticator, DeleteAccountRoute, ErrorCode, LogoutRoute,
-    MAX_BODY_BYTES, MeRoute, PasswordRoutes, PhoneRoute, ProfileRoute, SmsRoutes, login, password,
-    refresh, sms,
+    MAX_BODY_BYTES, MeRoute, NicknameRoute, PasswordRoutes, PhoneRoute, ProfileRoute, SmsRoutes,
+    login, password, refresh, sms,
 };
 use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
@@ -75,6 +75,7 @@ pub struct Router {
     refresh: Option<RefreshService>,
     jwks: Option<Jwks>,
     profile: Option<ProfileRoute>,
+    nickname: Option<NicknameRoute>,
     phone: Option<PhoneRoute>,
     logout: Option<LogoutRoute>,
     me: Option<MeRoute>,
@@ -89,6 +90,7 @@ enum Route {
     Logout,
     Jwks,
     Profile,
+    Nickname,
     Phone,
     Me,
     DeleteAccount,
@@ -100,12 +102,13 @@ enum Route {
 
 impl Route {
     /// Every route: its path and its one method.
-    const ALL: [(&'static str, Method); 12] = [
+    const ALL: [(&'static str, Method); 13] = [
         ("/auth/login", Method::POST),
         ("/auth/refresh", Method::POST),
         ("/auth/logout", Method::POST),
         ("/.well-known/jwks.json", Method::GET),
         ("/auth/profile", Method::POST),
+        ("/auth/profile/nickname", Method::PUT),
         ("/auth/phone", Method::POST),
         ("/auth/me", Method::GET),
         ("/auth/account", Method::DELETE),
@@ -122,6 +125,7 @@ impl Route {
             "/auth/logout" => Self::Logout,
             "/.well-known/jwks.json" => Self::Jwks,
             "/auth/profile" => Self::Profile,
+            "/auth/profile/nickname" => Self::Nickname,
             "/auth/phone" => Self::Phone,
             "/auth/me" => Self::Me,
             "/auth/account" => Self::DeleteAccount,
@@ -195,6 +199,12 @@ impl Router {
         self
     }
 
+    /// `PUT /auth/profile/nickname`.
+    pub fn with_nickname(mut self, route: NicknameRoute) -> Self {
+        self.nickname = Some(route);
+        self
+    }
+
     /// `POST /auth/phone`.
     pub fn with_phone(mut self, route: PhoneRoute) -> Self {
         self.phone = Some(route);
@@ -251,6 +261,7 @@ impl Router {
             Route::Logout => self.logout.is_some(),
             Route::Jwks => self.jwks.is_some(),
             Route::Profile => self.profile.is_some(),
+            Route::Nickname => self.nickname.is_some(),
             Route::Phone => self.phone.is_some(),
         };
         if !enabled {
@@ -314,6 +325,10 @@ impl Router {
                 None => Err(not_found()),
             },
             Route::Profile => match &self.profile {
+                Some(route) => serve_protected(route, request).await,
+                None => Err(not_found()),
+            },
+            Route::Nickname => match &self.nickname {
                 Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },

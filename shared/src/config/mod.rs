@@ -12,11 +12,13 @@
 //! | [`Config::apps`] (ids, secrets) | ✓ | ✓ | ✓ | ✓ | | ✓ | | ✓ (or the simulator) |
 //! | [`Config::watermark_max_age_secs`] | | ✓ | ✓ | | | | | ✓ |
 //! | [`Config::registration`] | ✓ | | | | | | | ✓ |
+//! | [`Config::content_policy`] | | ✓ | | | | | | ✓ |
 //! | [`Config::sms`] | | | | | ✓ | | | ✓ (the outbox by default) |
 //! | [`Config::dynamo`] | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | |
 //!
 //! WeChat's settings are read where WeChat is called: login (`jscode2session`,
-//! `getuserphonenumber`), decrypt-profile (`checksession`), bind-phone and
+//! `getuserphonenumber`), decrypt-profile (`checksession`, `msg_sec_check`),
+//! bind-phone and
 //! password (`getuserphonenumber`), account (`resetusersessionkey`).
 //!
 //! [`Config::sms`] is read by the binaries that send SMS codes, and only by
@@ -69,9 +71,38 @@ pub struct Config {
     pub sms: SmsConfig,
     /// `REGISTRATION`: whether WeChat login alone makes new users (login).
     pub registration: Setting<Registration>,
+    /// `CONTENT_CHECK` and `CONTENT_CHECK_REVIEW`: what WeChat's content
+    /// check decides for the nickname route (decrypt-profile).
+    pub content_policy: Setting<ContentPolicy>,
 }
 
 pub use crate::domain::rules::login::Registration;
+pub use crate::domain::rules::nickname::{CheckMode, ContentPolicy, ReviewPolicy};
+
+fn content_policy(env: &dyn Env) -> Result<ContentPolicy, ConfigError> {
+    let mode = match env::get(env, CONTENT_CHECK).as_deref() {
+        None | Some("strict") => CheckMode::Strict,
+        Some("lenient") => CheckMode::Lenient,
+        Some("off") => CheckMode::Off,
+        Some(other) => {
+            return Err(ConfigError::new(
+                CONTENT_CHECK,
+                format!("must be \"strict\", \"lenient\" or \"off\", got {other:?}"),
+            ));
+        }
+    };
+    let review = match env::get(env, CONTENT_CHECK_REVIEW).as_deref() {
+        None | Some("accept") => ReviewPolicy::Accept,
+        Some("reject") => ReviewPolicy::Reject,
+        Some(other) => {
+            return Err(ConfigError::new(
+                CONTENT_CHECK_REVIEW,
+                format!("must be \"accept\" or \"reject\", got {other:?}"),
+            ));
+        }
+    };
+    Ok(ContentPolicy { mode, review })
+}
 
 fn registration(env: &dyn Env) -> Result<Registration, ConfigError> {
     match env::get(env, REGISTRATION).as_deref() {
@@ -102,6 +133,7 @@ impl Config {
             dynamo: DynamoConfig::from_env(env),
             sms: SmsConfig::from_env(env),
             registration: registration(env).into(),
+            content_policy: content_policy(env).into(),
         })
     }
 }

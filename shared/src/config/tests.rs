@@ -620,3 +620,49 @@ fn tencent_and_aws_reads_both_and_names_a_problem_in_either() {
     tencent_only.push(("AWS_SMS_MESSAGE", "no code"));
     assert!(config(&tencent_only).sms.provider.is_ok());
 }
+
+#[test]
+fn content_policy_defaults_values_and_problems() {
+    assert_eq!(
+        *config(&[]).content_policy.get().unwrap(),
+        ContentPolicy {
+            mode: CheckMode::Strict,
+            review: ReviewPolicy::Accept
+        }
+    );
+    assert_eq!(DEFAULT_CONTENT_CHECK, "strict");
+    assert_eq!(DEFAULT_CONTENT_CHECK_REVIEW, "accept");
+    for (mode, expected) in [
+        ("strict", CheckMode::Strict),
+        (" lenient ", CheckMode::Lenient),
+        ("off", CheckMode::Off),
+    ] {
+        let policy = *config(&[(CONTENT_CHECK, mode), (CONTENT_CHECK_REVIEW, "reject")])
+            .content_policy
+            .get()
+            .unwrap();
+        assert_eq!(
+            policy,
+            ContentPolicy {
+                mode: expected,
+                review: ReviewPolicy::Reject
+            }
+        );
+    }
+    let e = config(&[(CONTENT_CHECK, "loose")])
+        .content_policy
+        .get()
+        .unwrap_err();
+    assert_eq!(e.var, CONTENT_CHECK);
+    assert!(e.to_string().contains("\"loose\""), "{e}");
+    let e = config(&[(CONTENT_CHECK_REVIEW, "maybe")])
+        .content_policy
+        .get()
+        .unwrap_err();
+    assert_eq!(e.var, CONTENT_CHECK_REVIEW);
+    // Only the binaries that use it stop on it.
+    assert!(
+        Config::from_env(&env(&[(CONTENT_CHECK, "loose")])).is_ok(),
+        "a bad CONTENT_CHECK stops no other binary"
+    );
+}

@@ -28,6 +28,19 @@ pub const WATERMARK_MAX_AGE_SECS: &str = "WATERMARK_MAX_AGE_SECS";
 pub const DEFAULT_WATERMARK_MAX_AGE_SECS: u64 = 600;
 pub const WATERMARK_MAX_AGE_SECS_RANGE: RangeInclusive<u64> = 0..=86_400;
 
+// WeChat's content security checks of what users type (decrypt-profile, for
+// `PUT /auth/profile/nickname`).
+
+/// `strict` (the default: without WeChat's verdict nothing is stored),
+/// `lenient` (without a verdict it is stored, marked `unchecked`) or `off`
+/// (never checked, stored marked `off`: tests and closed betas).
+pub const CONTENT_CHECK: &str = "CONTENT_CHECK";
+pub const DEFAULT_CONTENT_CHECK: &str = "strict";
+/// What WeChat's `review` verdict does: `accept` (the default: stored, marked
+/// `review` with WeChat's label) or `reject` (refused like `risky`).
+pub const CONTENT_CHECK_REVIEW: &str = "CONTENT_CHECK_REVIEW";
+pub const DEFAULT_CONTENT_CHECK_REVIEW: &str = "accept";
+
 // SMS verification codes: who sends them. Only the binaries that send codes
 // read these; with `tencent` or `aws`, that provider's settings are required.
 

@@ -10,8 +10,8 @@
 
 use super::StoreError;
 use crate::domain::{
-    AppId, Identity, OpenId, PasswordHash, PhoneNumber, Profile, Session, SessionKey, UnionId,
-    UserId,
+    AppId, ContentChecks, Identity, OpenId, PasswordHash, PhoneNumber, Profile, Session,
+    SessionKey, UnionId, UserId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -256,6 +256,9 @@ pub struct UserItem {
     pub union_id: Option<UnionId>,
     pub phone: Option<PhoneNumber>,
     pub profile: Profile,
+    /// How the profile's user-typed fields were checked (WeChat's content
+    /// security), field by field.
+    pub checks: ContentChecks,
     /// The password's argon2id hash, once the user has set one.
     pub password: Option<PasswordHash>,
     pub version: u64,
@@ -303,6 +306,8 @@ struct UserItemText {
         skip_serializing_if = "Profile::is_empty"
     )]
     profile: Profile,
+    #[serde(default, skip_serializing_if = "ContentChecks::is_empty")]
+    content_checks: ContentChecks,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     password_hash: Option<String>,
     #[serde(default)]
@@ -326,6 +331,7 @@ impl TryFrom<UserItemText> for UserItem {
             union_id: text.union_id,
             phone,
             profile: text.profile,
+            checks: text.content_checks,
             password: text.password_hash.map(PasswordHash::from_phc),
             version: text.version,
         })
@@ -341,6 +347,7 @@ impl From<UserItem> for UserItemText {
             phone_country_code: user.phone.as_ref().map(|p| p.country_code().to_owned()),
             phone: user.phone.map(|p| p.e164().to_owned()),
             profile: user.profile,
+            content_checks: user.checks,
             password_hash: user.password.map(|p| p.phc().to_owned()),
             version: user.version,
         }
@@ -676,6 +683,7 @@ mod tests {
             union_id: None,
             phone: Some(phone.clone()),
             profile: Profile::default(),
+            checks: ContentChecks::default(),
             password: None,
             version: 1,
         };

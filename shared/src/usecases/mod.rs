@@ -6,6 +6,7 @@ pub mod account;
 pub mod decider;
 pub mod login;
 pub mod logout;
+pub mod nickname;
 pub mod number_login;
 pub mod password;
 pub mod phone;

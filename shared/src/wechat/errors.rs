@@ -14,6 +14,10 @@ pub enum WeChatError {
     /// 40226: WeChat's risk control blocked this user.
     #[error("WeChat blocked this user as high risk (40226)")]
     UserBlocked,
+    /// 61010: the user has not visited the mini-program in the last 2 hours,
+    /// so WeChat will not check their content (`msg_sec_check`).
+    #[error("WeChat checks only users who visited in the last 2 hours (61010)")]
+    NotVisitedRecently,
     /// -1 on every attempt we had time for.
     #[error("WeChat stayed busy (-1) after {attempts} attempts")]
     Busy { attempts: u32 },
@@ -44,6 +48,7 @@ impl WeChatError {
             Self::CodeUsed => Some(40163),
             Self::RateLimited => Some(45011),
             Self::UserBlocked => Some(40226),
+            Self::NotVisitedRecently => Some(61010),
             Self::Busy { .. } => Some(-1),
             Self::AccessTokenRejected { errcode } | Self::Api { errcode, .. } => Some(*errcode),
             Self::Timeout | Self::Malformed(_) | Self::Unreachable(_) => None,
@@ -57,6 +62,7 @@ impl WeChatError {
             40163 => Self::CodeUsed,
             45011 => Self::RateLimited,
             40226 => Self::UserBlocked,
+            61010 => Self::NotVisitedRecently,
             -1 => Self::Busy { attempts: 1 },
             _ => Self::Api { errcode, errmsg },
         }

@@ -1,9 +1,13 @@
 //! The WeChat API over HTTPS (or over HTTP to the simulator).
 
 use super::call::CallPolicy;
+use super::content::parse_msg_sec_check;
 use super::phone::{parse_phone_answer, parse_stable_token};
 use super::session::{parse_check_session, parse_reset_session_key};
-use super::{AccessTokenCache, AppCredentials, Code2Session, PhoneInfo, WeChatApi, WeChatError};
+use super::{
+    AccessTokenCache, AppCredentials, Code2Session, MsgSecCheck, PhoneInfo, Scene, WeChatApi,
+    WeChatError,
+};
 use crate::config::WeChatSettings;
 use crate::crypto::login_state_signature;
 use crate::domain::{OpenId, SessionKey};
@@ -112,6 +116,36 @@ impl WeChatApi for HttpWeChat {
     ) -> Result<PhoneInfo, WeChatError> {
         self.with_access_token(app, |token| async move {
             self.phone_number_with(&token, code, openid).await
+        })
+        .await
+    }
+
+    async fn msg_sec_check(
+        &self,
+        app: &AppCredentials,
+        openid: &OpenId,
+        text: &str,
+        scene: Scene,
+    ) -> Result<MsgSecCheck, WeChatError> {
+        let body = serde_json::json!({
+            "content": text,
+            "version": 2,
+            "scene": scene.number(),
+            "openid": openid.as_str(),
+        });
+        self.with_access_token(app, |token| {
+            let body = &body;
+            async move {
+                self.policy
+                    .run(|| async {
+                        parse_msg_sec_check(
+                            &self
+                                .post_json("/wxa/msg_sec_check", Some(&token), body)
+                                .await?,
+                        )
+                    })
+                    .await
+            }
         })
         .await
     }

@@ -3,6 +3,7 @@
 mod access_token;
 mod call;
 mod code2session;
+mod content;
 mod credentials;
 mod errors;
 mod http;
@@ -12,6 +13,7 @@ mod session;
 pub use access_token::{AccessToken, AccessTokenCache};
 pub use call::CallPolicy;
 pub use code2session::Code2Session;
+pub use content::{MsgSecCheck, Scene};
 pub use credentials::AppCredentials;
 pub use errors::WeChatError;
 pub use http::HttpWeChat;
@@ -59,4 +61,16 @@ pub trait WeChatApi: Send + Sync {
         openid: &crate::domain::OpenId,
         session_key: &crate::domain::SessionKey,
     ) -> Result<crate::domain::SessionKey, WeChatError>;
+
+    /// `security.msgSecCheck` (version 2): WeChat's verdict on `text` that
+    /// user `openid` typed, to be shown in `scene`. WeChat checks only users
+    /// who visited the mini-program in the last 2 hours
+    /// ([`WeChatError::NotVisitedRecently`] otherwise). Needs an access token.
+    async fn msg_sec_check(
+        &self,
+        app: &AppCredentials,
+        openid: &crate::domain::OpenId,
+        text: &str,
+        scene: Scene,
+    ) -> Result<MsgSecCheck, WeChatError>;
 }

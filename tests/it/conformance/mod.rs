@@ -89,6 +89,7 @@ pub fn user_item(identities: &[IdentityRef], version: u64) -> UserItem {
         union_id: None,
         phone: None,
         profile: Default::default(),
+        checks: Default::default(),
         password: None,
         version,
     }

@@ -6,7 +6,7 @@
 
 use super::session::{self, Account, SessionKeys};
 use super::{Read, Snapshot, Step};
-use crate::domain::{Identity, Profile, SessionKey, UserId};
+use crate::domain::{ContentChecks, Identity, Profile, SessionKey, UserId};
 use crate::store::{Guard, Key, StoreError, Write};
 
 /// What `GET /auth/me` shows.
@@ -18,6 +18,8 @@ pub struct AccountView {
     /// Whether the user can log in by number and password.
     pub has_password: bool,
     pub profile: Profile,
+    /// How the profile's typed fields were checked.
+    pub checks: ContentChecks,
     /// Live sessions, over all identities.
     pub sessions: usize,
     pub created_at: u64,
@@ -61,6 +63,7 @@ pub fn view(
         has_union_id: user.union_id.is_some(),
         has_password: user.password.is_some(),
         profile: user.profile.clone(),
+        checks: user.checks,
         sessions,
         created_at: user.created_at,
     })))

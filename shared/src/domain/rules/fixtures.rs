@@ -81,6 +81,7 @@ pub fn user(openids: &[u8], version: u64) -> UserItem {
         union_id: None,
         phone: None,
         profile: Default::default(),
+        checks: Default::default(),
         password: None,
         version,
     }

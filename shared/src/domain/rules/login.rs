@@ -284,6 +284,7 @@ fn create(input: &LoginInput) -> Step<LoginOutcome> {
                 union_id: input.unionid.clone(),
                 phone: input.phone.clone(),
                 profile: Profile::default(),
+                checks: Default::default(),
                 password: input.new_user_password.clone(),
                 version: 1,
             }),

@@ -14,6 +14,8 @@
 //!   changing a password (ending the other sessions), replacing a stale hash.
 //! - [`login`]: new user, returning user, joining a user through its unionId,
 //!   linking a unionId that arrives later.
+//! - [`nickname`]: what the content policy makes of WeChat's verdict on a
+//!   nickname the user typed, and storing it with its check state.
 //! - [`profile`]: merging a profile, linking a unionId, folding an empty user
 //!   into the unionId's owner, conflicts.
 //! - [`phone`]: one number per user, one user per number, releasing the old number.
@@ -21,6 +23,7 @@
 pub mod account;
 mod limits;
 pub mod login;
+pub mod nickname;
 pub mod password;
 pub mod phone;
 pub mod phone_login;

@@ -119,6 +119,7 @@ fn create(input: &PhoneLoginInput) -> Step<PhoneLoginOutcome> {
                     union_id: None,
                     phone: Some(input.phone.clone()),
                     profile: Profile::default(),
+                    checks: Default::default(),
                     password: input.new_user_password.clone(),
                     version: 1,
                 }),

@@ -5,7 +5,7 @@
 
 use super::session::{self, Account, SessionKeys};
 use super::{Read, Snapshot, Step, carry_union, claim};
-use crate::domain::{Profile, Session, UnionId, UserId};
+use crate::domain::{CheckState, ContentCheck, ContentChecks, Profile, Session, UnionId, UserId};
 use crate::store::{Guard, IdentityPatch, IdentityRef, Item, Key, StoreError, UserItem, Write};
 
 /// What the decrypted payload brought.
@@ -38,6 +38,23 @@ pub enum ProfileOutcome {
     Conflict,
     /// The token's session has ended.
     SessionEnded,
+}
+
+/// `input`'s profile laid over `user`'s, and the user's checks after it: a
+/// nickname from WeChat's encrypted user info that changes the stored one is
+/// WeChat's own (state `wechat`); placeholders change nothing, so a checked
+/// nickname keeps its check.
+fn merged(user: &UserItem, input: &ProfileInput) -> (Profile, ContentChecks) {
+    let profile = input.profile.merged_over(&user.profile);
+    let mut checks = user.checks;
+    if profile.nick_name != user.profile.nick_name {
+        checks.nick_name = Some(ContentCheck {
+            state: CheckState::WeChat,
+            label: None,
+            at: input.now,
+        });
+    }
+    (profile, checks)
 }
 
 /// A user with nothing but this one identity can be folded into another.
@@ -90,7 +107,7 @@ pub fn decide(
 
 /// The user's unionId is settled: store the merged profile, if it changes.
 fn store(me: &UserId, user: &UserItem, input: &ProfileInput) -> Step<ProfileOutcome> {
-    let profile = input.profile.merged_over(&user.profile);
+    let (profile, checks) = merged(user, input);
     let answer = ProfileOutcome::Stored {
         user_id: me.clone(),
         union_id: user.union_id.clone(),
@@ -101,6 +118,7 @@ fn store(me: &UserId, user: &UserItem, input: &ProfileInput) -> Step<ProfileOutc
     }
     let mut stored = user.clone();
     stored.profile = profile;
+    stored.checks = checks;
     stored.version += 1;
     Step::Commit {
         writes: vec![Write::Put {
@@ -121,7 +139,7 @@ fn link(
     already_held: bool,
 ) -> Step<ProfileOutcome> {
     let mut linked = user.clone();
-    linked.profile = input.profile.merged_over(&user.profile);
+    (linked.profile, linked.checks) = merged(user, input);
     linked.union_id = Some(union_id.clone());
     linked.version += 1;
     let mut writes = vec![
@@ -154,15 +172,15 @@ fn fold(
     owner_user: &UserItem,
 ) -> Step<ProfileOutcome> {
     let me = &keys.user_id;
-    let mut merged = owner_user.clone();
-    merged.profile = input.profile.merged_over(&owner_user.profile);
+    let mut into = owner_user.clone();
+    (into.profile, into.checks) = merged(owner_user, input);
     let moving = identity_ref_of(&keys.identity, user);
     if let Some(moving) = &moving
-        && !merged.identities.contains(moving)
+        && !into.identities.contains(moving)
     {
-        merged.identities.push(moving.clone());
+        into.identities.push(moving.clone());
     }
-    merged.version += 1;
+    into.version += 1;
     Step::Commit {
         writes: vec![
             Write::Check {
@@ -186,14 +204,14 @@ fn fold(
             },
             Write::Put {
                 key: Key::user(owner),
-                item: Item::User(merged.clone()),
+                item: Item::User(into.clone()),
                 guard: Guard::Version(owner_user.version),
             },
         ],
         answer: ProfileOutcome::Folded {
             owner: owner.clone(),
             union_id: union_id.clone(),
-            profile: merged.profile,
+            profile: into.profile,
         },
     }
 }
@@ -243,6 +261,15 @@ mod tests {
         assert_eq!(written.profile.city.as_deref(), Some("Hangzhou"));
         assert_eq!(written.profile.nick_name.as_deref(), Some("Band"));
         assert!(matches!(answer, ProfileOutcome::Stored { .. }));
+        // WeChat's own nickname, marked so.
+        assert_eq!(
+            written.checks.nick_name,
+            Some(ContentCheck {
+                state: CheckState::WeChat,
+                label: None,
+                at: 9
+            })
+        );
         // The same again changes nothing: no write.
         let mut same = user(&[1], 4);
         same.profile = written.profile.clone();
@@ -251,6 +278,56 @@ mod tests {
             decide(&s, &keys, &input("Band", None)).unwrap(),
             Step::Answer(ProfileOutcome::Stored { .. })
         ));
+    }
+
+    #[test]
+    fn a_checked_nickname_keeps_its_check_unless_wechat_replaces_it() {
+        let keys = session(1, 1);
+        let mut typed = user(&[1], 3);
+        typed.profile.nick_name = Some("小明".into());
+        let passed = ContentCheck {
+            state: CheckState::Passed,
+            label: None,
+            at: 2,
+        };
+        typed.checks.nick_name = Some(passed);
+        // Placeholders (no nickname) and other fields: the check stays.
+        let mut city = input("x", None);
+        city.profile.nick_name = None;
+        city.profile.city = Some("Hangzhou".into());
+        let s = read_account(&keys, Some(identity(1)), Some(typed.clone()));
+        let Step::Commit { writes, .. } = decide(&s, &keys, &city).unwrap() else {
+            panic!("a write");
+        };
+        let Write::Put {
+            item: Item::User(written),
+            ..
+        } = &writes[0]
+        else {
+            panic!("the user");
+        };
+        assert_eq!(written.profile.nick_name.as_deref(), Some("小明"));
+        assert_eq!(written.checks.nick_name, Some(passed));
+        // The same nickname from WeChat: still the check it had.
+        assert!(matches!(
+            decide(&s, &keys, &input("小明", None)).unwrap(),
+            Step::Answer(ProfileOutcome::Stored { .. })
+        ));
+        // Another one from WeChat replaces it, marked as WeChat's.
+        let Step::Commit { writes, .. } = decide(&s, &keys, &input("Band", None)).unwrap() else {
+            panic!("a write");
+        };
+        let Write::Put {
+            item: Item::User(written),
+            ..
+        } = &writes[0]
+        else {
+            panic!("the user");
+        };
+        assert_eq!(
+            written.checks.nick_name.map(|c| c.state),
+            Some(CheckState::WeChat)
+        );
     }
 
     #[test]
