@@ -120,6 +120,17 @@ pub fn send(snapshot: &Snapshot, input: &SendInput) -> Result<Step<SendDecision>
         return Ok(Step::Read(unread));
     }
     let (now, limits) = (input.now, input.limits);
+    let code_key = Key::sms_code(input.purpose.as_str(), &input.phone);
+    // This request's own code, committed already: a retry of the commit whose
+    // answer was lost (a timeout) found its own writes. It was stored: send it.
+    if let Read::Present(Item::SmsCode(code)) = snapshot.exists(&code_key)
+        && code.code_hash == input.code_hash
+        && code.sent_at == now
+    {
+        return Ok(Step::Answer(SendDecision::Send {
+            code_version: code.version,
+        }));
+    }
     let number_key = Key::sms_number(&input.phone);
     let number = limit_of(snapshot, &number_key)?;
     if let Some(last) = number.map(|n| n.last_at)
@@ -147,7 +158,6 @@ pub fn send(snapshot: &Snapshot, input: &SendInput) -> Result<Step<SendDecision>
         }
         writes.push(limit_item(&source_key, counted, hour, HOUR_SECS, now));
     }
-    let code_key = Key::sms_code(input.purpose.as_str(), &input.phone);
     let code_version = match snapshot.exists(&code_key) {
         Read::Present(Item::SmsCode(old)) => old.version + 1,
         _ => 1,
@@ -298,6 +308,11 @@ mod tests {
                 "send {i}"
             );
         }
+        // The same request deciding again after its own commit (an answer
+        // lost and the commit retried) sends, rather than refuse itself.
+        let mut again = send_input(None, NOW + 60 * 9);
+        again.code_hash = "h1".into();
+        assert!(matches!(sent(&mut s, &again), SendDecision::Send { .. }));
         let limited = sent(&mut s, &send_input(None, NOW + 600));
         assert!(
             matches!(limited, SendDecision::DailyLimit { .. }),
