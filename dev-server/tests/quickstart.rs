@@ -264,3 +264,26 @@ fn readme_password_walk_through_runs_as_written() {
     assert!(answers[2]["token"].is_string());
     assert_eq!(answers[3]["error"]["code"], "wrong_password", "{answers:?}");
 }
+
+/// The README's nickname walk-through, run as written: a nickname WeChat
+/// passes is stored trimmed, a risky one is refused, `/auth/me` shows the
+/// first with its check.
+#[test]
+fn readme_nickname_walk_through_runs_as_written() {
+    let answers = run_walk_through("## Walk-through: a nickname the user typed", "nickname");
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    assert_eq!(answers[0]["profile"]["nickName"], "小 明", "{answers:?}");
+    assert_eq!(
+        answers[0]["contentChecks"]["nickName"]["state"], "passed",
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers[1]["error"]["code"], "content_rejected",
+        "{answers:?}"
+    );
+    assert_eq!(answers[2]["profile"]["nickName"], "小 明", "{answers:?}");
+    assert_eq!(
+        answers[2]["contentChecks"]["nickName"]["state"], "passed",
+        "{answers:?}"
+    );
+}
