@@ -90,7 +90,7 @@ pub async fn cold_starts(
 }
 
 /// The memory measurement's invocations of the workloads that add items.
-pub const GROWING_INVOCATIONS: usize = 200;
+pub const GROWING_INVOCATIONS: usize = 50;
 
 /// One function's peak RSS.
 #[derive(Debug, Clone)]
