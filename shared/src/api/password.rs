@@ -4,9 +4,9 @@
 
 use super::body::{Text, parse_json};
 use super::router::Protected;
-use super::sms::{LoginAnswer, code_field, phone_field};
-use super::{ApiError, ApiRequest, ApiResponse, Authenticator, ErrorCode};
-use crate::domain::{AppId, LoginTicket, MAX_PASSWORD_CHARS, Password};
+use super::sms::{LoginAnswer, code_field, phone_field, ticket_fields};
+use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
+use crate::domain::{MAX_PASSWORD_CHARS, Password};
 use crate::tokens::Caller;
 use crate::usecases::password::{
     NumberProof, PasswordChange, PasswordLogin, PasswordService, PhoneCode,
@@ -60,22 +60,7 @@ fn parse_login(body: &[u8], source: Option<String>) -> Result<PasswordLogin, Api
     )?;
     let phone = phone_field(body.phone, "phone")?;
     let password = password_field(body.password, "password")?;
-    let ticket = match body.login_ticket.optional("loginTicket")? {
-        None => None,
-        Some(text) => Some(LoginTicket::parse(&text).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::TicketInvalid,
-                "field \"loginTicket\" is not a login ticket from /auth/login",
-            )
-        })?),
-    };
-    let appid = match body.appid.optional("appid")? {
-        None => None,
-        Some(text) => Some(
-            AppId::parse(text)
-                .map_err(|_| ApiError::bad_request("field \"appid\" is not an appid"))?,
-        ),
-    };
+    let (ticket, appid) = ticket_fields(body.login_ticket, body.appid)?;
     let proof = match (body.sms_code, body.phone_code.optional("phoneCode")?) {
         (Text::Missing, None) => None,
         (Text::Missing, Some(code)) if !code.is_empty() => {
@@ -175,6 +160,7 @@ impl Protected for SetPasswordRoute {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ErrorCode;
 
     #[test]
     fn the_login_body_is_read_at_the_edge() {

@@ -23,6 +23,31 @@ pub(super) fn phone_field(text: Text, name: &str) -> Result<PhoneNumber, ApiErro
     })
 }
 
+/// Reads the optional `loginTicket` (`400 ticket_invalid` when it is not
+/// one) and `appid` of a login by number.
+pub(super) fn ticket_fields(
+    ticket: Text,
+    appid: Text,
+) -> Result<(Option<LoginTicket>, Option<AppId>), ApiError> {
+    let ticket = match ticket.optional("loginTicket")? {
+        None => None,
+        Some(text) => Some(LoginTicket::parse(&text).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::TicketInvalid,
+                "field \"loginTicket\" is not a login ticket from /auth/login",
+            )
+        })?),
+    };
+    let appid = match appid.optional("appid")? {
+        None => None,
+        Some(text) => Some(
+            AppId::parse(text)
+                .map_err(|_| ApiError::bad_request("field \"appid\" is not an appid"))?,
+        ),
+    };
+    Ok((ticket, appid))
+}
+
 /// Reads a six-digit code, or answers `400 sms_code_invalid`.
 pub(super) fn code_field(text: Text, name: &str) -> Result<SmsCode, ApiError> {
     let text = text.required(name)?;
@@ -114,22 +139,7 @@ pub(super) async fn login(
     )?;
     let phone = phone_field(body.phone, "phone")?;
     let code = code_field(body.code, "code")?;
-    let ticket = match body.login_ticket.optional("loginTicket")? {
-        None => None,
-        Some(text) => Some(LoginTicket::parse(&text).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::TicketInvalid,
-                "field \"loginTicket\" is not a login ticket from /auth/login",
-            )
-        })?),
-    };
-    let appid = match body.appid.optional("appid")? {
-        None => None,
-        Some(text) => Some(
-            AppId::parse(text)
-                .map_err(|_| ApiError::bad_request("field \"appid\" is not an appid"))?,
-        ),
-    };
+    let (ticket, appid) = ticket_fields(body.login_ticket, body.appid)?;
     let result = service
         .login(&phone, &code, ticket.as_ref().map(|t| (t, appid.as_ref())))
         .await?;

@@ -1,12 +1,12 @@
 //! Items for the rules' unit tests.
 
-use super::Snapshot;
 use super::session::SessionKeys;
+use super::{Snapshot, Step};
 use crate::domain::{
     AppId, Identity, OpenId, PhoneNumber, RefreshSecret, Session, SessionId, SessionKey,
     SessionPolicy, UnionId, UserId,
 };
-use crate::store::{IdentityItem, IdentityRef, Item, Key, OwnerItem, UserItem};
+use crate::store::{IdentityItem, IdentityRef, Item, Key, OwnerItem, UserItem, Write};
 use std::sync::OnceLock;
 
 pub fn appid() -> AppId {
@@ -119,4 +119,37 @@ pub fn read_account(
 
 pub fn key_of_identity(n: u8) -> Key {
     Key::identity(&appid(), &openid(n))
+}
+
+/// Applies a step's writes to a snapshot, as a store would commit them.
+pub fn apply(s: &mut Snapshot, writes: &[Write]) {
+    for w in writes {
+        match w {
+            Write::Put { key, item, .. } => s.set(key.clone(), Some(item.clone())),
+            Write::Delete { key, .. } => s.set(key.clone(), None),
+            _ => {}
+        }
+    }
+}
+
+/// Runs a rule to its answer over `s`: keys it asks for and `s` lacks are
+/// read absent, its writes are applied.
+pub fn settle<A>(
+    s: &mut Snapshot,
+    decide: impl Fn(&Snapshot) -> Result<Step<A>, crate::store::StoreError>,
+) -> A {
+    loop {
+        match decide(s).unwrap() {
+            Step::Read(keys) => {
+                for key in keys {
+                    s.set(key, None);
+                }
+            }
+            Step::Commit { writes, answer } => {
+                apply(s, &writes);
+                return answer;
+            }
+            Step::Answer(answer) => return answer,
+        }
+    }
 }

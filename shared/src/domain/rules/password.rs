@@ -279,30 +279,8 @@ mod tests {
         }
     }
 
-    fn apply(s: &mut Snapshot, writes: &[Write]) {
-        for w in writes {
-            match w {
-                Write::Put { key, item, .. } => s.set(key.clone(), Some(item.clone())),
-                Write::Delete { key, .. } => s.set(key.clone(), None),
-                _ => {}
-            }
-        }
-    }
-
     fn tried(s: &mut Snapshot, input: &AttemptInput) -> Attempt {
-        match attempt(s, input).unwrap() {
-            Step::Read(keys) => {
-                for key in keys {
-                    s.set(key, None);
-                }
-                tried(s, input)
-            }
-            Step::Commit { writes, answer } => {
-                apply(s, &writes);
-                answer
-            }
-            Step::Answer(answer) => answer,
-        }
+        settle(s, |s| attempt(s, input))
     }
 
     #[test]

@@ -245,7 +245,7 @@ pub fn check(snapshot: &Snapshot, input: &CheckInput) -> Result<Step<CheckOutcom
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::phone;
+    use super::super::fixtures::{apply, phone, settle};
     use super::*;
 
     const NOW: u64 = 1_800_000_000;
@@ -262,30 +262,8 @@ mod tests {
     }
 
     /// Applies a step's writes to a snapshot, as a store would.
-    fn apply(s: &mut Snapshot, writes: &[Write]) {
-        for w in writes {
-            match w {
-                Write::Put { key, item, .. } => s.set(key.clone(), Some(item.clone())),
-                Write::Delete { key, .. } => s.set(key.clone(), None),
-                _ => {}
-            }
-        }
-    }
-
     fn sent(s: &mut Snapshot, input: &SendInput) -> SendDecision {
-        match send(s, input).unwrap() {
-            Step::Read(keys) => {
-                for key in keys {
-                    s.set(key, None);
-                }
-                sent(s, input)
-            }
-            Step::Commit { writes, answer } => {
-                apply(s, &writes);
-                answer
-            }
-            Step::Answer(answer) => answer,
-        }
+        settle(s, |s| send(s, input))
     }
 
     #[test]
