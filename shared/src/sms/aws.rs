@@ -41,11 +41,7 @@ pub struct AwsSms {
 
 impl AwsSms {
     pub fn new(settings: AwsSmsSettings, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .pool_idle_timeout(Duration::from_secs(50))
-            .user_agent(concat!("wxauth/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = outbound::client()?;
         let keys = &settings.credentials;
         let credentials = Credentials::new(
             &keys.access_key_id,

@@ -12,7 +12,6 @@ use crate::outbound::{self, BodyError};
 use answer::Answer;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use std::sync::Arc;
-use std::time::Duration;
 
 const ACTION: &str = "SendSms";
 const VERSION: &str = "2021-01-11";
@@ -34,11 +33,7 @@ pub struct TencentSms {
 
 impl TencentSms {
     pub fn new(settings: TencentSettings, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .pool_idle_timeout(Duration::from_secs(50))
-            .user_agent(concat!("wxauth/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = outbound::client()?;
         Ok(Self {
             client,
             settings,

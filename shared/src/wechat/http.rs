@@ -14,7 +14,6 @@ use crate::domain::{OpenId, SessionKey};
 use crate::outbound::{self, BodyError};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// WeChat's answers are a few hundred bytes; anything far larger is not WeChat.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -30,11 +29,7 @@ pub struct HttpWeChat {
 
 impl HttpWeChat {
     pub fn new(settings: &WeChatSettings) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .pool_idle_timeout(Duration::from_secs(50))
-            .user_agent(concat!("wxauth/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = outbound::client()?;
         Ok(Self {
             client,
             api_base: settings.api_base.clone(),
