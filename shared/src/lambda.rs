@@ -45,6 +45,7 @@ fn to_api_request(request: Request) -> ApiRequest {
         _ => bytes::Bytes::new(),
     };
     ApiRequest {
+        query: parts.uri.query().unwrap_or_default().to_owned(),
         method: parts.method,
         path,
         headers: parts.headers,
@@ -56,9 +57,15 @@ fn to_api_request(request: Request) -> ApiRequest {
 
 /// Handles one API Gateway request. Infallible: every outcome is an HTTP answer.
 pub async fn handle(router: &Router, request: Request) -> Response<Body> {
-    let response = router.handle(to_api_request(request)).await.into_http();
-    let (parts, body) = response.into_parts();
-    Response::from_parts(parts, Body::Text(body))
+    let response = router.handle(to_api_request(request)).await;
+    let text = response.is_text();
+    let (parts, body) = response.into_http().into_parts();
+    // Images go back base64-encoded (lambda_http's Binary); text as it is.
+    let body = match String::from_utf8(body.to_vec()) {
+        Ok(body) if text => Body::Text(body),
+        _ => Body::Binary(body.to_vec()),
+    };
+    Response::from_parts(parts, body)
 }
 
 /// Serves the router on the Lambda Runtime API until the process is stopped.

@@ -3,7 +3,7 @@
 
 use super::body::{Text, parse_json};
 use super::router::Protected;
-use super::{ApiError, ApiResponse, Authenticator};
+use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
 use crate::domain::rules::account::AccountView;
 use crate::domain::{ContentChecks, Identity, Profile, mask_openid};
 use crate::tokens::Caller;
@@ -85,7 +85,7 @@ impl Protected for MeRoute {
     }
 
     /// A GET has no body; whatever came is ignored.
-    fn parse(_body: &[u8]) -> Result<(), ApiError> {
+    fn parse(_request: &ApiRequest) -> Result<(), ApiError> {
         Ok(())
     }
 
@@ -119,7 +119,8 @@ impl Protected for DeleteAccountRoute {
         &self.auth
     }
 
-    fn parse(body: &[u8]) -> Result<(), ApiError> {
+    fn parse(request: &ApiRequest) -> Result<(), ApiError> {
+        let body = &request.body[..];
         let usage = "body must be {\"confirm\": \"DELETE\"}: deleting an account cannot be undone";
         let body: DeleteBody = parse_json(body, usage)?;
         match body.confirm.optional("confirm")? {

@@ -3,7 +3,7 @@
 
 use super::body::parse_json;
 use super::router::Protected;
-use super::{ApiError, ApiResponse, Authenticator};
+use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
 use crate::clock::Clock;
 use crate::store::ItemStore;
 use crate::tokens::Caller;
@@ -42,7 +42,8 @@ impl Protected for LogoutRoute {
     }
 
     /// No body (or an empty one) logs this session out.
-    fn parse(body: &[u8]) -> Result<bool, ApiError> {
+    fn parse(request: &ApiRequest) -> Result<bool, ApiError> {
+        let body = &request.body[..];
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(false);
         }

@@ -38,12 +38,19 @@ use http::{HeaderMap, Method};
 /// encrypted payloads are a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The avatar upload's limit: the 1 MB image (`domain::MAX_AVATAR_BYTES`)
+/// and the multipart envelope `wx.uploadFile` wraps it in (its form fields
+/// included). A larger body is 413 before parsing.
+pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024 + 16 * 1024;
+
 /// One HTTP request, as the edge adapters hand it over.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
     pub method: Method,
     /// The path without query string or API Gateway stage, e.g. `/auth/login`.
     pub path: String,
+    /// The raw query string, without `?` (empty when there is none).
+    pub query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
     /// The platform's request id (Lambda's) or one the local server made up.
@@ -51,4 +58,18 @@ pub struct ApiRequest {
     /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`),
     /// when it is one: what per-source limits count by.
     pub source_ip: Option<std::net::IpAddr>,
+}
+
+impl ApiRequest {
+    /// The first value of query parameter `name`, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    /// A header's value as text, when it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }

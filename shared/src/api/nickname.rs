@@ -2,7 +2,7 @@
 
 use super::body::{Text, parse_json};
 use super::router::Protected;
-use super::{ApiError, ApiResponse, Authenticator, ErrorCode};
+use super::{ApiRequest, ApiError, ApiResponse, Authenticator, ErrorCode};
 use crate::domain::{ContentChecks, NickName, Profile};
 use crate::tokens::Caller;
 use crate::usecases::nickname::{NicknameResult, NicknameService};
@@ -63,8 +63,8 @@ impl Protected for NicknameRoute {
         &self.auth
     }
 
-    fn parse(body: &[u8]) -> Result<NickName, ApiError> {
-        parse(body)
+    fn parse(request: &ApiRequest) -> Result<NickName, ApiError> {
+        parse(&request.body)
     }
 
     async fn answer(&self, caller: Caller, nick_name: NickName) -> Result<ApiResponse, ApiError> {

@@ -119,7 +119,8 @@ impl Protected for SetPasswordRoute {
         &self.auth
     }
 
-    fn parse(body: &[u8]) -> Result<PasswordChange, ApiError> {
+    fn parse(request: &ApiRequest) -> Result<PasswordChange, ApiError> {
+        let body = &request.body[..];
         let body: SetBody = parse_json(
             body,
             "body must be a JSON object like {\"password\": \"…\", \"currentPassword\": \"…\"}",
@@ -131,17 +132,10 @@ impl Protected for SetPasswordRoute {
                 Text::Missing => None,
                 text => Some(code_field(text, "smsCode")?),
             },
-            source: None,
+            // A wrong `currentPassword` counts like a login try: per number,
+            // and per source address.
+            source: request.source_ip.map(|ip| ip.to_string()),
         })
-    }
-
-    /// A wrong `currentPassword` counts like a login try: per number, and
-    /// per source address.
-    fn from_source(change: PasswordChange, source: Option<std::net::IpAddr>) -> PasswordChange {
-        PasswordChange {
-            source: source.map(|ip| ip.to_string()),
-            ..change
-        }
     }
 
     async fn answer(

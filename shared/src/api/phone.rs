@@ -2,7 +2,7 @@
 
 use super::body::{Text, parse_json};
 use super::router::Protected;
-use super::{ApiError, ApiResponse, Authenticator};
+use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
 use crate::open_data::EncryptedOpenData;
 use crate::tokens::Caller;
 use crate::usecases::phone::{PhoneInput, PhoneResult, PhoneService};
@@ -92,8 +92,8 @@ impl Protected for PhoneRoute {
         &self.auth
     }
 
-    fn parse(body: &[u8]) -> Result<PhoneInput, ApiError> {
-        parse(body)
+    fn parse(request: &ApiRequest) -> Result<PhoneInput, ApiError> {
+        parse(&request.body)
     }
 
     async fn answer(&self, caller: Caller, input: PhoneInput) -> Result<ApiResponse, ApiError> {

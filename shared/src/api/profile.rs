@@ -3,7 +3,7 @@
 use super::body::{Text, parse_json};
 use super::response::BearerTokens;
 use super::router::Protected;
-use super::{ApiError, ApiResponse, Authenticator};
+use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
 use crate::domain::Profile;
 use crate::open_data::EncryptedOpenData;
 use crate::tokens::Caller;
@@ -77,8 +77,8 @@ impl Protected for ProfileRoute {
         &self.auth
     }
 
-    fn parse(body: &[u8]) -> Result<ProfileInput, ApiError> {
-        parse(body)
+    fn parse(request: &ApiRequest) -> Result<ProfileInput, ApiError> {
+        parse(&request.body)
     }
 
     async fn answer(&self, caller: Caller, input: ProfileInput) -> Result<ApiResponse, ApiError> {

@@ -1,4 +1,5 @@
 use crate::usecases::sessions::SessionTokens;
+use bytes::Bytes;
 use http::StatusCode;
 use serde::Serialize;
 
@@ -32,25 +33,66 @@ impl<'a> From<&'a SessionTokens> for BearerTokens<'a> {
     }
 }
 
-/// One HTTP answer: always JSON.
+/// How long an answer may be kept by browsers and CDNs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// Answers about a user: never.
+    NoStore,
+    /// Public documents (JWKS): a few minutes.
+    Public,
+    /// Content-addressed objects (avatars): forever, their key changes with them.
+    Immutable,
+}
+
+/// One HTTP answer: JSON, except for the few routes that answer a plain
+/// text (WeChat's push verification) or an image (avatars).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiResponse {
     pub status: StatusCode,
-    pub body: String,
+    pub body: Bytes,
+    pub content_type: &'static str,
     /// Extra headers beyond content type and cache control (e.g. `retry-after`).
     pub headers: Vec<(&'static str, String)>,
-    /// Public documents (JWKS) may be cached; answers about a user never.
-    pub cacheable: bool,
+    pub caching: Caching,
 }
+
+/// JSON's content type, the usual one.
+pub const JSON: &str = "application/json; charset=utf-8";
 
 impl ApiResponse {
     pub fn json(status: StatusCode, body: impl Into<String>) -> Self {
         Self {
             status,
-            body: body.into(),
+            body: Bytes::from(body.into()),
+            content_type: JSON,
             headers: Vec::new(),
-            cacheable: false,
+            caching: Caching::NoStore,
         }
+    }
+
+    /// A plain text answer (WeChat's push endpoint wants its `echostr` and
+    /// `success` verbatim).
+    pub fn text(status: StatusCode, body: impl Into<String>) -> Self {
+        Self {
+            content_type: "text/plain; charset=utf-8",
+            ..Self::json(status, body)
+        }
+    }
+
+    /// Bytes of a content type (an image).
+    pub fn bytes(status: StatusCode, content_type: &'static str, body: Bytes) -> Self {
+        Self {
+            status,
+            body,
+            content_type,
+            headers: Vec::new(),
+            caching: Caching::NoStore,
+        }
+    }
+
+    /// Whether the body is text (JSON, plain text) rather than bytes.
+    pub fn is_text(&self) -> bool {
+        self.content_type.starts_with("application/json") || self.content_type.starts_with("text/")
     }
 
     /// `value` serialised as the JSON body.
@@ -65,19 +107,16 @@ impl ApiResponse {
     }
 
     /// Converts to an `http::Response` for the adapters.
-    pub fn into_http(self) -> http::Response<String> {
+    pub fn into_http(self) -> http::Response<Bytes> {
         let mut builder = http::Response::builder()
             .status(self.status)
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/json; charset=utf-8",
-            )
+            .header(http::header::CONTENT_TYPE, self.content_type)
             .header(
                 http::header::CACHE_CONTROL,
-                if self.cacheable {
-                    "public, max-age=300"
-                } else {
-                    "no-store"
+                match self.caching {
+                    Caching::NoStore => "no-store",
+                    Caching::Public => "public, max-age=300",
+                    Caching::Immutable => "public, max-age=31536000, immutable",
                 },
             );
         for (name, value) in self.headers {

@@ -3,8 +3,9 @@
 //! access log.
 
 use super::{
+    response::Caching,
     ApiError, ApiRequest, ApiResponse, Authenticator, DeleteAccountRoute, ErrorCode, LogoutRoute,
-    MAX_BODY_BYTES, MeRoute, NicknameRoute, PasswordRoutes, PhoneRoute, ProfileRoute, SmsRoutes,
+    MAX_BODY_BYTES, MAX_UPLOAD_BYTES, MeRoute, NicknameRoute, PasswordRoutes, PhoneRoute, ProfileRoute, SmsRoutes,
     login, password, refresh, sms,
 };
 use crate::tokens::{Caller, Jwks};
@@ -24,14 +25,9 @@ pub(super) trait Protected {
 
     fn authenticator(&self) -> &Authenticator;
 
-    /// Reads the body; only called for an authenticated caller.
-    fn parse(body: &[u8]) -> Result<Self::Input, ApiError>;
-
-    /// The input, told the caller's address (for the routes whose limits
-    /// count per source address).
-    fn from_source(input: Self::Input, _source: Option<std::net::IpAddr>) -> Self::Input {
-        input
-    }
+    /// Reads the request (its body; the caller's address for the routes
+    /// whose limits count by it); only called for an authenticated caller.
+    fn parse(request: &ApiRequest) -> Result<Self::Input, ApiError>;
 
     async fn answer(&self, caller: Caller, input: Self::Input) -> Result<ApiResponse, ApiError>;
 }
@@ -50,8 +46,8 @@ async fn serve_protected<R: Protected>(
 ) -> Result<ApiResponse, ApiError> {
     let auth = route.authenticator();
     let caller = auth.authenticate(request)?;
-    let input = match R::parse(&request.body) {
-        Ok(input) => R::from_source(input, request.source_ip),
+    let input = match R::parse(request) {
+        Ok(input) => input,
         Err(bad_body) => {
             return match auth.session_live(&caller).await {
                 Ok(false) => Err(ApiError::session_ended()),
@@ -84,6 +80,7 @@ pub struct Router {
     password: Option<PasswordRoutes>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Login,
     Refresh,
@@ -91,6 +88,10 @@ enum Route {
     Jwks,
     Profile,
     Nickname,
+    Avatar,
+    AvatarImage,
+    PushVerify,
+    PushEvent,
     Phone,
     Me,
     DeleteAccount,
@@ -100,49 +101,73 @@ enum Route {
     SetPassword,
 }
 
+/// The path of the avatars' images: `/` + the object key
+/// (`avatars/{userId}/{hash}.{ext}`).
+pub const AVATAR_PATH: &str = "/avatars/{userId}/{file}";
+
 impl Route {
-    /// Every route: its path and its one method.
-    const ALL: [(&'static str, Method); 13] = [
-        ("/auth/login", Method::POST),
-        ("/auth/refresh", Method::POST),
-        ("/auth/logout", Method::POST),
-        ("/.well-known/jwks.json", Method::GET),
-        ("/auth/profile", Method::POST),
-        ("/auth/profile/nickname", Method::PUT),
-        ("/auth/phone", Method::POST),
-        ("/auth/me", Method::GET),
-        ("/auth/account", Method::DELETE),
-        ("/auth/sms/send", Method::POST),
-        ("/auth/sms/login", Method::POST),
-        ("/auth/password/login", Method::POST),
-        ("/auth/password", Method::POST),
+    /// Every route: its path, method and handler.
+    const ALL: [(&'static str, Method, Route); 17] = [
+        ("/auth/login", Method::POST, Route::Login),
+        ("/auth/refresh", Method::POST, Route::Refresh),
+        ("/auth/logout", Method::POST, Route::Logout),
+        ("/.well-known/jwks.json", Method::GET, Route::Jwks),
+        ("/auth/profile", Method::POST, Route::Profile),
+        ("/auth/profile/nickname", Method::PUT, Route::Nickname),
+        ("/auth/profile/avatar", Method::POST, Route::Avatar),
+        (AVATAR_PATH, Method::GET, Route::AvatarImage),
+        ("/wechat/push", Method::GET, Route::PushVerify),
+        ("/wechat/push", Method::POST, Route::PushEvent),
+        ("/auth/phone", Method::POST, Route::Phone),
+        ("/auth/me", Method::GET, Route::Me),
+        ("/auth/account", Method::DELETE, Route::DeleteAccount),
+        ("/auth/sms/send", Method::POST, Route::SmsSend),
+        ("/auth/sms/login", Method::POST, Route::SmsLogin),
+        ("/auth/password/login", Method::POST, Route::PasswordLogin),
+        ("/auth/password", Method::POST, Route::SetPassword),
     ];
 
-    fn find(path: &str) -> Option<(Self, Method)> {
-        let route = match path {
-            "/auth/login" => Self::Login,
-            "/auth/refresh" => Self::Refresh,
-            "/auth/logout" => Self::Logout,
-            "/.well-known/jwks.json" => Self::Jwks,
-            "/auth/profile" => Self::Profile,
-            "/auth/profile/nickname" => Self::Nickname,
-            "/auth/phone" => Self::Phone,
-            "/auth/me" => Self::Me,
-            "/auth/account" => Self::DeleteAccount,
-            "/auth/sms/send" => Self::SmsSend,
-            "/auth/sms/login" => Self::SmsLogin,
-            "/auth/password/login" => Self::PasswordLogin,
-            "/auth/password" => Self::SetPassword,
-            _ => return None,
+    /// The route's path pattern for a request path.
+    fn pattern(path: &str) -> Option<&'static str> {
+        if path.starts_with("/avatars/") {
+            return Some(AVATAR_PATH);
+        }
+        Self::ALL
+            .iter()
+            .map(|(pattern, _, _)| *pattern)
+            .find(|pattern| *pattern == path)
+    }
+
+    /// The routes on `path`, with their methods.
+    fn on_path(path: &str) -> Vec<(&'static Method, Route)> {
+        let Some(pattern) = Self::pattern(path) else {
+            return Vec::new();
         };
-        let method = Self::ALL.iter().find(|(p, _)| *p == path)?.1.clone();
-        Some((route, method))
+        Self::ALL
+            .iter()
+            .filter(|(p, _, _)| *p == pattern)
+            .map(|(_, method, route)| (method, *route))
+            .collect()
+    }
+
+    /// The largest body the route reads: an avatar's upload, or the usual.
+    fn max_body(self) -> usize {
+        match self {
+            Route::Avatar => MAX_UPLOAD_BYTES,
+            _ => MAX_BODY_BYTES,
+        }
     }
 }
 
 impl Router {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Every route of every function, (path, method), as the template and
+    /// the docs list them.
+    pub fn routes() -> impl Iterator<Item = (&'static str, &'static Method)> {
+        Route::ALL.iter().map(|(path, method, _)| (*path, method))
     }
 
     /// `POST /auth/login`.
@@ -243,15 +268,9 @@ impl Router {
         .await
     }
 
-    async fn dispatch(&self, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let not_found = || {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!("no route for {}", request.path),
-            )
-        };
-        let (route, method) = Route::find(&request.path).ok_or_else(not_found)?;
-        let enabled = match route {
+    /// Whether this process serves `route` (each function enables its own).
+    fn serves(&self, route: Route) -> bool {
+        match route {
             Route::Login => self.login.is_some(),
             Route::Refresh => self.refresh.is_some(),
             Route::Me => self.me.is_some(),
@@ -262,21 +281,38 @@ impl Router {
             Route::Jwks => self.jwks.is_some(),
             Route::Profile => self.profile.is_some(),
             Route::Nickname => self.nickname.is_some(),
+            Route::Avatar | Route::AvatarImage => false,
+            Route::PushVerify | Route::PushEvent => false,
             Route::Phone => self.phone.is_some(),
-        };
-        if !enabled {
-            return Err(not_found());
         }
-        if request.method != method {
+    }
+
+    async fn dispatch(&self, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let not_found = || {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("no route for {}", request.path),
+            )
+        };
+        let served: Vec<_> = Route::on_path(&request.path)
+            .into_iter()
+            .filter(|(_, route)| self.serves(*route))
+            .collect();
+        let Some(&(_, route)) = served.iter().find(|(m, _)| **m == request.method) else {
+            if served.is_empty() {
+                return Err(not_found());
+            }
+            let methods: Vec<&str> = served.iter().map(|(m, _)| m.as_str()).collect();
             return Err(ApiError::new(
                 ErrorCode::MethodNotAllowed,
-                format!("{} only accepts {method}", request.path),
+                format!("{} only accepts {}", request.path, methods.join(", ")),
             ));
-        }
-        if request.body.len() > MAX_BODY_BYTES {
+        };
+        let max_body = route.max_body();
+        if request.body.len() > max_body {
             return Err(ApiError::new(
                 ErrorCode::PayloadTooLarge,
-                format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+                format!("request body is larger than {max_body} bytes"),
             ));
         }
         match route {
@@ -319,7 +355,7 @@ impl Router {
             Route::Jwks => match &self.jwks {
                 Some(jwks) => {
                     let mut response = ApiResponse::json(StatusCode::OK, jwks.body());
-                    response.cacheable = true;
+                    response.caching = Caching::Public;
                     Ok(response)
                 }
                 None => Err(not_found()),
@@ -336,6 +372,9 @@ impl Router {
                 Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
+            Route::Avatar | Route::AvatarImage | Route::PushVerify | Route::PushEvent => {
+                Err(not_found())
+            }
         }
     }
 }
