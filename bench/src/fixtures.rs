@@ -184,6 +184,7 @@ fn seeded_store(example: &OpenDataExample, user_id: &UserId, session: &Session) 
                 phone: None,
                 profile: Profile::default(),
                 checks: Default::default(),
+                avatars: Default::default(),
                 password: None,
                 version: 1,
             }),

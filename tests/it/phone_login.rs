@@ -121,6 +121,7 @@ async fn phone_first_user(h: &Harness, number: &str) -> UserId {
                 phone: Some(phone.clone()),
                 profile: Profile::default(),
                 checks: Default::default(),
+                avatars: Default::default(),
                 password: None,
                 version: 1,
             }),

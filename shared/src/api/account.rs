@@ -3,7 +3,7 @@
 
 use super::body::{Text, parse_json};
 use super::router::Protected;
-use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
+use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::domain::rules::account::AccountView;
 use crate::domain::{ContentChecks, Identity, Profile, mask_openid};
 use crate::tokens::Caller;
@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn deletion_needs_the_confirmation_exactly() {
         assert_eq!(
-            DeleteAccountRoute::parse(br#"{"confirm":"DELETE"}"#),
+            DeleteAccountRoute::parse_body(br#"{"confirm":"DELETE"}"#),
             Ok(())
         );
         for bad in [
@@ -158,7 +158,7 @@ mod tests {
             br#"{"confirm":"DELETE "}"#,
         ] {
             assert_eq!(
-                DeleteAccountRoute::parse(bad).unwrap_err().code,
+                DeleteAccountRoute::parse_body(bad).unwrap_err().code,
                 crate::api::ErrorCode::BadRequest
             );
         }

@@ -3,7 +3,7 @@
 
 use super::body::parse_json;
 use super::router::Protected;
-use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
+use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::clock::Clock;
 use crate::store::ItemStore;
 use crate::tokens::Caller;
@@ -78,14 +78,14 @@ mod tests {
 
     #[test]
     fn the_body_is_empty_or_says_all() {
-        assert_eq!(LogoutRoute::parse(b""), Ok(false));
-        assert_eq!(LogoutRoute::parse(b" \n"), Ok(false));
-        assert_eq!(LogoutRoute::parse(b"{}"), Ok(false));
-        assert_eq!(LogoutRoute::parse(br#"{"all":true}"#), Ok(true));
-        assert_eq!(LogoutRoute::parse(br#"{"all":false}"#), Ok(false));
+        assert_eq!(LogoutRoute::parse_body(b""), Ok(false));
+        assert_eq!(LogoutRoute::parse_body(b" \n"), Ok(false));
+        assert_eq!(LogoutRoute::parse_body(b"{}"), Ok(false));
+        assert_eq!(LogoutRoute::parse_body(br#"{"all":true}"#), Ok(true));
+        assert_eq!(LogoutRoute::parse_body(br#"{"all":false}"#), Ok(false));
         for bad in [&b"nope"[..], br#"{"all":"yes"}"#, b"[]"] {
             assert_eq!(
-                LogoutRoute::parse(bad).unwrap_err().code,
+                LogoutRoute::parse_body(bad).unwrap_err().code,
                 ErrorCode::BadRequest
             );
         }

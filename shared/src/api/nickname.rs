@@ -2,7 +2,7 @@
 
 use super::body::{Text, parse_json};
 use super::router::Protected;
-use super::{ApiRequest, ApiError, ApiResponse, Authenticator, ErrorCode};
+use super::{ApiError, ApiRequest, ApiResponse, Authenticator, ErrorCode};
 use crate::domain::{ContentChecks, NickName, Profile};
 use crate::tokens::Caller;
 use crate::usecases::nickname::{NicknameResult, NicknameService};
@@ -119,6 +119,7 @@ mod tests {
                     label: None,
                     at: 5,
                 }),
+                avatar: None,
             },
         };
         assert_eq!(

@@ -2,7 +2,7 @@
 
 use super::body::{Text, parse_json};
 use super::router::Protected;
-use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
+use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::open_data::EncryptedOpenData;
 use crate::tokens::Caller;
 use crate::usecases::phone::{PhoneInput, PhoneResult, PhoneService};

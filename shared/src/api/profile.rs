@@ -3,7 +3,7 @@
 use super::body::{Text, parse_json};
 use super::response::BearerTokens;
 use super::router::Protected;
-use super::{ApiRequest, ApiError, ApiResponse, Authenticator};
+use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::domain::Profile;
 use crate::open_data::EncryptedOpenData;
 use crate::tokens::Caller;

@@ -3,10 +3,9 @@
 //! access log.
 
 use super::{
-    response::Caching,
     ApiError, ApiRequest, ApiResponse, Authenticator, DeleteAccountRoute, ErrorCode, LogoutRoute,
-    MAX_BODY_BYTES, MAX_UPLOAD_BYTES, MeRoute, NicknameRoute, PasswordRoutes, PhoneRoute, ProfileRoute, SmsRoutes,
-    login, password, refresh, sms,
+    MAX_BODY_BYTES, MAX_UPLOAD_BYTES, MeRoute, NicknameRoute, PasswordRoutes, PhoneRoute,
+    ProfileRoute, SmsRoutes, login, password, refresh, response::Caching, sms,
 };
 use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
@@ -28,6 +27,20 @@ pub(super) trait Protected {
     /// Reads the request (its body; the caller's address for the routes
     /// whose limits count by it); only called for an authenticated caller.
     fn parse(request: &ApiRequest) -> Result<Self::Input, ApiError>;
+
+    /// [`parse`](Self::parse) of a request that is only `body` (tests).
+    #[cfg(test)]
+    fn parse_body(body: &[u8]) -> Result<Self::Input, ApiError> {
+        Self::parse(&ApiRequest {
+            method: Method::POST,
+            path: "/".into(),
+            query: String::new(),
+            headers: http::HeaderMap::new(),
+            body: bytes::Bytes::copy_from_slice(body),
+            request_id: "test".into(),
+            source_ip: None,
+        })
+    }
 
     async fn answer(&self, caller: Caller, input: Self::Input) -> Result<ApiResponse, ApiError>;
 }

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 /// WeChat's `suggest`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Suggest {
     Pass,
     Review,
@@ -15,7 +16,7 @@ pub enum Suggest {
 /// WeChat's number (100 normal, 10001 ad, 20001 politics, 20002 porn, 20003
 /// abuse, 20006 illegal, 20008 fraud, 20012 vulgar, 20013 copyright, 21000
 /// other).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub suggest: Suggest,
     pub label: u32,
@@ -60,6 +61,9 @@ pub struct ContentCheck {
 pub struct ContentChecks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick_name: Option<ContentCheck>,
+    /// The check of the avatar the profile shows, when it was uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<ContentCheck>,
 }
 
 impl ContentChecks {
@@ -81,6 +85,7 @@ mod tests {
                 label: Some(10001),
                 at: 5,
             }),
+            avatar: None,
         };
         assert_eq!(
             serde_json::to_value(checks).unwrap(),

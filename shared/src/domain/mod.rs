@@ -1,5 +1,6 @@
 //! Domain types. Values are parsed at the edge and trusted inside.
 
+mod avatar;
 mod content_check;
 mod identity;
 mod ids;
@@ -12,7 +13,9 @@ mod session;
 mod session_key;
 mod sms_code;
 mod ticket;
+mod uploaded_avatar;
 
+pub use avatar::{AvatarImage, AvatarKey, ImageError, ImageKind, MAX_AVATAR_BYTES};
 pub use content_check::{CheckState, ContentCheck, ContentChecks, Suggest, Verdict};
 pub use identity::{Identity, mask_openid};
 pub use ids::{AppId, InvalidId, OpenId, SessionId, UnionId, UserId};
@@ -24,3 +27,4 @@ pub use session::{NewSession, RefreshHash, RefreshSecret, Session, SessionPolicy
 pub use session_key::{InvalidSessionKey, SessionKey};
 pub use sms_code::SmsCode;
 pub use ticket::LoginTicket;
+pub use uploaded_avatar::{AvatarState, TraceId, UploadedAvatar};

@@ -10,8 +10,8 @@
 
 use super::StoreError;
 use crate::domain::{
-    AppId, ContentChecks, Identity, OpenId, PasswordHash, PhoneNumber, Profile, Session,
-    SessionKey, UnionId, UserId,
+    AppId, AvatarKey, ContentChecks, Identity, OpenId, PasswordHash, PhoneNumber, Profile, Session,
+    SessionKey, TraceId, UnionId, UploadedAvatar, UserId, Verdict,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,10 +36,13 @@ pub enum KeyKind {
     PasswordSource,
     /// A login ticket, by its hash.
     Ticket,
+    /// One of WeChat's asynchronous media checks, by its `trace_id`.
+    MediaCheck,
 }
 
 impl KeyKind {
-    const ALL: [KeyKind; 10] = [
+    const ALL: [KeyKind; 11] = [
+        KeyKind::MediaCheck,
         KeyKind::Ticket,
         KeyKind::Identity,
         KeyKind::User,
@@ -64,6 +67,7 @@ impl KeyKind {
             KeyKind::PasswordNumber => "PWNUM#",
             KeyKind::PasswordSource => "PWIP#",
             KeyKind::Ticket => "TICKET#",
+            KeyKind::MediaCheck => "MEDIA#",
         }
     }
 
@@ -80,6 +84,7 @@ impl KeyKind {
             KeyKind::PasswordNumber => "passwordNumber",
             KeyKind::PasswordSource => "passwordSource",
             KeyKind::Ticket => "ticket",
+            KeyKind::MediaCheck => "mediaCheck",
         }
     }
 }
@@ -121,6 +126,11 @@ impl Key {
     /// A login ticket, by its hash.
     pub fn ticket(hash: &str) -> Self {
         Self::of(KeyKind::Ticket, hash)
+    }
+
+    /// WeChat's media check `trace_id` (no `#` in one: see `TraceId`).
+    pub fn media_check(trace_id: &TraceId) -> Self {
+        Self::of(KeyKind::MediaCheck, trace_id.as_str())
     }
 
     /// The sending count of a number.
@@ -259,6 +269,9 @@ pub struct UserItem {
     /// How the profile's user-typed fields were checked (WeChat's content
     /// security), field by field.
     pub checks: ContentChecks,
+    /// The avatars the user uploaded: the one shown, and the latest upload
+    /// while WeChat checks it (or after it refused it).
+    pub avatars: Avatars,
     /// The password's argon2id hash, once the user has set one.
     pub password: Option<PasswordHash>,
     pub version: u64,
@@ -274,6 +287,36 @@ impl UserItem {
             .collect();
         all.extend(self.phone.clone().map(Identity::Phone));
         all
+    }
+}
+
+/// A user's uploaded avatars.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Avatars {
+    /// The avatar the profile shows (`active`), when it was uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<UploadedAvatar>,
+    /// The latest upload not shown: `pending` while WeChat checks it,
+    /// `refused` after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadedAvatar>,
+}
+
+impl Avatars {
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_none() && self.upload.is_none()
+    }
+
+    /// The images that must be kept: the one shown and a pending one (a
+    /// refused image is deleted).
+    pub fn keys(&self) -> Vec<&AvatarKey> {
+        self.shown
+            .iter()
+            .chain(&self.upload)
+            .filter(|a| a.state != crate::domain::AvatarState::Refused)
+            .map(|a| &a.key)
+            .collect()
     }
 }
 
@@ -308,6 +351,8 @@ struct UserItemText {
     profile: Profile,
     #[serde(default, skip_serializing_if = "ContentChecks::is_empty")]
     content_checks: ContentChecks,
+    #[serde(default, skip_serializing_if = "Avatars::is_empty")]
+    avatars: Avatars,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     password_hash: Option<String>,
     #[serde(default)]
@@ -332,6 +377,7 @@ impl TryFrom<UserItemText> for UserItem {
             phone,
             profile: text.profile,
             checks: text.content_checks,
+            avatars: text.avatars,
             password: text.password_hash.map(PasswordHash::from_phc),
             version: text.version,
         })
@@ -348,6 +394,7 @@ impl From<UserItem> for UserItemText {
             phone: user.phone.map(|p| p.e164().to_owned()),
             profile: user.profile,
             content_checks: user.checks,
+            avatars: user.avatars,
             password_hash: user.password.map(|p| p.phc().to_owned()),
             version: user.version,
         }
@@ -414,6 +461,35 @@ pub struct LimitItem {
     pub version: u64,
 }
 
+/// One asynchronous media check (`MEDIA#{trace_id}`): the avatar it is
+/// for, and WeChat's verdict once it came. Whichever of the upload's commit
+/// and WeChat's push comes second finds the other's half here, so a verdict
+/// that overtakes the upload's commit is not lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaCheckItem {
+    /// The user and image it checks, once the upload committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_key: Option<AvatarKey>,
+    /// WeChat's verdict, once its push came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<PushedVerdict>,
+    /// Unix seconds; the table's TTL removes it then.
+    pub expires_at: u64,
+}
+
+/// What WeChat's `wxa_media_check` event said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum PushedVerdict {
+    /// `result {suggest, label}`.
+    Verdict(Verdict),
+    /// An `errcode` and no result (e.g. `-1008`: WeChat could not fetch the image).
+    NoVerdict { errcode: i64 },
+}
+
 /// The table's TTL attribute (template.yaml): SMS codes and limits expire by
 /// it (as did the `REVOKED#` items of earlier versions).
 pub const EXPIRES_AT: &str = "expiresAt";
@@ -438,6 +514,7 @@ pub enum Item {
     SmsCode(SmsCodeItem),
     Limit(LimitItem),
     Ticket(TicketItem),
+    MediaCheck(MediaCheckItem),
 }
 
 fn corrupt(key: &Key, e: impl fmt::Display) -> StoreError {
@@ -462,6 +539,7 @@ impl Item {
             | KeyKind::PasswordNumber
             | KeyKind::PasswordSource => LimitItem::deserialize(data).map(Item::Limit),
             KeyKind::Ticket => TicketItem::deserialize(data).map(Item::Ticket),
+            KeyKind::MediaCheck => MediaCheckItem::deserialize(data).map(Item::MediaCheck),
         };
         item.map_err(|e| corrupt(key, e))
     }
@@ -684,6 +762,7 @@ mod tests {
             phone: Some(phone.clone()),
             profile: Profile::default(),
             checks: ContentChecks::default(),
+            avatars: Avatars::default(),
             password: None,
             version: 1,
         };

@@ -20,8 +20,8 @@ pub mod memory;
 pub mod semantics;
 
 pub use items::{
-    IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, LimitItem, OwnerItem,
-    SmsCodeItem, TicketItem, UserItem,
+    Avatars, IdentityItem, IdentityPatch, IdentityRef, Item, Key, KeyKind, LimitItem,
+    MediaCheckItem, OwnerItem, PushedVerdict, SmsCodeItem, TicketItem, UserItem,
 };
 
 use crate::domain::{RefreshHash, SessionId, UserId};

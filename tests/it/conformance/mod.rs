@@ -90,6 +90,7 @@ pub fn user_item(identities: &[IdentityRef], version: u64) -> UserItem {
         phone: None,
         profile: Default::default(),
         checks: Default::default(),
+        avatars: Default::default(),
         password: None,
         version,
     }

@@ -82,6 +82,7 @@ pub fn user(openids: &[u8], version: u64) -> UserItem {
         phone: None,
         profile: Default::default(),
         checks: Default::default(),
+        avatars: Default::default(),
         password: None,
         version,
     }

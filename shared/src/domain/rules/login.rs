@@ -285,6 +285,7 @@ fn create(input: &LoginInput) -> Step<LoginOutcome> {
                 phone: input.phone.clone(),
                 profile: Profile::default(),
                 checks: Default::default(),
+                avatars: Default::default(),
                 password: input.new_user_password.clone(),
                 version: 1,
             }),

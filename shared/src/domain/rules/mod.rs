@@ -21,6 +21,7 @@
 //! - [`phone`]: one number per user, one user per number, releasing the old number.
 
 pub mod account;
+pub mod avatar;
 mod limits;
 pub mod login;
 pub mod nickname;

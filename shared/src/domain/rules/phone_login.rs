@@ -120,6 +120,7 @@ fn create(input: &PhoneLoginInput) -> Step<PhoneLoginOutcome> {
                     phone: Some(input.phone.clone()),
                     profile: Profile::default(),
                     checks: Default::default(),
+                    avatars: Default::default(),
                     password: input.new_user_password.clone(),
                     version: 1,
                 }),

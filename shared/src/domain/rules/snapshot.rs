@@ -1,7 +1,9 @@
 //! What a use case has read, and what a rule answers.
 
 use crate::domain::{Session, UserId};
-use crate::store::{IdentityItem, Item, Items, Key, OwnerItem, StoreError, UserItem, Write};
+use crate::store::{
+    IdentityItem, Item, Items, Key, MediaCheckItem, OwnerItem, StoreError, UserItem, Write,
+};
 use std::collections::HashMap;
 
 /// One key as read: not read yet, read and absent, or read and present.
@@ -148,6 +150,13 @@ impl Snapshot {
     pub fn user(&self, key: &Key) -> Result<Read<&UserItem>, StoreError> {
         self.typed(key, |item| match item {
             Item::User(user) => Some(user),
+            _ => None,
+        })
+    }
+
+    pub fn media_check(&self, key: &Key) -> Result<Read<&MediaCheckItem>, StoreError> {
+        self.typed(key, |item| match item {
+            Item::MediaCheck(check) => Some(check),
             _ => None,
         })
     }

@@ -1,0 +1,309 @@
+use super::super::fixtures::*;
+use super::*;
+use crate::domain::rules::nickname::{CheckMode, ReviewPolicy};
+use crate::domain::{CheckState, Suggest, Verdict};
+
+fn image(n: u8) -> AvatarKey {
+    AvatarKey::parse(&format!("avatars/{}/{:032x}.png", user_id(1), n)).unwrap()
+}
+
+fn url(n: u8) -> String {
+    format!("https://api.example.com/{}", image(n))
+}
+
+fn trace(n: u8) -> TraceId {
+    TraceId::parse(&format!("trace-{n}")).unwrap()
+}
+
+fn policy(mode: CheckMode) -> AvatarPolicy {
+    AvatarPolicy {
+        content: ContentPolicy {
+            mode,
+            review: ReviewPolicy::Accept,
+        },
+        verdict_within: 100,
+    }
+}
+
+fn verdict(suggest: Suggest, label: u32) -> PushedVerdict {
+    PushedVerdict::Verdict(Verdict { suggest, label })
+}
+
+/// A snapshot with user 1 logged in, at `now`.
+fn account(now: u64) -> (SessionKeys, Snapshot) {
+    let mut keys = session(1, 1);
+    keys.now = now;
+    let s = read_account(&keys, Some(identity(1)), Some(user(&[1], 1)));
+    (keys, s)
+}
+
+fn stored_user(s: &Snapshot) -> UserItem {
+    match s.user(&Key::user(&user_id(1))).unwrap() {
+        Read::Present(user) => user.clone(),
+        _ => panic!("no user"),
+    }
+}
+
+fn asked(n: u8) -> UploadInput {
+    UploadInput {
+        key: image(n),
+        url: url(n),
+        check: UploadCheck::Asked(trace(n)),
+    }
+}
+
+fn stored(outcome: UploadOutcome) -> (UploadedAvatar, Vec<AvatarKey>) {
+    match outcome {
+        UploadOutcome::Stored { avatar, retired } => (avatar, retired),
+        UploadOutcome::SessionEnded => panic!("session ended"),
+    }
+}
+
+#[test]
+fn an_upload_waits_for_the_verdict_then_becomes_the_profiles() {
+    let p = policy(CheckMode::Strict);
+    let (keys, mut s) = account(10);
+    let (avatar, retired) = stored(settle(&mut s, |s| upload(s, &keys, &asked(1), &p)));
+    assert_eq!(avatar.state, AvatarState::Pending);
+    assert!(retired.is_empty());
+    let user = stored_user(&s);
+    assert_eq!(user.profile.avatar_url, None, "not shown while pending");
+    assert_eq!(user.version, 2);
+
+    let outcome = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Pass, 100), 20, &p)
+    });
+    assert!(matches!(
+        outcome,
+        PushOutcome::Applied { state: AvatarState::Active, ref retired, .. } if retired.is_empty()
+    ));
+    let user = stored_user(&s);
+    assert_eq!(user.profile.avatar_url, Some(url(1)));
+    assert_eq!(
+        user.checks.avatar.map(|c| c.state),
+        Some(CheckState::Passed)
+    );
+    assert_eq!(user.avatars.upload, None);
+    // WeChat's retry of the same push changes nothing.
+    let again = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Risky, 20002), 21, &p)
+    });
+    assert_eq!(again, PushOutcome::Duplicate);
+    assert_eq!(stored_user(&s), user);
+}
+
+#[test]
+fn a_risky_upload_is_refused_and_its_image_retired_while_the_old_one_stays() {
+    let p = policy(CheckMode::Strict);
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| upload(s, &keys, &asked(1), &p));
+    settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Pass, 100), 11, &p)
+    });
+    settle(&mut s, |s| upload(s, &keys, &asked(2), &p));
+    let outcome = settle(&mut s, |s| {
+        push(s, &trace(2), verdict(Suggest::Risky, 20002), 12, &p)
+    });
+    assert_eq!(
+        outcome,
+        PushOutcome::Applied {
+            user_id: user_id(1),
+            state: AvatarState::Refused,
+            retired: vec![image(2)],
+        }
+    );
+    let user = stored_user(&s);
+    assert_eq!(
+        user.profile.avatar_url,
+        Some(url(1)),
+        "the previous avatar stays"
+    );
+    let refused = user.avatars.upload.unwrap();
+    assert_eq!(
+        (refused.state, refused.label),
+        (AvatarState::Refused, Some(20002))
+    );
+}
+
+#[test]
+fn a_verdict_that_overtakes_the_upload_decides_it_at_once() {
+    let p = policy(CheckMode::Strict);
+    let (keys, mut s) = account(10);
+    let early = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Risky, 20001), 10, &p)
+    });
+    assert_eq!(early, PushOutcome::Early);
+    let (avatar, retired) = stored(settle(&mut s, |s| upload(s, &keys, &asked(1), &p)));
+    assert_eq!(
+        (avatar.state, avatar.label),
+        (AvatarState::Refused, Some(20001))
+    );
+    assert_eq!(retired, vec![image(1)]);
+    // WeChat's retry now finds it decided.
+    let again = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Risky, 20001), 11, &p)
+    });
+    assert_eq!(again, PushOutcome::Duplicate);
+
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| {
+        push(s, &trace(3), verdict(Suggest::Pass, 100), 10, &p)
+    });
+    let (avatar, _) = stored(settle(&mut s, |s| upload(s, &keys, &asked(3), &p)));
+    assert_eq!(avatar.state, AvatarState::Active);
+    assert_eq!(stored_user(&s).profile.avatar_url, Some(url(3)));
+}
+
+#[test]
+fn no_verdict_in_time_is_decided_by_the_policy() {
+    // Strict: refused once the deadline has passed, not before.
+    let p = policy(CheckMode::Strict);
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| upload(s, &keys, &asked(1), &p));
+    let user = stored_user(&s);
+    assert_eq!(
+        latest(&settled(&user, 109, &p)).unwrap().state,
+        AvatarState::Pending
+    );
+    let late = settled(&user, 110, &p);
+    assert_eq!(latest(&late).unwrap().state, AvatarState::Refused);
+    assert_eq!(late.profile.avatar_url, None);
+    // A verdict after a strict refusal does not bring the image back.
+    let outcome = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Pass, 100), 200, &p)
+    });
+    assert!(matches!(
+        outcome,
+        PushOutcome::Applied {
+            state: AvatarState::Refused,
+            ..
+        }
+    ));
+
+    // Lenient: shown unchecked; a late risky verdict takes it down.
+    let p = policy(CheckMode::Lenient);
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| upload(s, &keys, &asked(1), &p));
+    let shown = settled(&stored_user(&s), 110, &p);
+    assert_eq!(shown.profile.avatar_url, Some(url(1)));
+    assert_eq!(
+        shown.checks.avatar.map(|c| c.state),
+        Some(CheckState::Unchecked)
+    );
+    let outcome = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Risky, 20002), 300, &p)
+    });
+    assert_eq!(
+        outcome,
+        PushOutcome::Applied {
+            user_id: user_id(1),
+            state: AvatarState::Refused,
+            retired: vec![image(1)],
+        }
+    );
+    let user = stored_user(&s);
+    assert_eq!(user.profile.avatar_url, None);
+    assert_eq!(user.checks.avatar, None);
+}
+
+#[test]
+fn an_errcode_instead_of_a_verdict_is_no_verdict() {
+    let p = policy(CheckMode::Strict);
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| upload(s, &keys, &asked(1), &p));
+    let failed = PushedVerdict::NoVerdict { errcode: -1008 };
+    let outcome = settle(&mut s, |s| push(s, &trace(1), failed, 11, &p));
+    assert!(matches!(
+        outcome,
+        PushOutcome::Applied {
+            state: AvatarState::Refused,
+            ..
+        }
+    ));
+
+    let p = policy(CheckMode::Lenient);
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| upload(s, &keys, &asked(1), &p));
+    let outcome = settle(&mut s, |s| push(s, &trace(1), failed, 11, &p));
+    assert!(matches!(
+        outcome,
+        PushOutcome::Applied {
+            state: AvatarState::Active,
+            ..
+        }
+    ));
+    assert_eq!(
+        stored_user(&s).checks.avatar.map(|c| c.state),
+        Some(CheckState::Unchecked)
+    );
+}
+
+#[test]
+fn a_later_upload_retires_the_pending_one_and_its_verdict_is_stale() {
+    let p = policy(CheckMode::Strict);
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| upload(s, &keys, &asked(1), &p));
+    let (_, retired) = stored(settle(&mut s, |s| upload(s, &keys, &asked(2), &p)));
+    assert_eq!(retired, vec![image(1)]);
+    let outcome = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Pass, 100), 12, &p)
+    });
+    assert_eq!(
+        outcome,
+        PushOutcome::Stale {
+            retired: vec![image(1)]
+        }
+    );
+    assert_eq!(stored_user(&s).avatars.upload.unwrap().key, image(2));
+}
+
+#[test]
+fn a_settled_upload_is_shown_at_once_and_retires_the_previous_image() {
+    let p = policy(CheckMode::Off);
+    let (keys, mut s) = account(10);
+    let off = |n: u8| UploadInput {
+        key: image(n),
+        url: url(n),
+        check: UploadCheck::Settled(ContentCheck {
+            state: CheckState::Off,
+            label: None,
+            at: 10,
+        }),
+    };
+    let (avatar, retired) = stored(settle(&mut s, |s| upload(s, &keys, &off(1), &p)));
+    assert_eq!((avatar.state, retired.len()), (AvatarState::Active, 0));
+    let (_, retired) = stored(settle(&mut s, |s| upload(s, &keys, &off(2), &p)));
+    assert_eq!(retired, vec![image(1)]);
+    // The same image again retires nothing.
+    let (_, retired) = stored(settle(&mut s, |s| upload(s, &keys, &off(2), &p)));
+    assert!(retired.is_empty());
+    assert_eq!(stored_user(&s).profile.avatar_url, Some(url(2)));
+}
+
+#[test]
+fn a_verdict_for_a_deleted_user_retires_its_image() {
+    let p = policy(CheckMode::Strict);
+    let (keys, mut s) = account(10);
+    settle(&mut s, |s| upload(s, &keys, &asked(1), &p));
+    s.set(Key::user(&user_id(1)), None);
+    let outcome = settle(&mut s, |s| {
+        push(s, &trace(1), verdict(Suggest::Pass, 100), 12, &p)
+    });
+    assert_eq!(
+        outcome,
+        PushOutcome::Stale {
+            retired: vec![image(1)]
+        }
+    );
+}
+
+#[test]
+fn an_ended_session_uploads_nothing() {
+    let p = policy(CheckMode::Strict);
+    let keys = session(1, 1);
+    let s = read_account(&keys, None, Some(user(&[1], 1)));
+    assert_eq!(
+        upload(&s, &keys, &asked(1), &p).unwrap(),
+        Step::Answer(UploadOutcome::SessionEnded)
+    );
+}
