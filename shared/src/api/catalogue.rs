@@ -69,6 +69,9 @@ catalogue! {
     /// A nickname that is empty, longer than 30 characters, or holds control
     /// or invisible characters.
     InvalidNickname = "invalid_nickname", BAD_REQUEST, None;
+    /// An avatar upload that is not a multipart body with a `file` part, or
+    /// whose file is empty or not a JPEG, PNG or WebP image by its bytes.
+    BadImage = "bad_image", BAD_REQUEST, None;
     WatermarkMismatch = "watermark_mismatch", BAD_REQUEST, None;
     WatermarkExpired = "watermark_expired", BAD_REQUEST, None;
     OpenidMismatch = "openid_mismatch", BAD_REQUEST, None;
@@ -88,6 +91,12 @@ catalogue! {
     WrongPassword = "wrong_password", UNAUTHORIZED, None;
     /// A password login on an account that has no password: log in by SMS.
     PasswordNotSet = "password_not_set", UNAUTHORIZED, None;
+    /// A message push whose signature (or `msg_signature`) is not ours, or
+    /// whose ciphertext does not decrypt with our EncodingAESKey.
+    PushSignatureInvalid = "push_signature_invalid", UNAUTHORIZED, None;
+    /// A message push whose timestamp is more than 5 minutes from now: a
+    /// replay, or a clock far off.
+    PushExpired = "push_expired", UNAUTHORIZED, None;
     /// WeChat 40226.
     UserBlocked = "user_blocked", FORBIDDEN, None;
     NotFound = "not_found", NOT_FOUND, None;

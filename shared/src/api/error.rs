@@ -9,7 +9,10 @@ use crate::store::StoreError;
 use crate::tokens::TokenError;
 use crate::usecases::account::AccountError;
 use crate::usecases::login::LoginError;
+use crate::objects::ObjectError;
+use crate::usecases::avatar::AvatarError;
 use crate::usecases::nickname::NicknameError;
+use crate::usecases::push::PushError;
 use crate::usecases::number_login::NumberLoginError;
 use crate::usecases::password::PasswordError;
 use crate::usecases::phone::PhoneError;
@@ -71,6 +74,19 @@ impl ApiError {
         Self::new(
             ErrorCode::SessionEnded,
             "your session has ended; log in again",
+        )
+    }
+
+    /// WeChat's content check refused what the user gave (`what`: a
+    /// nickname, an avatar); `label` when WeChat gave one.
+    pub fn content_rejected(what: &str, label: Option<u32>) -> Self {
+        let why = match label {
+            Some(label) => format!("label {label}, {}", label_name(label)),
+            None => "no verdict under strict checks".to_owned(),
+        };
+        Self::new(
+            ErrorCode::ContentRejected,
+            format!("WeChat's content check refused this {what} ({why}); it is not shown: choose another"),
         )
     }
 
@@ -255,13 +271,7 @@ impl From<NicknameError> for ApiError {
     fn from(error: NicknameError) -> Self {
         match error {
             NicknameError::SessionGone => Self::session_ended(),
-            NicknameError::Rejected { label } => Self::new(
-                ErrorCode::ContentRejected,
-                format!(
-                    "WeChat's content check refused this nickname (label {label}, {}); nothing was stored: choose another",
-                    label_name(label)
-                ),
-            ),
+            NicknameError::Rejected { label } => Self::content_rejected("nickname", Some(label)),
             NicknameError::NoOpenId => Self::new(
                 ErrorCode::ContentCheckUnavailable,
                 "WeChat checks a nickname under the user's openid, and this account has no WeChat identity in the mini-program: log in through the mini-program (wx.login, POST /auth/login) with the account's number bound, then retry",
@@ -272,6 +282,56 @@ impl From<NicknameError> for ApiError {
             ),
             NicknameError::WeChat(e) => e.into(),
             NicknameError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AvatarError> for ApiError {
+    fn from(error: AvatarError) -> Self {
+        match error {
+            AvatarError::SessionGone => Self::session_ended(),
+            AvatarError::NoOpenId => Self::new(
+                ErrorCode::ContentCheckUnavailable,
+                "WeChat checks an avatar under the user's openid, and this account has no WeChat identity in the mini-program: log in through the mini-program (wx.login, POST /auth/login) with the account's number bound, then retry",
+            ),
+            AvatarError::WeChat(WeChatError::NotVisitedRecently) => Self::new(
+                ErrorCode::ContentCheckUnavailable,
+                "WeChat checks images only for users who opened the mini-program in the last 2 hours (61010): call wx.login and POST /auth/login, then retry",
+            ),
+            AvatarError::WeChat(e) => e.into(),
+            AvatarError::Store(e) => e.into(),
+            AvatarError::Objects(e) => e.into(),
+        }
+    }
+}
+
+impl From<ObjectError> for ApiError {
+    fn from(error: ObjectError) -> Self {
+        tracing::warn!(error = %error, "object store failed");
+        Self::new(
+            ErrorCode::StorageUnavailable,
+            "the image storage is unavailable; retry shortly",
+        )
+    }
+}
+
+impl From<PushError> for ApiError {
+    fn from(error: PushError) -> Self {
+        match error {
+            PushError::BadSignature => Self::new(
+                ErrorCode::PushSignatureInvalid,
+                "the push's signature is not ours: check WECHAT_PUSH_TOKEN and WECHAT_PUSH_AES_KEY against the mini-program admin's message push settings",
+            ),
+            PushError::Expired => Self::new(
+                ErrorCode::PushExpired,
+                "the push's timestamp is more than 5 minutes from now",
+            ),
+            PushError::UnknownApp(appid) => Self::new(
+                ErrorCode::UnknownAppid,
+                format!("a push for app {appid}, which this deployment does not serve"),
+            ),
+            PushError::Malformed(message) => Self::bad_request(message),
+            PushError::Store(e) => e.into(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod auth;
+mod avatar;
 mod body;
 mod catalogue;
 mod error;
@@ -13,6 +14,7 @@ mod nickname;
 mod password;
 mod phone;
 mod profile;
+mod push;
 mod refresh;
 mod response;
 mod router;
@@ -20,6 +22,7 @@ mod sms;
 
 pub use account::{DeleteAccountRoute, MeRoute};
 pub use auth::Authenticator;
+pub use avatar::AvatarRoutes;
 pub use catalogue::ErrorCode;
 pub use error::ApiError;
 pub use logout::LogoutRoute;
@@ -27,6 +30,7 @@ pub use nickname::NicknameRoute;
 pub use password::{PasswordRoutes, SetPasswordRoute};
 pub use phone::PhoneRoute;
 pub use profile::ProfileRoute;
+pub use push::PushRoute;
 pub use response::ApiResponse;
 pub use router::Router;
 pub use sms::SmsRoutes;

@@ -85,6 +85,8 @@ pub struct Router {
     jwks: Option<Jwks>,
     profile: Option<ProfileRoute>,
     nickname: Option<NicknameRoute>,
+    avatar: Option<AvatarRoutes>,
+    push: Option<PushRoute>,
     phone: Option<PhoneRoute>,
     logout: Option<LogoutRoute>,
     me: Option<MeRoute>,
@@ -243,6 +245,18 @@ impl Router {
         self
     }
 
+    /// `POST /auth/profile/avatar` and `GET /avatars/{userId}/{file}`.
+    pub fn with_avatar(mut self, routes: AvatarRoutes) -> Self {
+        self.avatar = Some(routes);
+        self
+    }
+
+    /// `GET /wechat/push` and `POST /wechat/push`.
+    pub fn with_push(mut self, route: PushRoute) -> Self {
+        self.push = Some(route);
+        self
+    }
+
     /// `POST /auth/phone`.
     pub fn with_phone(mut self, route: PhoneRoute) -> Self {
         self.phone = Some(route);
@@ -294,8 +308,8 @@ impl Router {
             Route::Jwks => self.jwks.is_some(),
             Route::Profile => self.profile.is_some(),
             Route::Nickname => self.nickname.is_some(),
-            Route::Avatar | Route::AvatarImage => false,
-            Route::PushVerify | Route::PushEvent => false,
+            Route::Avatar | Route::AvatarImage => self.avatar.is_some(),
+            Route::PushVerify | Route::PushEvent => self.push.is_some(),
             Route::Phone => self.phone.is_some(),
         }
     }
@@ -385,9 +399,22 @@ impl Router {
                 Some(route) => serve_protected(route, request).await,
                 None => Err(not_found()),
             },
-            Route::Avatar | Route::AvatarImage | Route::PushVerify | Route::PushEvent => {
-                Err(not_found())
-            }
+            Route::Avatar => match &self.avatar {
+                Some(routes) => serve_protected(routes, request).await,
+                None => Err(not_found()),
+            },
+            Route::AvatarImage => match &self.avatar {
+                Some(routes) => avatar::image(routes, request).await,
+                None => Err(not_found()),
+            },
+            Route::PushVerify => match &self.push {
+                Some(route) => push::verify(route, request),
+                None => Err(not_found()),
+            },
+            Route::PushEvent => match &self.push {
+                Some(route) => push::event(route, request).await,
+                None => Err(not_found()),
+            },
         }
     }
 }

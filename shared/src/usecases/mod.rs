@@ -3,6 +3,7 @@
 //! and again while guards fail ([`decider`]).
 
 pub mod account;
+pub mod avatar;
 pub mod decider;
 pub mod login;
 pub mod logout;
@@ -11,6 +12,7 @@ pub mod number_login;
 pub mod password;
 pub mod phone;
 pub mod profile;
+pub mod push;
 pub mod refresh;
 pub mod sessions;
 pub mod sms;
