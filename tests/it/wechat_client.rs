@@ -1,11 +1,12 @@
 //! The WeChat client's access-token handling and phone-number call, against the
 //! simulator: one `stable_token` fetch for many concurrent calls, and one
-//! refetch-and-retry when WeChat refuses the token.
+//! refetch-and-retry when WeChat refuses the token; and the image check's
+//! request as the simulator (WeChat's shape) accepts it.
 
 use std::sync::Arc;
 use wxauth_shared::config::{Config, Secret};
 use wxauth_shared::domain::{AppId, OpenId};
-use wxauth_shared::wechat::{AppCredentials, HttpWeChat, WeChatApi, WeChatError};
+use wxauth_shared::wechat::{AppCredentials, HttpWeChat, Scene, WeChatApi, WeChatError};
 use wxauth_tests::harness::{APP_A, SECRET_A};
 use wxauth_wechat_sim::{PhoneSpec, RunningSimulator, Simulator, openid_for};
 
@@ -178,5 +179,48 @@ async fn check_session_tells_the_current_key_and_reset_rotates_it() {
             2,
             "{errcode}: one retry"
         );
+    }
+}
+
+#[tokio::test]
+async fn media_check_async_is_accepted_with_a_trace_id_and_its_errors_mapped() {
+    let (sim, client, app) = client().await;
+    let sim = sim.simulator().clone();
+    client.code2session(&app, "alice;n=1").await.expect("login");
+    let alice = openid("alice");
+    // Nobody listens there: the event would say -1008, but the answer comes first.
+    let url = "http://127.0.0.1:1/avatar.png";
+    let trace_id = client
+        .media_check_async(&app, &alice, url, Scene::Profile)
+        .await
+        .expect("accepted");
+    assert_eq!(trace_id.len(), 26, "{trace_id}");
+    let again = client
+        .media_check_async(&app, &alice, url, Scene::Forum)
+        .await;
+    assert!(matches!(&again, Ok(id) if *id != trace_id), "{again:?}");
+    let nobody = client
+        .media_check_async(&app, &openid("nobody"), url, Scene::Profile)
+        .await;
+    assert!(
+        matches!(nobody, Err(WeChatError::Api { errcode: 40003, .. })),
+        "{nobody:?}"
+    );
+    // 61010 is its own error; -1 is retried; a refused token is refetched once.
+    sim.fail_next_access_token_use(APP_A, 61010);
+    assert_eq!(
+        client
+            .media_check_async(&app, &alice, url, Scene::Profile)
+            .await,
+        Err(WeChatError::NotVisitedRecently)
+    );
+    for errcode in [-1, 40001] {
+        sim.fail_next_access_token_use(APP_A, errcode);
+        let before = sim.calls("media_check_async");
+        let answer = client
+            .media_check_async(&app, &alice, url, Scene::Comment)
+            .await;
+        assert!(answer.is_ok(), "{errcode}: {answer:?}");
+        assert_eq!(sim.calls("media_check_async") - before, 2, "{errcode}");
     }
 }

@@ -14,14 +14,18 @@ pub(crate) const SYSTEM_ERROR: i64 = -1;
 pub(crate) const INVALID_CREDENTIAL: i64 = 40001;
 /// 40002: `grant_type` is not the one the endpoint wants.
 pub(crate) const INVALID_GRANT_TYPE: i64 = 40002;
-/// 40003: `openid` missing, or not a user WeChat knows (`msg_sec_check`).
+/// 40003: `openid` missing, or not a user WeChat knows (`msg_sec_check`,
+/// `media_check_async`).
 pub(crate) const INVALID_OPENID: i64 = 40003;
+/// 40004: `media_type` is not one WeChat checks (`media_check_async`: 2,
+/// images, in version 2).
+pub(crate) const INVALID_MEDIA_TYPE: i64 = 40004;
 /// 40013: unknown `appid`.
 pub(crate) const INVALID_APPID: i64 = 40013;
 /// 40029: the login or phone code is not valid (unknown, expired, used, or
 /// here: not a valid simulator code).
 pub(crate) const INVALID_CODE: i64 = 40029;
-/// 40129: `scene` is not one of 1 to 4 (`msg_sec_check`).
+/// 40129: `scene` is not one of 1 to 4 (`msg_sec_check`, `media_check_async`).
 pub(crate) const INVALID_SCENE: i64 = 40129;
 /// 40125: `secret` does not belong to `appid`.
 pub(crate) const INVALID_APPSECRET: i64 = 40125;
@@ -39,7 +43,8 @@ pub(crate) const APPSECRET_MISSING: i64 = 41004;
 pub(crate) const MISSING_CODE: i64 = 41008;
 /// 42001: the access token's 7200 seconds are over.
 pub(crate) const ACCESS_TOKEN_EXPIRED: i64 = 42001;
-/// 43104: `openid` is a user of another app (`msg_sec_check`).
+/// 43104: `openid` is a user of another app (`msg_sec_check`,
+/// `media_check_async`).
 pub(crate) const OPENID_OF_OTHER_APP: i64 = 43104;
 /// 45009: the daily API quota is exhausted.
 pub(crate) const DAILY_QUOTA_REACHED: i64 = 45009;
@@ -64,6 +69,7 @@ pub(crate) fn errmsg_for(errcode: i64) -> &'static str {
         INVALID_CREDENTIAL => "invalid credential, access_token is invalid or not latest",
         INVALID_GRANT_TYPE => "invalid grant_type",
         INVALID_OPENID => "invalid openid",
+        INVALID_MEDIA_TYPE => "invalid media type",
         INVALID_APPID => "invalid appid",
         40014 => "invalid access_token",
         INVALID_CODE => "invalid code",

@@ -37,6 +37,18 @@ pub fn unionid_for(label: &str) -> String {
     derived_id(&format!("unionid|{label}"))
 }
 
+/// The original id (原始ID) of mini-program `appid`, as message pushes name
+/// it in `ToUserName`: `"gh_"` + the first 12 hex digits of
+/// sha256(`"original|" + appid`), shaped like WeChat's `gh_97417a04a28d`.
+pub fn original_id_for(appid: &str) -> String {
+    let hash = digest(&SHA256, format!("original|{appid}").as_bytes());
+    let hex: String = hash.as_ref()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("gh_{hex}")
+}
+
 /// `"o"` followed by the first 27 base64url characters of the SHA-256 of `input`.
 fn derived_id(input: &str) -> String {
     let hash = digest(&SHA256, input.as_bytes());
@@ -104,6 +116,20 @@ mod tests {
         assert_eq!(id, unionid_for("alice"));
         assert_ne!(id, unionid_for("bob"));
         assert_ne!(id, openid_for("", "alice"));
+    }
+
+    #[test]
+    fn original_ids_look_like_wechat_ones_and_differ_per_app() {
+        let id = original_id_for("wx00000000000000a1");
+        assert_eq!(id.len(), 15, "{id}");
+        assert!(id.starts_with("gh_"), "{id}");
+        assert!(
+            id[3..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(id, original_id_for("wx00000000000000a1"));
+        assert_ne!(id, original_id_for("wx00000000000000b2"));
     }
 
     #[test]

@@ -25,6 +25,7 @@
 //! | `GET /wxa/checksession?access_token=`                 | `"checksession"`        |
 //! | `GET /wxa/resetusersessionkey?access_token=`          | `"resetusersessionkey"` |
 //! | `POST /wxa/msg_sec_check?access_token=`               | `"msg_sec_check"`       |
+//! | `POST /wxa/media_check_async?access_token=`           | `"media_check_async"`   |
 //!
 //! Tests steer logins through the login code itself (the little language is
 //! described on [`Simulator`]), so no side channel is needed: the same code
@@ -47,6 +48,20 @@
 //! its errors (`-1` busy, `61010`, `45009` daily quota, ...) and
 //! [`Simulator::delay_next_msg_sec_check`] a late answer.
 //!
+//! Image checks (`media_check_async`, version 2) answer a `trace_id` at once
+//! (same errors as `msg_sec_check`, plus 40004 when `media_type` is not 2),
+//! then, as WeChat does, fetch `media_url` and push the verdict as a
+//! `wxa_media_check` event to the app's message-push URL
+//! ([`Simulator::set_push_target`], secure mode, JSON; or
+//! [`PushTarget::from_env`] for a host's configuration). The verdict comes
+//! from a marker in the image's bytes: `WXSIM-RISKY` is `risky` (label
+//! 20002), `WXSIM-REVIEW` `review` (21000), anything else `pass` (100); an
+//! image that can't be downloaded (not status 200, no connection) gets an
+//! event with `errcode` -1008 and no `result`. The event's `ToUserName` is
+//! [`original_id_for`]`(appid)`. [`Simulator::hold_media_events`] and
+//! [`Simulator::release_media_events`] time the events, and
+//! [`Simulator::delivered_pushes`] records each push with its answer.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use wxauth_wechat_sim::{PhoneSpec, Simulator, openid_for, profile_payload};
@@ -66,20 +81,25 @@
 //! ```
 
 // Dependencies run one way, down this chain: `server` serves the `router`,
-// which mounts the `handlers`, which work on the `simulator` handle; below it
-// come `mint`, then `state`, then `access_token`, `phone` and the other
-// leaves. No module uses one above it.
+// which mounts the `handlers`, which work on the `simulator` handle (and
+// `delivery`, its image checks after the answer); below it come `mint`, then
+// `state`, `outbox`, then `access_token`, `phone`, `push`, `media` and the
+// other leaves. No module uses one above it.
 mod access_token;
 mod broken;
 mod clock;
 mod code;
 mod content;
+mod delivery;
 mod errors;
 mod handlers;
 mod identity;
+mod media;
 mod mint;
 mod open_data;
+mod outbox;
 mod phone;
+mod push;
 mod random;
 mod reply;
 mod router;
@@ -88,9 +108,11 @@ mod signature;
 mod simulator;
 mod state;
 
-pub use identity::{openid_for, unionid_for};
+pub use identity::{openid_for, original_id_for, unionid_for};
 pub use open_data::{OpenData, profile_payload};
+pub use outbox::DeliveredPush;
 pub use phone::{PhoneSpec, phone_payload};
+pub use push::{PUSH_AES_KEY_VAR, PUSH_TOKEN_VAR, PUSH_URL_VAR, PushTarget};
 pub use server::RunningSimulator;
 pub use signature::session_signature;
 pub use simulator::Simulator;

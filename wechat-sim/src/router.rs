@@ -4,8 +4,8 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::handlers::{
-    checksession, control, getuserphonenumber, jscode2session, msg_sec_check, resetusersessionkey,
-    stable_token,
+    checksession, control, getuserphonenumber, jscode2session, media_check_async, msg_sec_check,
+    resetusersessionkey, stable_token,
 };
 use crate::simulator::Simulator;
 
@@ -22,6 +22,7 @@ impl Simulator {
             .route(checksession::PATH, get(checksession::handle))
             .route(resetusersessionkey::PATH, get(resetusersessionkey::handle))
             .route(msg_sec_check::PATH, post(msg_sec_check::handle))
+            .route(media_check_async::PATH, post(media_check_async::handle))
             .merge(control::routes())
             .with_state(self.clone())
     }

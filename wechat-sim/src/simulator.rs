@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::identity::openid_for;
 use crate::mint::seal_for;
 use crate::open_data::OpenData;
+use crate::outbox::Outbox;
 use crate::phone::PhoneSpec;
 use crate::state::World;
 
@@ -77,6 +78,19 @@ use crate::state::World;
 ///   with, 43104 one of another app, 61010 one whose latest login is more
 ///   than 2 hours old. [`delay_next_msg_sec_check`](Self::delay_next_msg_sec_check)
 ///   holds an answer back.
+/// - `POST /wxa/media_check_async?access_token=` with
+///   `{"media_url","media_type":2,"version":2,"scene","openid"}`:
+///   `{"errcode":0,"errmsg":"ok","trace_id"}`. Errors: those of
+///   `msg_sec_check` (access token, injected failures, 47001 for a body not
+///   JSON or `version` not 2, 40129, 40003, 43104, 61010), 40004 `media_type`
+///   not 2, 47001 `media_url` missing or not http(s). Afterwards the image is
+///   fetched and its verdict pushed as a `wxa_media_check` event to the
+///   app's push target ([`set_push_target`](Self::set_push_target)): bytes
+///   containing `WXSIM-RISKY` risky 20002, `WXSIM-REVIEW` review 21000,
+///   anything else pass 100, a failed download `errcode` -1008 without
+///   `result`. See [`hold_media_events`](Self::hold_media_events),
+///   [`release_media_events`](Self::release_media_events) and
+///   [`delivered_pushes`](Self::delivered_pushes).
 ///
 /// All WeChat endpoints answer status 200, with WeChat's error bodies
 /// `{"errcode":N,"errmsg":"<text>, rid: <id>"}`.
@@ -100,6 +114,10 @@ pub struct Simulator {
 struct Shared {
     world: Mutex<World>,
     calls: Mutex<HashMap<&'static str, u64>>,
+    outbox: Mutex<Outbox>,
+    /// The client WeChat's side uses to fetch images and push events, built
+    /// on first use (most tests never need it).
+    http: OnceLock<reqwest::Client>,
 }
 
 impl Simulator {
@@ -117,6 +135,8 @@ impl Simulator {
             shared: Arc::new(Shared {
                 world: Mutex::new(World::new(apps)),
                 calls: Mutex::new(HashMap::new()),
+                outbox: Mutex::new(Outbox::default()),
+                http: OnceLock::new(),
             }),
         }
     }
@@ -130,15 +150,16 @@ impl Simulator {
 
     /// How many requests reached `endpoint` (the last path segment:
     /// `"jscode2session"`, `"stable_token"`, `"getuserphonenumber"`,
-    /// `"checksession"`, `"resetusersessionkey"` or `"msg_sec_check"`) so far, whatever their
+    /// `"checksession"`, `"resetusersessionkey"`, `"msg_sec_check"` or
+    /// `"media_check_async"`) so far, whatever their
     /// outcome. Control routes are not counted.
     pub fn calls(&self, endpoint: &str) -> u64 {
         self.lock_calls().get(endpoint).copied().unwrap_or(0)
     }
 
     /// Makes the next use of a currently valid access token of `appid` (by
-    /// `getuserphonenumber`, `checksession`, `resetusersessionkey` or
-    /// `msg_sec_check`) fail
+    /// `getuserphonenumber`, `checksession`, `resetusersessionkey`,
+    /// `msg_sec_check` or `media_check_async`) fail
     /// once with `errcode`, as when another server refreshed the token
     /// (`40001`) or it just expired (`42001`).
     ///
@@ -255,6 +276,19 @@ impl Simulator {
             .world
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Locks the push state. Never hold the guard across an `.await`.
+    pub(crate) fn outbox(&self) -> MutexGuard<'_, Outbox> {
+        self.shared
+            .outbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The outbound HTTP client (image downloads, pushes).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.shared.http.get_or_init(reqwest::Client::new)
     }
 
     fn lock_calls(&self) -> MutexGuard<'_, HashMap<&'static str, u64>> {

@@ -5,13 +5,17 @@
 //! consistent world (e.g. two racing exchanges of one code can't both win).
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::access_token::AccessTokens;
 use crate::errors;
 use crate::identity::new_session_key;
 use crate::phone::PhoneCodes;
 use crate::signature::session_signature;
+
+/// How long after a login WeChat still checks a user's content
+/// (`msg_sec_check`, `media_check_async`).
+pub(crate) const VISIT_WINDOW: Duration = Duration::from_secs(2 * 3_600);
 
 /// The simulated WeChat: the known mini-programs by appid.
 #[derive(Debug, Default)]
@@ -136,6 +140,22 @@ impl World {
             .any(|(id, app)| id != appid && app.users.contains_key(openid))
     }
 
+    /// Whether WeChat checks content for user `openid` of `appid` at `now`:
+    /// 40003 for an openid nobody logged in with, 43104 for one of another
+    /// app, 61010 when their latest login is older than [`VISIT_WINDOW`].
+    pub(crate) fn check_visitor(&self, appid: &str, openid: &str, now: Instant) -> Result<(), i64> {
+        let visited = self
+            .app(appid)
+            .and_then(|app| app.user(openid))
+            .map(|user| user.logged_in_at);
+        match visited {
+            Some(Some(at)) if now.saturating_duration_since(at) <= VISIT_WINDOW => Ok(()),
+            Some(_) => Err(errors::CODE_EXPIRED),
+            None if self.is_user_elsewhere(appid, openid) => Err(errors::OPENID_OF_OTHER_APP),
+            None => Err(errors::INVALID_OPENID),
+        }
+    }
+
     /// The appid given first to [`World::new`], if any.
     pub(crate) fn first_appid(&self) -> Option<&str> {
         self.first_appid.as_deref()
@@ -182,5 +202,39 @@ impl App {
         let key = new_session_key();
         user.session_key = Some(key.clone());
         Some(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_is_checked_for_recent_visitors_of_the_app_only() {
+        let mut world = World::new([
+            ("a".to_owned(), "s".to_owned()),
+            ("b".to_owned(), "s".to_owned()),
+        ]);
+        let logged_in = Instant::now();
+        world
+            .app_mut("a")
+            .unwrap()
+            .log_in("o-alice", "k".into(), None);
+        assert_eq!(world.check_visitor("a", "o-alice", logged_in), Ok(()));
+        let edge = logged_in + VISIT_WINDOW;
+        assert_eq!(world.check_visitor("a", "o-alice", edge), Ok(()));
+        let late = edge + Duration::from_secs(2);
+        assert_eq!(
+            world.check_visitor("a", "o-alice", late),
+            Err(errors::CODE_EXPIRED)
+        );
+        assert_eq!(
+            world.check_visitor("b", "o-alice", logged_in),
+            Err(errors::OPENID_OF_OTHER_APP)
+        );
+        assert_eq!(
+            world.check_visitor("a", "o-nobody", logged_in),
+            Err(errors::INVALID_OPENID)
+        );
     }
 }

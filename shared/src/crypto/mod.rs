@@ -1,7 +1,9 @@
-//! WeChat's client-side cryptography: encrypted open data and the two signatures.
+//! WeChat's cryptography: encrypted open data and the two signatures of the
+//! client side, and the message-push crypto ([`message`]) of WeChat's calls to us.
 //! Everything here is checked against the official vectors in
 //! `tests/fixtures/wechat-vectors/`.
 
+pub mod message;
 mod open_data;
 mod signatures;
 

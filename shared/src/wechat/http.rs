@@ -1,7 +1,7 @@
 //! The WeChat API over HTTPS (or over HTTP to the simulator).
 
 use super::call::CallPolicy;
-use super::content::parse_msg_sec_check;
+use super::content::{parse_media_check_async, parse_msg_sec_check};
 use super::phone::{parse_phone_answer, parse_stable_token};
 use super::session::{parse_check_session, parse_reset_session_key};
 use super::{
@@ -136,6 +136,37 @@ impl WeChatApi for HttpWeChat {
                         parse_msg_sec_check(
                             &self
                                 .post_json("/wxa/msg_sec_check", Some(&token), body)
+                                .await?,
+                        )
+                    })
+                    .await
+            }
+        })
+        .await
+    }
+
+    async fn media_check_async(
+        &self,
+        app: &AppCredentials,
+        openid: &OpenId,
+        media_url: &str,
+        scene: Scene,
+    ) -> Result<String, WeChatError> {
+        let body = serde_json::json!({
+            "media_url": media_url,
+            "media_type": 2,
+            "version": 2,
+            "scene": scene.number(),
+            "openid": openid.as_str(),
+        });
+        self.with_access_token(app, |token| {
+            let body = &body;
+            async move {
+                self.policy
+                    .run(|| async {
+                        parse_media_check_async(
+                            &self
+                                .post_json("/wxa/media_check_async", Some(&token), body)
                                 .await?,
                         )
                     })

@@ -13,7 +13,7 @@ mod session;
 pub use access_token::{AccessToken, AccessTokenCache};
 pub use call::CallPolicy;
 pub use code2session::Code2Session;
-pub use content::{MsgSecCheck, Scene};
+pub use content::{MalformedEvent, MediaCheckEvent, MsgSecCheck, Scene, parse_media_check_event};
 pub use credentials::AppCredentials;
 pub use errors::WeChatError;
 pub use http::HttpWeChat;
@@ -73,4 +73,18 @@ pub trait WeChatApi: Send + Sync {
         text: &str,
         scene: Scene,
     ) -> Result<MsgSecCheck, WeChatError>;
+
+    /// `security.mediaCheckAsync` (version 2, images only): asks WeChat to
+    /// fetch `media_url` and check the image for user `openid`, to be shown
+    /// in `scene`. Answers only the `trace_id`; the verdict arrives later on
+    /// the message-push URL as a `wxa_media_check` event naming it (see
+    /// [`parse_media_check_event`]). Same 2-hour visit rule as
+    /// [`msg_sec_check`](Self::msg_sec_check). Needs an access token.
+    async fn media_check_async(
+        &self,
+        app: &AppCredentials,
+        openid: &crate::domain::OpenId,
+        media_url: &str,
+        scene: Scene,
+    ) -> Result<String, WeChatError>;
 }

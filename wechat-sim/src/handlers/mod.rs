@@ -7,6 +7,7 @@ pub(crate) mod checksession;
 pub(crate) mod control;
 pub(crate) mod getuserphonenumber;
 pub(crate) mod jscode2session;
+pub(crate) mod media_check_async;
 pub(crate) mod msg_sec_check;
 pub(crate) mod resetusersessionkey;
 pub(crate) mod stable_token;

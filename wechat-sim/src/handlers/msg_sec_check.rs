@@ -42,8 +42,6 @@ pub(crate) const PATH: &str = "/wxa/msg_sec_check";
 const ENDPOINT: &str = "msg_sec_check";
 /// The longest content WeChat checks, in characters.
 pub(crate) const MAX_CONTENT_CHARS: usize = 2_500;
-/// How long after a visit WeChat still checks a user's text.
-const VISIT_WINDOW: Duration = Duration::from_secs(2 * 3_600);
 
 /// The request body; unknown members are ignored.
 #[derive(Debug, Deserialize)]
@@ -136,14 +134,8 @@ fn check(
     let Some(openid) = request.openid.filter(|o| !o.is_empty()) else {
         return (delay, Err(errors::INVALID_OPENID));
     };
-    let visited = app.user(&openid).map(|user| user.logged_in_at);
-    match visited {
-        Some(Some(at)) if now.duration_since(at) <= VISIT_WINDOW => {}
-        Some(_) => return (delay, Err(errors::CODE_EXPIRED)),
-        None if world.is_user_elsewhere(&appid, &openid) => {
-            return (delay, Err(errors::OPENID_OF_OTHER_APP));
-        }
-        None => return (delay, Err(errors::INVALID_OPENID)),
+    if let Err(errcode) = world.check_visitor(&appid, &openid, now) {
+        return (delay, Err(errcode));
     }
     let content = request.content.unwrap_or_default();
     if content.is_empty() || content.chars().count() > MAX_CONTENT_CHARS {
