@@ -37,6 +37,7 @@ mod error;
 mod secret;
 mod setting;
 mod sms;
+mod push;
 mod tokens;
 pub mod vars;
 mod wechat;
@@ -53,6 +54,7 @@ pub use error::ConfigError;
 pub use secret::Secret;
 pub use setting::Setting;
 pub use sms::{SmsConfig, SmsProviderSettings, TencentSettings};
+pub use push::{PushConfig, PushKeySetting};
 pub use tokens::TokenConfig;
 pub use vars::*;
 pub use wechat::{WeChatConfig, WeChatSettings};
@@ -74,7 +76,25 @@ pub struct Config {
     /// `CONTENT_CHECK` and `CONTENT_CHECK_REVIEW`: what WeChat's content
     /// check decides for the nickname route (decrypt-profile).
     pub content_policy: Setting<ContentPolicy>,
+    /// `AVATAR_CHECK_TIMEOUT_SECS`: see [`Config::avatar_policy`].
+    pub avatar_check_timeout_secs: Setting<u64>,
+    /// `AVATAR_BASE_URL`: where avatar URLs start; `None`: the API's domain.
+    pub avatar_base_url: Setting<Option<String>>,
+    /// `WECHAT_PUSH_TOKEN` and `WECHAT_PUSH_AES_KEY` (the avatar function).
+    pub push: PushConfig,
 }
+
+impl Config {
+    /// What decides an avatar's check: the content policy and the deadline.
+    pub fn avatar_policy(&self) -> Result<AvatarPolicy, ConfigError> {
+        Ok(AvatarPolicy {
+            content: *self.content_policy.get()?,
+            verdict_within: *self.avatar_check_timeout_secs.get()?,
+        })
+    }
+}
+
+pub use crate::domain::rules::avatar::AvatarPolicy;
 
 pub use crate::domain::rules::login::Registration;
 pub use crate::domain::rules::nickname::{CheckMode, ContentPolicy, ReviewPolicy};
@@ -134,6 +154,9 @@ impl Config {
             sms: SmsConfig::from_env(env),
             registration: registration(env).into(),
             content_policy: content_policy(env).into(),
+            avatar_check_timeout_secs: push::avatar_check_timeout(env).into(),
+            avatar_base_url: push::avatar_base_url(env).into(),
+            push: PushConfig::from_env(env),
         })
     }
 }

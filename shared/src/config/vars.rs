@@ -40,6 +40,24 @@ pub const DEFAULT_CONTENT_CHECK: &str = "strict";
 /// `review` with WeChat's label) or `reject` (refused like `risky`).
 pub const CONTENT_CHECK_REVIEW: &str = "CONTENT_CHECK_REVIEW";
 pub const DEFAULT_CONTENT_CHECK_REVIEW: &str = "accept";
+/// Seconds after an avatar upload from which a pending avatar is decided as
+/// though WeChat gave no verdict (refused under `strict`, shown unchecked
+/// under `lenient`). WeChat documents its verdict within 30 minutes.
+pub const AVATAR_CHECK_TIMEOUT_SECS: &str = "AVATAR_CHECK_TIMEOUT_SECS";
+pub const DEFAULT_AVATAR_CHECK_TIMEOUT_SECS: u64 = 1_800;
+pub const AVATAR_CHECK_TIMEOUT_SECS_RANGE: RangeInclusive<u64> = 60..=86_400;
+/// Where the avatars' URLs start (a CDN in front of the bucket, e.g. the
+/// template's CloudFront distribution), without a trailing `/`. Unset: the
+/// API's own domain, as a request reached it (`GET /avatars/…`).
+pub const AVATAR_BASE_URL: &str = "AVATAR_BASE_URL";
+
+// WeChat's message push (消息推送), as set in the mini-program admin: the
+// avatar function, which takes WeChat's verdicts on avatars.
+
+/// The Token (3 to 32 letters and digits).
+pub const WECHAT_PUSH_TOKEN: &str = "WECHAT_PUSH_TOKEN";
+/// The EncodingAESKey (43 characters): safe mode decrypts with it.
+pub const WECHAT_PUSH_AES_KEY: &str = "WECHAT_PUSH_AES_KEY";
 
 // SMS verification codes: who sends them. Only the binaries that send codes
 // read these; with `tencent` or `aws`, that provider's settings are required.
