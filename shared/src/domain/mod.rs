@@ -1,5 +1,6 @@
 //! Domain types. Values are parsed at the edge and trusted inside.
 
+mod avatar;
 mod content_check;
 mod identity;
 mod ids;
@@ -13,6 +14,7 @@ mod session_key;
 mod sms_code;
 mod ticket;
 
+pub use avatar::{AvatarImage, AvatarKey, ImageError, ImageKind, MAX_AVATAR_BYTES};
 pub use content_check::{CheckState, ContentCheck, ContentChecks, Suggest, Verdict};
 pub use identity::{Identity, mask_openid};
 pub use ids::{AppId, InvalidId, OpenId, SessionId, UnionId, UserId};
