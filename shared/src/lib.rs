@@ -6,10 +6,12 @@
 //!   functions over what was read.
 //! - [`usecases`]: login, profile, phone, logout: read, let the rules decide,
 //!   commit the guarded writes, read and decide again when a guard fails.
-//! - ports: [`store::ItemStore`], [`wechat::WeChatApi`], [`clock::Clock`].
+//! - ports: [`store::ItemStore`], [`objects::ObjectStore`], [`wechat::WeChatApi`],
+//!   [`clock::Clock`].
 //! - adapters: [`store::dynamo`] (production), [`store::embedded`] (local runs),
-//!   [`store::memory`] (benchmarks, property tests), [`wechat::HttpWeChat`]
-//!   (the real WeChat API or the simulator).
+//!   [`store::memory`] (benchmarks, property tests), [`objects::S3Objects`]
+//!   and [`objects::FileObjects`] (avatars: production, local runs),
+//!   [`wechat::HttpWeChat`] (the real WeChat API or the simulator).
 //! - [`tokens`]: our own RS256 JWTs and the JWKS document; [`authorizer`], the
 //!   Lambda authorizer that verifies them for a team's own routes.
 //! - [`crypto`]: WeChat's open-data decryption and signatures.
@@ -25,6 +27,7 @@ pub mod crypto;
 pub mod domain;
 pub mod lambda;
 pub mod logging;
+pub mod objects;
 pub mod open_data;
 mod outbound;
 pub mod passwords;

@@ -17,6 +17,7 @@ mod login_flow;
 mod login_ticket;
 mod logout_flow;
 mod nickname_flow;
+mod objects;
 mod password_login;
 mod phone_flow;
 mod phone_login;

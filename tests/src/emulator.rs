@@ -3,14 +3,33 @@
 //! Tests that need it get a client here. Under the README's test command
 //! (`WXAUTH_REQUIRE_EMULATOR=1`) a missing emulator fails the test; a plain
 //! `cargo test` without one skips those tests with a message instead.
+//!
+//! The same server serves S3 (moto serves every service on one port): the S3
+//! client goes to `AWS_ENDPOINT_URL_S3` when set, else to the DynamoDB
+//! emulator's URL.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use wxauth_shared::config::{AwsSettings, Config, ProcessEnv};
+use wxauth_shared::objects::s3;
 use wxauth_shared::store::dynamo::{RequestCounter, client_config, create_table};
 
 /// A client for the emulator, counting its requests, or `None` (skip) when no
 /// emulator is configured and none is required.
 pub async fn client() -> Option<(Client, RequestCounter)> {
+    if !configured() {
+        return None;
+    }
+    let counter = RequestCounter::default();
+    let config = client_config(&aws_settings())
+        .interceptor(counter.clone())
+        .build();
+    Some((Client::from_conf(config), counter))
+}
+
+/// Whether an emulator is configured: a test without one skips, with a
+/// message, unless one is required (`WXAUTH_REQUIRE_EMULATOR=1`): then it fails.
+fn configured() -> bool {
     if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
         if std::env::var("WXAUTH_REQUIRE_EMULATOR").is_ok_and(|v| v == "1") {
             panic!(
@@ -20,13 +39,9 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
         eprintln!(
             "skipped: no DynamoDB emulator (AWS_ENDPOINT_URL_DYNAMODB unset); scripts/test.sh runs one"
         );
-        return None;
+        return false;
     }
-    let counter = RequestCounter::default();
-    let config = client_config(&aws_settings())
-        .interceptor(counter.clone())
-        .build();
-    Some((Client::from_conf(config), counter))
+    true
 }
 
 /// A client for the emulator through `endpoint` (a proxy in front of it).
@@ -54,5 +69,41 @@ pub async fn fresh_table(client: &Client) -> String {
     create_table(client, &name)
         .await
         .expect("create test table");
+    name
+}
+
+/// The S3 client configuration for the emulator, as the avatar store builds
+/// it (buckets addressed by path under an endpoint override), or `None`
+/// (skip) as [`client`] decides.
+pub fn s3_config() -> Option<aws_sdk_s3::Config> {
+    if !configured() {
+        return None;
+    }
+    let mut settings = aws_settings();
+    settings.endpoint_url = std::env::var("AWS_ENDPOINT_URL_S3").ok().or_else(url);
+    Some(s3::client_config(&settings).build())
+}
+
+/// A new, empty, versioned bucket unique to the caller, as `template.yaml`
+/// declares the avatar bucket (versioning on).
+pub async fn fresh_bucket(client: &aws_sdk_s3::Client) -> String {
+    let name = format!("wxauth-test-{}", uuid::Uuid::new_v4().simple());
+    client
+        .create_bucket()
+        .bucket(&name)
+        .send()
+        .await
+        .expect("create test bucket");
+    client
+        .put_bucket_versioning()
+        .bucket(&name)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("turn on versioning");
     name
 }

@@ -1,6 +1,6 @@
-//! The test rig: the DynamoDB emulator, the WeChat simulator, Tencent SMS and
+//! The test rig: the DynamoDB emulator (and its S3), the WeChat simulator, Tencent SMS and
 //! AWS SMS stand-ins, and the HTTP surface driven with API Gateway HTTP API (v2)
-//! events, exactly as Lambda delivers them.
+//! events, exactly as Lambda delivers them, with `wx.uploadFile` bodies.
 
 pub mod aws_sms;
 pub mod cargo_lambda;
@@ -10,5 +10,6 @@ pub mod events;
 pub mod harness;
 pub mod held_store;
 pub mod tencent_sms;
+pub mod upload;
 
 pub use harness::{Harness, StoreKind};

@@ -15,7 +15,8 @@ pub struct AwsSettings {
     pub access_key_id: String,
     pub secret_access_key: Secret,
     pub session_token: Option<Secret>,
-    /// `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`.
+    /// The service's own override (`AWS_ENDPOINT_URL_DYNAMODB`,
+    /// `AWS_ENDPOINT_URL_S3`), else `AWS_ENDPOINT_URL`.
     pub endpoint_url: Option<String>,
 }
 
@@ -28,7 +29,17 @@ pub struct AwsCredentials {
 }
 
 impl AwsSettings {
+    /// DynamoDB's: the endpoint `AWS_ENDPOINT_URL_DYNAMODB`.
     pub(super) fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        Self::for_service(env, AWS_ENDPOINT_URL_DYNAMODB)
+    }
+
+    /// Region and credentials as every service's; the endpoint the service's
+    /// own variable names, else `AWS_ENDPOINT_URL`.
+    pub(super) fn for_service(
+        env: &dyn Env,
+        endpoint_var: &'static str,
+    ) -> Result<Self, ConfigError> {
         let region = function_region(env).ok_or_else(|| ConfigError::not_set(AWS_REGION))?;
         let AwsCredentials {
             access_key_id,
@@ -40,8 +51,7 @@ impl AwsSettings {
             access_key_id,
             secret_access_key,
             session_token,
-            endpoint_url: get(env, AWS_ENDPOINT_URL_DYNAMODB)
-                .or_else(|| get(env, AWS_ENDPOINT_URL)),
+            endpoint_url: get(env, endpoint_var).or_else(|| get(env, AWS_ENDPOINT_URL)),
         })
     }
 }

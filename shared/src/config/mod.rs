@@ -21,6 +21,9 @@
 //! bind-phone and
 //! password (`getuserphonenumber`), account (`resetusersessionkey`).
 //!
+//! [`Config::avatars`] (`AVATAR_BUCKET`, and S3's endpoint) is read by the
+//! binaries that store avatars, and only by them.
+//!
 //! [`Config::sms`] is read by the binaries that send SMS codes, and only by
 //! them: a bad `TENCENT_SMS_*` or `AWS_SMS_*` stops no other.
 //!
@@ -29,6 +32,7 @@
 //! [`crate::setup`]), so a binary never fails on a variable it does not read.
 
 mod apps;
+mod avatars;
 mod aws;
 mod aws_sms;
 mod dynamo;
@@ -46,6 +50,7 @@ mod wechat;
 mod tests;
 
 pub use apps::AppsConfig;
+pub use avatars::AvatarConfig;
 pub use aws::{AwsCredentials, AwsSettings};
 pub use aws_sms::{AwsSmsSettings, CODE_PLACEHOLDER};
 pub use dynamo::DynamoConfig;
@@ -69,6 +74,8 @@ pub struct Config {
     /// check off.
     pub watermark_max_age_secs: Setting<u64>,
     pub dynamo: DynamoConfig,
+    /// The avatar bucket and how S3 is reached.
+    pub avatars: AvatarConfig,
     /// Who sends SMS codes (`SMS_PROVIDER`) and its settings.
     pub sms: SmsConfig,
     /// `REGISTRATION`: whether WeChat login alone makes new users (login).
@@ -151,6 +158,7 @@ impl Config {
             )
             .into(),
             dynamo: DynamoConfig::from_env(env),
+            avatars: AvatarConfig::from_env(env),
             sms: SmsConfig::from_env(env),
             registration: registration(env).into(),
             content_policy: content_policy(env).into(),

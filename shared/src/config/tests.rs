@@ -203,7 +203,9 @@ fn only_the_token_settings_stop_reading() {
         ("TABLE_NAME", "a b"),
         ("SMS_PROVIDER", "tencent"),
         ("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+        ("AVATAR_BUCKET", "Not_A_Bucket"),
     ]);
+    assert!(!c.avatars.bucket.is_ok());
     assert!(!c.apps.ids.is_ok() && !c.wechat.api_base.is_ok());
     assert!(!c.sms.provider.is_ok());
     assert!(!c.wechat.call_timeout.is_ok() && !c.watermark_max_age_secs.is_ok());
@@ -243,6 +245,7 @@ fn a_full_configs_debug_shows_no_secret() {
         ("AWS_SECRET_ACCESS_KEY", "aws-secret-access-key-4d2b"),
         ("AWS_SESSION_TOKEN", "aws-session-token-8e6f"),
         ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
+        ("AVATAR_BUCKET", "wxauth-avatars"),
         ("SMS_PROVIDER", "tencent+aws"),
         ("TENCENT_SMS_SECRET_ID", "AKIDsmsEXAMPLE"),
         ("TENCENT_SMS_SECRET_KEY", "tencent-sms-secret-key-5a9c"),
@@ -282,9 +285,11 @@ fn a_full_configs_debug_shows_no_secret() {
     for (secret, exposed) in secrets.iter().zip(exposed) {
         assert!(exposed.contains(secret), "{secret} was read");
     }
+    // The function's AWS key and token show redacted twice: in DynamoDB's
+    // settings and in the avatar store's.
     let shown = [
-        (format!("{c:?}"), 7),
-        (format!("{c:#?}"), 7),
+        (format!("{c:?}"), 9),
+        (format!("{c:#?}"), 9),
         (format!("{credentials:?}"), 2),
     ];
     for (shown, redacted) in shown {
@@ -298,6 +303,7 @@ fn a_full_configs_debug_shows_no_secret() {
     for setting in [
         "auth.example.com",
         "wxauth-users",
+        "wxauth-avatars",
         "AKIAEXAMPLE",
         "3s",
         "AKIDsmsEXAMPLE",
@@ -665,4 +671,77 @@ fn content_policy_defaults_values_and_problems() {
         Config::from_env(&env(&[(CONTENT_CHECK, "loose")])).is_ok(),
         "a bad CONTENT_CHECK stops no other binary"
     );
+}
+
+#[test]
+fn avatar_bucket_is_required_and_named_as_s3_names_buckets() {
+    let e = config(&[]).avatars.bucket.get().unwrap_err();
+    assert_eq!(e.to_string(), "configuration: AVATAR_BUCKET is not set");
+    for good in [
+        "wxauth-avatars-123456789012",
+        "abc",
+        "a.b-c",
+        &"a".repeat(63),
+    ] {
+        let bucket = config(&[("AVATAR_BUCKET", good)]).avatars.bucket;
+        assert_eq!(bucket.get().map(String::as_str), Ok(good));
+    }
+    for bad in [
+        "ab",
+        "Avatars",
+        "avatars_1",
+        "-avatars",
+        "avatars-",
+        "a..b",
+        "a b",
+        &"a".repeat(64),
+    ] {
+        let e = config(&[("AVATAR_BUCKET", bad)])
+            .avatars
+            .bucket
+            .get()
+            .unwrap_err();
+        assert_eq!(e.var, "AVATAR_BUCKET", "{bad:?}");
+        assert!(e.to_string().contains("not a valid S3 bucket name"), "{e}");
+    }
+}
+
+#[test]
+fn avatars_reach_s3_at_its_own_endpoint_with_the_functions_credentials() {
+    let base = [
+        ("AWS_REGION", "cn-north-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret-access-key-value"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
+    ];
+    // DynamoDB's override is DynamoDB's alone.
+    let a = config(&base).avatars.aws.get().unwrap().clone();
+    assert_eq!(a.endpoint_url, None);
+    assert_eq!(
+        (a.region.as_str(), a.access_key_id.as_str()),
+        ("cn-north-1", "AKIAEXAMPLE")
+    );
+    let with_any = [&base[..], &[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]].concat();
+    let a = config(&with_any).avatars.aws.get().unwrap().clone();
+    assert_eq!(a.endpoint_url.as_deref(), Some("http://127.0.0.1:1"));
+    let with_s3 = [
+        &with_any[..],
+        &[("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:3")],
+    ]
+    .concat();
+    let c = config(&with_s3);
+    assert_eq!(
+        c.avatars.aws.get().unwrap().endpoint_url.as_deref(),
+        Some("http://127.0.0.1:3")
+    );
+    assert_eq!(
+        c.dynamo.aws.get().unwrap().endpoint_url.as_deref(),
+        Some("http://127.0.0.1:2")
+    );
+    let e = config(&[("AWS_REGION", "cn-north-1")])
+        .avatars
+        .aws
+        .get()
+        .unwrap_err();
+    assert_eq!(e.var, "AWS_ACCESS_KEY_ID");
 }

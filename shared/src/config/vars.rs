@@ -180,8 +180,19 @@ pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
 /// Points the functions at another DynamoDB (the tests' emulator). Unset: the
 /// region's endpoint.
 pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
-/// Read when `AWS_ENDPOINT_URL_DYNAMODB` is unset.
+/// Read when `AWS_ENDPOINT_URL_DYNAMODB` (or, for avatars, `AWS_ENDPOINT_URL_S3`)
+/// is unset.
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
+// Avatars (the functions that store them; the local server uses its data
+// directory).
+
+/// The S3 bucket avatars are stored in. Required by the functions that store
+/// avatars.
+pub const AVATAR_BUCKET: &str = "AVATAR_BUCKET";
+/// Points the avatar store at another S3 (the tests' emulator), addressed by
+/// path. Unset: the region's endpoint.
+pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 
 // Logs: read by `logging::init`, before the configuration, so that a bad
 // setting is logged.
