@@ -6,7 +6,7 @@
 //! does not use.
 
 use crate::api::{
-    Authenticator, DeleteAccountRoute, LogoutRoute, MeRoute, NicknameRoute, PasswordRoutes,
+    Authenticator, AvatarRoutes, PushRoute, DeleteAccountRoute, LogoutRoute, MeRoute, NicknameRoute, PasswordRoutes,
     PhoneRoute, ProfileRoute, Router, SetPasswordRoute, SmsRoutes,
 };
 use crate::authorizer::TokenAuthorizer;
@@ -18,7 +18,11 @@ use crate::sms::{CodeHasher, SmsSender};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
+use crate::objects::ObjectStore;
+use crate::objects::s3::S3Objects;
 use crate::usecases::account::AccountService;
+use crate::usecases::avatar::AvatarService;
+use crate::usecases::push::{PushService, PushSettings};
 use crate::usecases::login::LoginService;
 use crate::usecases::nickname::NicknameService;
 use crate::usecases::number_login::NumberLogin;
@@ -144,12 +148,14 @@ pub async fn login_function(config: &Config) -> Result<Router, ConfigError> {
         .with_jwks(keys.jwks))
 }
 
-/// `GET /auth/me` and `DELETE /auth/account` over a store and a WeChat client
-/// (for `resetusersessionkey` after a deletion).
+/// `GET /auth/me` and `DELETE /auth/account` over a store, the avatar images
+/// (deleted with the account) and a WeChat client (for `resetusersessionkey`
+/// after a deletion).
 pub fn account_routes(
     config: &Config,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
+    objects: Arc<dyn ObjectStore>,
     keys: &TokenKeys,
     clock: Arc<dyn Clock>,
 ) -> Result<(MeRoute, DeleteAccountRoute), ConfigError> {
@@ -158,7 +164,9 @@ pub fn account_routes(
         apps,
         wechat,
         store.clone(),
+        objects,
         clock.clone(),
+        config.avatar_policy()?,
     ));
     let auth = Authenticator::new(keys.verifier.clone(), store, clock);
     Ok((
@@ -175,8 +183,80 @@ pub async fn account_function(config: &Config) -> Result<Router, ConfigError> {
     let keys = token_keys(config)?;
     let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
-    let (me, delete) = account_routes(config, wechat, store, &keys, Arc::new(SystemClock))?;
+    let objects = s3_objects(config)?;
+    let (me, delete) = account_routes(
+        config,
+        wechat,
+        store,
+        objects,
+        &keys,
+        Arc::new(SystemClock),
+    )?;
     Ok(Router::new().with_me(me).with_delete_account(delete))
+}
+
+/// The avatar images in `AVATAR_BUCKET`, with the SDK configured from the
+/// standard AWS variables.
+pub fn s3_objects(config: &Config) -> Result<Arc<dyn ObjectStore>, ConfigError> {
+    let bucket = config.avatars.bucket.get()?;
+    let aws = config.avatars.aws.get()?;
+    let client = crate::objects::s3::client_config(aws).build();
+    Ok(Arc::new(S3Objects::new(client, bucket.clone())))
+}
+
+/// `POST /auth/profile/avatar` and `GET /avatars/…` over a store, the images
+/// and a WeChat client (`media_check_async`).
+pub fn avatar_routes(
+    config: &Config,
+    wechat: Arc<dyn WeChatApi>,
+    store: Arc<dyn ItemStore>,
+    objects: Arc<dyn ObjectStore>,
+    keys: &TokenKeys,
+    clock: Arc<dyn Clock>,
+) -> Result<AvatarRoutes, ConfigError> {
+    let apps = config.apps.credentials()?;
+    let policy = config.avatar_policy()?;
+    Ok(AvatarRoutes {
+        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
+        service: AvatarService::new(apps, wechat, store, objects, clock, policy),
+        base_url: config.avatar_base_url.get()?.clone(),
+    })
+}
+
+/// `GET /wechat/push` and `POST /wechat/push`: WeChat's verdicts on avatars.
+pub fn push_route(
+    config: &Config,
+    store: Arc<dyn ItemStore>,
+    objects: Arc<dyn ObjectStore>,
+    clock: Arc<dyn Clock>,
+) -> Result<PushRoute, ConfigError> {
+    let settings = PushSettings {
+        token: config.push.token.get()?.clone(),
+        key: config.push.key.get()?.key.clone(),
+        appids: config
+            .apps
+            .credentials()?
+            .into_iter()
+            .map(|app| app.appid)
+            .collect(),
+    };
+    let policy = config.avatar_policy()?;
+    Ok(PushRoute {
+        service: PushService::new(settings, store, objects, clock, policy),
+    })
+}
+
+/// The `avatar` function: `POST /auth/profile/avatar`, `GET /avatars/…` and
+/// WeChat's message push.
+pub async fn avatar_function(config: &Config) -> Result<Router, ConfigError> {
+    let keys = token_keys(config)?;
+    let wechat = wechat_client(config)?;
+    let store = dynamo_store(config)?;
+    let objects = s3_objects(config)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let push = push_route(config, store.clone(), objects.clone(), clock.clone())?;
+    let avatar = avatar_routes(config, wechat, store, objects, &keys, clock)?;
+    Ok(Router::new().with_avatar(avatar).with_push(push))
 }
 
 /// The decrypt-profile route over a store and a WeChat client (asked only
@@ -378,6 +458,7 @@ pub async fn sms_function(config: &Config) -> Result<Router, ConfigError> {
 pub fn all_routes(
     config: &Config,
     store: Arc<dyn ItemStore>,
+    objects: Arc<dyn ObjectStore>,
     wechat: Arc<dyn WeChatApi>,
     sms: Arc<dyn SmsSender>,
     keys: TokenKeys,
@@ -390,7 +471,23 @@ pub fn all_routes(
     let logout = logout_route(store.clone(), &keys, clock.clone());
     let profile = profile_route(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
     let nickname = nickname_route(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
-    let (me, delete) = account_routes(config, wechat.clone(), store.clone(), &keys, clock.clone())?;
+    let (me, delete) = account_routes(
+        config,
+        wechat.clone(),
+        store.clone(),
+        objects.clone(),
+        &keys,
+        clock.clone(),
+    )?;
+    let avatar = avatar_routes(
+        config,
+        wechat.clone(),
+        store.clone(),
+        objects.clone(),
+        &keys,
+        clock.clone(),
+    )?;
+    let push = push_route(config, store.clone(), objects, clock.clone())?;
     let phone = phone_route(config, wechat, store, &keys, clock)?;
     Ok(Router::new()
         .with_login(login)
@@ -403,5 +500,7 @@ pub fn all_routes(
         .with_me(me)
         .with_delete_account(delete)
         .with_sms(sms)
-        .with_password(password))
+        .with_password(password)
+        .with_avatar(avatar)
+        .with_push(push))
 }

@@ -2,6 +2,7 @@
 //! deletion (注销).
 
 use super::body::{Text, parse_json};
+use super::avatar::AvatarStatus;
 use super::router::Protected;
 use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::domain::rules::account::AccountView;
@@ -58,6 +59,9 @@ struct MeAnswer<'a> {
     profile: &'a Profile,
     /// Always present (`{}` when nothing was checked).
     content_checks: &'a ContentChecks,
+    /// The latest uploaded avatar: `pending`, `active` or `refused`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avatar: Option<AvatarStatus<'a>>,
     sessions: usize,
     created_at: u64,
 }
@@ -71,6 +75,7 @@ impl<'a> From<&'a AccountView> for MeAnswer<'a> {
             has_password: view.has_password,
             profile: &view.profile,
             content_checks: &view.checks,
+            avatar: view.avatar.as_ref().map(AvatarStatus::from),
             sessions: view.sessions,
             created_at: view.created_at,
         }

@@ -354,6 +354,7 @@ impl From<AccountError> for ApiError {
         match error {
             AccountError::SessionEnded => Self::session_ended(),
             AccountError::Store(e) => e.into(),
+            AccountError::Objects(e) => e.into(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! (开发 → 开发管理 → 消息推送).
 
 use super::body::{Text, parse_json};
-use super::{ApiError, ApiRequest, ApiResponse, ErrorCode};
+use super::{ApiError, ApiRequest, ApiResponse};
 use crate::usecases::push::PushService;
 use http::StatusCode;
 use serde::Deserialize;

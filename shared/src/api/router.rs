@@ -3,7 +3,8 @@
 //! access log.
 
 use super::{
-    ApiError, ApiRequest, ApiResponse, Authenticator, DeleteAccountRoute, ErrorCode, LogoutRoute,
+    ApiError, ApiRequest, ApiResponse, Authenticator, AvatarRoutes, DeleteAccountRoute, ErrorCode,
+    LogoutRoute, PushRoute, avatar, push,
     MAX_BODY_BYTES, MAX_UPLOAD_BYTES, MeRoute, NicknameRoute, PasswordRoutes, PhoneRoute,
     ProfileRoute, SmsRoutes, login, password, refresh, response::Caching, sms,
 };

@@ -6,6 +6,9 @@ use super::decider;
 use crate::clock::Clock;
 use crate::domain::rules::Snapshot;
 use crate::domain::rules::account::{self as rule, AccountView, Deletion};
+use crate::domain::rules::avatar::AvatarPolicy;
+use crate::domain::rules::session::{self, Account};
+use crate::objects::{ObjectError, ObjectStore};
 use crate::domain::{Identity, SessionKey};
 use crate::store::{ItemStore, StoreError};
 use crate::tokens::Caller;
@@ -18,13 +21,17 @@ pub enum AccountError {
     SessionEnded,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Objects(#[from] ObjectError),
 }
 
 pub struct AccountService {
     apps: Vec<AppCredentials>,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
+    objects: Arc<dyn ObjectStore>,
     clock: Arc<dyn Clock>,
+    avatars: AvatarPolicy,
 }
 
 impl AccountService {
@@ -32,13 +39,17 @@ impl AccountService {
         apps: Vec<AppCredentials>,
         wechat: Arc<dyn WeChatApi>,
         store: Arc<dyn ItemStore>,
+        objects: Arc<dyn ObjectStore>,
         clock: Arc<dyn Clock>,
+        avatars: AvatarPolicy,
     ) -> Self {
         Self {
             apps,
             wechat,
             store,
+            objects,
             clock,
+            avatars,
         }
     }
 
@@ -46,22 +57,34 @@ impl AccountService {
     /// user's other identities).
     pub async fn view(&self, caller: &Caller) -> Result<AccountView, AccountError> {
         let keys = caller.session_keys(self.clock.now_unix());
-        decider::run(&*self.store, Snapshot::default(), |s| rule::view(s, &keys))
+        decider::run(&*self.store, Snapshot::default(), |s| {
+            rule::view(s, &keys, &self.avatars)
+        })
             .await?
             .ok_or(AccountError::SessionEnded)
     }
 
-    /// Deletes the caller's user and everything it holds, in one commit.
+    /// Deletes the caller's avatar images, then its user and everything it
+    /// holds, in one commit. Images first: if their deletion fails, the
+    /// account is still there to delete again; the other way round, they
+    /// would outlive it with nobody to delete them.
     pub async fn delete(&self, caller: &Caller) -> Result<(), AccountError> {
         let keys = caller.session_keys(self.clock.now_unix());
-        let outcome = decider::run(&*self.store, Snapshot::default(), |s| {
-            rule::delete(s, &keys)
-        })
-        .await?;
+        let snapshot = decider::read(&*self.store, &keys.account_keys()).await?;
+        if !matches!(session::account(&snapshot, &keys)?, Account::Live { .. }) {
+            return Err(AccountError::SessionEnded);
+        }
+        let images = self.objects.delete_user(&keys.user_id).await?;
+        let outcome = decider::run(&*self.store, snapshot, |s| rule::delete(s, &keys)).await?;
         let Deletion::Deleted { wechat } = outcome else {
             return Err(AccountError::SessionEnded);
         };
-        tracing::info!(user_id = %caller.subject.user_id, identities = wechat.len(), "account deleted");
+        tracing::info!(
+            user_id = %caller.subject.user_id,
+            identities = wechat.len(),
+            images,
+            "account deleted"
+        );
         for (identity, session_key) in &wechat {
             self.reset_session_key(identity, session_key).await;
         }

@@ -4,9 +4,10 @@
 //! racing the deletion either happened before it (and is deleted with it) or
 //! finds nobody (and makes a fresh user).
 
+use super::avatar::{self, AvatarPolicy};
 use super::session::{self, Account, SessionKeys};
 use super::{Read, Snapshot, Step};
-use crate::domain::{ContentChecks, Identity, Profile, SessionKey, UserId};
+use crate::domain::{ContentChecks, Identity, Profile, SessionKey, UploadedAvatar, UserId};
 use crate::store::{Guard, Key, StoreError, Write};
 
 /// What `GET /auth/me` shows.
@@ -20,6 +21,8 @@ pub struct AccountView {
     pub profile: Profile,
     /// How the profile's typed fields were checked.
     pub checks: ContentChecks,
+    /// The latest uploaded avatar (pending, active or refused).
+    pub avatar: Option<UploadedAvatar>,
     /// Live sessions, over all identities.
     pub sessions: usize,
     pub created_at: u64,
@@ -36,12 +39,15 @@ fn held_keys(user: &crate::store::UserItem) -> Vec<Key> {
 pub fn view(
     snapshot: &Snapshot,
     keys: &SessionKeys,
+    avatars: &AvatarPolicy,
 ) -> Result<Step<Option<AccountView>>, StoreError> {
     let user = match session::account(snapshot, keys)? {
         Account::Unread(keys) => return Ok(Step::Read(keys)),
         Account::Ended => return Ok(Step::Answer(None)),
         Account::Live { user, .. } => user,
     };
+    // An avatar past its check's deadline shows as the policy decides it.
+    let user = &avatar::settled(user, keys.now, avatars);
     let identities = user.all_identities();
     let homes: Vec<Key> = identities.iter().map(Key::of_identity).collect();
     let unread = snapshot.unread(homes.clone());
@@ -64,6 +70,7 @@ pub fn view(
         has_password: user.password.is_some(),
         profile: user.profile.clone(),
         checks: user.checks,
+        avatar: avatar::latest(user).cloned(),
         sessions,
         created_at: user.created_at,
     })))
@@ -140,14 +147,14 @@ mod tests {
         holder.union_id = Some(union_id(7));
         let mut s = read_account(&keys, Some(identity(1)), Some(holder));
         assert_eq!(
-            view(&s, &keys).unwrap(),
+            view(&s, &keys, &AvatarPolicy::default()).unwrap(),
             Step::Read(vec![key_of_identity(2), Key::phone(&phone(1))])
         );
         let mut quiet = identity(1);
         quiet.session = None;
         s.set(key_of_identity(2), Some(Item::Identity(quiet)));
         s.set(Key::phone(&phone(1)), Some(Item::Phone(owner(1))));
-        let Step::Answer(Some(view)) = view(&s, &keys).unwrap() else {
+        let Step::Answer(Some(view)) = view(&s, &keys, &AvatarPolicy::default()).unwrap() else {
             panic!("a view");
         };
         assert_eq!(view.sessions, 1);
@@ -227,7 +234,7 @@ mod phone_session_tests {
             })),
         );
         s.set(Key::user(&user_id(1)), Some(Item::User(holder)));
-        let step = view(&s, &keys).unwrap();
+        let step = view(&s, &keys, &AvatarPolicy::default()).unwrap();
         let Step::Answer(Some(view)) = step else {
             panic!("{step:?}");
         };
