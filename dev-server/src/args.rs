@@ -21,7 +21,10 @@ USAGE: wxauth-dev [--port N] [--host ADDR] [--data-dir DIR]
   --data-dir DIR  embedded database and generated signing key (env WXAUTH_DATA_DIR; default .wxauth)
 
 All other settings are the same environment variables as the Lambda functions
-(see README). Without WECHAT_SECRET the WeChat simulator runs in-process.
+(see README). Without WECHAT_SECRET the WeChat simulator runs in-process;
+WECHAT_SIM_PUSH_URL, WECHAT_SIM_PUSH_TOKEN and WECHAT_SIM_PUSH_AES_KEY (43
+characters) make it push its message-push events (image checks) there, in
+secure mode.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]

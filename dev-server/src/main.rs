@@ -13,7 +13,7 @@ use wxauth_shared::config::{AppsConfig, Config, ProcessEnv, Setting};
 use wxauth_shared::domain::AppId;
 use wxauth_shared::store::embedded::EmbeddedStore;
 use wxauth_shared::{logging, setup};
-use wxauth_wechat_sim::Simulator;
+use wxauth_wechat_sim::{PushTarget, Simulator};
 
 /// The appid the simulator serves when `WECHAT_APPID` is not set.
 const SIMULATED_APPID: &str = "wx5e1a0d0c0de0b0b0";
@@ -56,6 +56,12 @@ async fn run() -> Result<(), Error> {
             Err(_) => vec![AppId::parse(SIMULATED_APPID).expect("a valid appid")],
         };
         let simulator = Simulator::new(appids.iter().map(|id| (id.to_string(), SIMULATED_SECRET)));
+        // Where the simulator pushes its events (wxa_media_check), when set.
+        if let Some(target) = PushTarget::from_env()? {
+            for id in &appids {
+                simulator.set_push_target(&id.to_string(), target.clone());
+            }
+        }
         config.apps = AppsConfig::with_one_secret(appids, SIMULATED_SECRET);
         config.wechat.api_base = Setting::ok(format!("{base_url}{SIMULATOR_PREFIX}"));
         Some(simulator)

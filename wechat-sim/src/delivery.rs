@@ -116,7 +116,7 @@ impl Simulator {
 
     /// The image at `url`, or `None` when WeChat could not download it.
     async fn fetch_image(&self, url: &str) -> Option<Vec<u8>> {
-        let response = self
+        let mut response = self
             .http()
             .get(url)
             .timeout(FETCH_TIMEOUT)
@@ -130,8 +130,15 @@ impl Simulator {
         {
             return None;
         }
-        let bytes = response.bytes().await.ok()?;
-        (bytes.len() <= MAX_IMAGE_BYTES).then(|| bytes.to_vec())
+        // Read in chunks: a body without a length stops at the limit too.
+        let mut image = Vec::new();
+        while let Some(chunk) = response.chunk().await.ok()? {
+            image.extend_from_slice(&chunk);
+            if image.len() > MAX_IMAGE_BYTES {
+                return None;
+            }
+        }
+        Some(image)
     }
 
     /// Pushes `event` to `target`, retrying a bad answer.

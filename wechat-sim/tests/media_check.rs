@@ -43,7 +43,8 @@ struct Receiver {
 }
 
 /// A backend stand-in on a free port: images under `/img/` (`pass.png`,
-/// `risky.png` and `review.png` carry the markers; anything else is 404) and
+/// `risky.png` and `review.png` carry the markers, `huge.png` is over 10 MB;
+/// anything else is 404) and
 /// the push URL `/push`, answering `success` (or 500 while `refuse` > 0).
 struct Backend {
     base_url: String,
@@ -57,6 +58,8 @@ async fn image(axum::extract::Path(name): axum::extract::Path<String>) -> (Statu
         "pass.png" => {}
         "risky.png" => png.extend_from_slice(b"tEXtComment\0WXSIM-RISKY"),
         "review.png" => png.extend_from_slice(b"tEXtComment\0WXSIM-REVIEW"),
+        // Past WeChat's 10 MB by one byte.
+        "huge.png" => png.resize(10 * 1024 * 1024 + 1, 0),
         _ => return (StatusCode::NOT_FOUND, b"not found".to_vec()),
     }
     (StatusCode::OK, png)
@@ -370,10 +373,11 @@ async fn an_image_that_cannot_be_fetched_gets_errcode_1008() {
     sim.simulator().set_push_target(APP, backend.target());
     let token = access_token(&sim).await;
     log_in(&sim, "alice").await;
-    // A 404, then a port nobody listens on.
+    // A 404, a port nobody listens on, an image over 10 MB.
     for url in [
         backend.image_url("gone.png"),
         "http://127.0.0.1:1/a.png".into(),
+        backend.image_url("huge.png"),
     ] {
         let trace_id = expect_trace_id(&check(&sim, &token, request("alice", &url)).await);
         let event = open(&backend.next_push().await);
