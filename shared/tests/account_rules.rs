@@ -424,7 +424,7 @@ fn check_invariants(items: &Items) -> Result<(), String> {
             Item::Identity(identity) => drop(identities.insert(key.clone(), identity)),
             Item::Union(owner) => drop(unions.insert(key.clone(), owner)),
             Item::Phone(owner) => drop(phones.insert(key.clone(), owner)),
-            Item::SmsCode(_) | Item::Limit(_) | Item::Ticket(_) => {}
+            Item::SmsCode(_) | Item::Limit(_) | Item::Ticket(_) | Item::MediaCheck(_) => {}
         }
     }
     for (key, identity) in &identities {

@@ -2,6 +2,7 @@
 //! talking to a fresh WeChat simulator, driven through the Lambda adapter.
 
 use crate::dynamo_proxy::DynamoProxy;
+use crate::http_front::{self, HttpFront};
 use crate::{emulator, events};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -13,13 +14,16 @@ use wxauth_shared::api::Router;
 use wxauth_shared::clock::{Clock, SystemClock};
 use wxauth_shared::config::Config;
 use wxauth_shared::domain::{AppId, OpenId};
+use wxauth_shared::objects::ObjectStore;
+use wxauth_shared::objects::files::FileObjects;
+use wxauth_shared::objects::s3::S3Objects;
 use wxauth_shared::setup::{self, TokenKeys};
 use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
 use wxauth_shared::store::embedded::EmbeddedStore;
 use wxauth_shared::store::{IdentityItem, Item, ItemStore, Key};
 use wxauth_shared::tokens::SigningKey;
 use wxauth_shared::wechat::HttpWeChat;
-use wxauth_wechat_sim::{RunningSimulator, Simulator};
+use wxauth_wechat_sim::{PushTarget, RunningSimulator, Simulator};
 
 /// Two mini-programs of one Open Platform account.
 pub const APP_A: &str = "wxa1a1a1a1a1a1a1a1";
@@ -27,6 +31,9 @@ pub const APP_B: &str = "wxb2b2b2b2b2b2b2b2";
 /// Distinctive secrets, so a log capture can look for them.
 pub const SECRET_A: &str = "app-secret-A-5f3c9e2d7b1a";
 pub const SECRET_B: &str = "app-secret-B-8e4d2c6a0f9b";
+/// The message push settings, as both the backend and the simulator have them.
+pub const PUSH_TOKEN: &str = "wxauthPushToken7";
+pub const PUSH_AES_KEY: &str = "kWxPqL8s3nVbT0yZr5mJc2hF7dGa9eUoQiN4tR6wX1Y";
 
 /// The machine's clock, moved forward by the test: every router of a harness
 /// (and its authorizer) reads it, so sessions and tokens can expire.
@@ -95,6 +102,11 @@ pub struct Harness {
     /// The clock every router of this harness reads.
     pub clock: Arc<TestClock>,
     embedded: Option<EmbeddedStore>,
+    /// Where avatar images go: the emulator's S3 with DynamoDB, a directory
+    /// with the embedded store (as the local server).
+    pub objects: Arc<dyn ObjectStore>,
+    /// The S3 bucket of a DynamoDB harness.
+    pub bucket: Option<String>,
     /// Where the SMS codes go (`sms-outbox.jsonl`): the tests read them there.
     outbox: TempDir,
     _data_dir: Option<TempDir>,
@@ -111,14 +123,24 @@ impl Harness {
     pub async fn start_with(kind: StoreKind, settings: &[(&str, &str)]) -> Option<Self> {
         let mut dynamo_table = None;
         let mut embedded = None;
-        let (store, dynamo_requests, data_dir): (Arc<dyn ItemStore>, _, _) = match kind {
+        let mut bucket = None;
+        let (store, objects, dynamo_requests, data_dir): (
+            Arc<dyn ItemStore>,
+            Arc<dyn ObjectStore>,
+            _,
+            _,
+        ) = match kind {
             StoreKind::Dynamo => {
                 let (client, counter) = emulator::client().await?;
                 let table = emulator::fresh_table(&client).await;
                 dynamo_table = Some(table.clone());
+                let s3 = emulator::s3_config()?;
+                let name = emulator::fresh_bucket(&aws_sdk_s3::Client::from_conf(s3.clone())).await;
+                bucket = Some(name.clone());
                 counter.take();
                 (
                     Arc::new(DynamoStore::new(client, table)),
+                    Arc::new(S3Objects::new(s3, name)),
                     Some(counter),
                     None,
                 )
@@ -127,7 +149,8 @@ impl Harness {
                 let dir = TempDir::new();
                 let store = EmbeddedStore::open(&dir.0).expect("open embedded store");
                 embedded = Some(store.clone());
-                (Arc::new(store), None, Some(dir))
+                let objects = Arc::new(FileObjects::new(dir.0.join("avatars")));
+                (Arc::new(store), objects, None, Some(dir))
             }
         };
         let sim = Simulator::new([(APP_A, SECRET_A), (APP_B, SECRET_B)])
@@ -141,6 +164,8 @@ impl Harness {
             ("TOKEN_ISSUER", "https://auth.example.com".to_owned()),
             ("TOKEN_AUDIENCE", "wxauth-tests".to_owned()),
             ("TOKEN_SIGNING_KEY", signing_key_pem().to_owned()),
+            ("WECHAT_PUSH_TOKEN", PUSH_TOKEN.to_owned()),
+            ("WECHAT_PUSH_AES_KEY", PUSH_AES_KEY.to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -150,11 +175,13 @@ impl Harness {
         }
         let clock = Arc::new(TestClock::default());
         let outbox = TempDir::new();
-        let router = build_router(&env, store.clone(), clock.clone(), &outbox.0);
+        let router = build_router(&env, store.clone(), objects.clone(), clock.clone(), &outbox.0);
         Some(Self {
             sim,
             router,
             store,
+            objects,
+            bucket,
             dynamo_requests,
             env,
             dynamo_table,
@@ -172,7 +199,13 @@ impl Harness {
         for (k, v) in settings {
             env.insert((*k).to_owned(), (*v).to_owned());
         }
-        build_router(&env, self.store.clone(), self.clock.clone(), &self.outbox.0)
+        build_router(
+            &env,
+            self.store.clone(),
+            self.objects.clone(),
+            self.clock.clone(),
+            &self.outbox.0,
+        )
     }
 
     /// Another router over the same DynamoDB table, whose requests go through
@@ -180,7 +213,13 @@ impl Harness {
     pub fn router_via(&self, proxy: &DynamoProxy) -> Router {
         let table = self.dynamo_table.clone().expect("a DynamoDB harness");
         let store = Arc::new(DynamoStore::new(emulator::client_via(&proxy.url()), table));
-        build_router(&self.env, store, self.clock.clone(), &self.outbox.0)
+        build_router(
+            &self.env,
+            store,
+            self.objects.clone(),
+            self.clock.clone(),
+            &self.outbox.0,
+        )
     }
 
     /// The stored identity of (appid, openid), read straight from the store.
@@ -204,7 +243,13 @@ impl Harness {
 
     /// Another router over `store` (a wrapper of this harness's store).
     pub fn router_over(&self, store: Arc<dyn ItemStore>) -> Router {
-        build_router(&self.env, store, self.clock.clone(), &self.outbox.0)
+        build_router(
+            &self.env,
+            store,
+            self.objects.clone(),
+            self.clock.clone(),
+            &self.outbox.0,
+        )
     }
 
     /// Every key in the store, sorted: to list a user's items before and after.
@@ -303,6 +348,24 @@ impl Harness {
         self.sim.simulator()
     }
 
+    /// This backend (with `settings` changed) served over HTTP as API
+    /// Gateway serves it, with the simulator's message push pointed at its
+    /// `/wechat/push`: for the routes WeChat calls back (avatars).
+    pub async fn serve_with(&self, settings: &[(&str, &str)]) -> HttpFront {
+        let front = http_front::serve(self.router_with(settings)).await;
+        for appid in [APP_A, APP_B] {
+            self.simulator().set_push_target(
+                appid,
+                PushTarget {
+                    url: format!("{}/wechat/push", front.base_url),
+                    token: PUSH_TOKEN.to_owned(),
+                    encoding_aes_key: PUSH_AES_KEY.to_owned(),
+                },
+            );
+        }
+        front
+    }
+
     /// Sends one API Gateway v2 event through the Lambda adapter.
     pub async fn call(
         &self,
@@ -384,6 +447,7 @@ pub fn error_code(answer: &Value) -> Option<&str> {
 fn build_router(
     env: &HashMap<String, String>,
     store: Arc<dyn ItemStore>,
+    objects: Arc<dyn ObjectStore>,
     clock: Arc<TestClock>,
     outbox_dir: &std::path::Path,
 ) -> Router {
@@ -409,7 +473,7 @@ fn build_router(
                 clock.clone(),
             )),
         };
-    setup::all_routes(&config, store, wechat, sms, keys, clock).expect("router")
+    setup::all_routes(&config, store, objects, wechat, sms, keys, clock).expect("router")
 }
 
 /// Sends one API Gateway v2 event to `router` through the Lambda adapter.

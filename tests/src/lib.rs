@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod events;
 pub mod harness;
 pub mod held_store;
+pub mod http_front;
 pub mod tencent_sms;
 pub mod upload;
 

@@ -184,6 +184,7 @@ mod tests {
             has_password: true,
             profile: Profile::default(),
             checks: ContentChecks::default(),
+            avatar: None,
             sessions: 1,
             created_at: 5,
         };
