@@ -101,6 +101,10 @@ pub struct S3Objects {
 /// The most versions one ListObjectVersions page and one DeleteObjects take.
 const PAGE: i32 = 1000;
 
+/// How many pages `delete_user` deletes before giving up: a user has a few
+/// avatars, so a listing that does not shrink is a fault, not work.
+const MAX_ROUNDS: usize = 100;
+
 impl S3Objects {
     pub fn new(config: aws_sdk_s3::Config, bucket: impl Into<String>) -> Self {
         Self {
@@ -219,7 +223,7 @@ impl ObjectStore for S3Objects {
         // List from the start each round: what was deleted is gone, so the
         // next page is what is left, and a put racing the deletion is caught
         // by the next round.
-        loop {
+        for _ in 0..MAX_ROUNDS {
             let page = self
                 .client
                 .list_object_versions()
@@ -254,6 +258,9 @@ impl ObjectStore for S3Objects {
             }
             self.delete_versions(objects).await?;
         }
+        Err(ObjectError::Failed(format!(
+            "{prefix} still lists versions after {MAX_ROUNDS} rounds of deletes"
+        )))
     }
 }
 
