@@ -6,7 +6,7 @@ use bytes::Bytes;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wxauth_shared::domain::{AvatarImage, AvatarKey, UserId};
-use wxauth_shared::objects::{FileObjects, ObjectError, ObjectStore, S3Objects};
+use wxauth_shared::objects::{FileObjects, ObjectError, ObjectStore, S3Objects, s3};
 use wxauth_tests::emulator;
 use wxauth_tests::harness::TempDir;
 use wxauth_tests::upload::fixture_image;
@@ -201,6 +201,18 @@ async fn puts_and_gets_each_kind_with_its_content_type(s: Subject) {
         let got = s.store.get(&key).await.unwrap().expect(fixture);
         assert_eq!(got.bytes, image.bytes(), "{fixture}");
         assert_eq!(got.content_type, content_type, "{fixture}");
+        // S3 serves the object to caches as it was put: forever, unchanged.
+        if let Kind::S3 { client, bucket } = &s.kind {
+            let head = client
+                .head_object()
+                .bucket(bucket)
+                .key(key.as_str())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(head.cache_control(), Some(s3::CACHE_CONTROL));
+            assert_eq!(head.content_type(), Some(content_type));
+        }
     }
 }
 

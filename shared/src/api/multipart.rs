@@ -235,6 +235,7 @@ fn split_params(value: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const JPEG: &[u8] = include_bytes!("../../../tests/fixtures/images/pixel.jpg");
     const PNG: &[u8] = include_bytes!("../../../tests/fixtures/images/pixel.png");
@@ -486,5 +487,40 @@ mod tests {
                 .bytes,
             b"x"
         );
+    }
+
+    proptest! {
+        /// Any bytes come back exactly, however many line breaks and dashes
+        /// they hold, after any form fields.
+        #[test]
+        fn any_file_comes_back_whole(
+            bytes in prop::collection::vec(
+                prop::sample::select(vec![b'\r', b'\n', b'-', b'W', 0, 0xFF]),
+                0..400,
+            ),
+            fields in prop::collection::vec(("[a-z]{1,8}", "[ -~]{0,20}"), 0..4),
+        ) {
+            let fields: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let body = upload_body(&fields, "file", "tmp.png", &bytes);
+            let part = file_part(&content_type(), &body, "file").unwrap();
+            prop_assert_eq!(part.bytes, &bytes[..]);
+        }
+
+        /// A damaged body (cut short, bytes changed) is answered, never a panic.
+        #[test]
+        fn damaged_bodies_never_panic(
+            cut in 0usize..600,
+            changes in prop::collection::vec((0usize..600, any::<u8>()), 0..8),
+        ) {
+            let mut body = upload_body(&[("user", "test")], "file", "a.png", PNG);
+            body.truncate(cut.min(body.len()));
+            for (at, byte) in changes {
+                if let Some(b) = body.get_mut(at) {
+                    *b = byte;
+                }
+            }
+            let _ = file_part(&content_type(), &body, "file");
+        }
     }
 }

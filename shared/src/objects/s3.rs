@@ -101,6 +101,10 @@ pub struct S3Objects {
 /// The most versions one ListObjectVersions page and one DeleteObjects take.
 const PAGE: i32 = 1000;
 
+/// How many pages `delete_user` deletes before giving up: a user has a few
+/// avatars, so a listing that does not shrink is a fault, not work.
+const MAX_ROUNDS: usize = 100;
+
 impl S3Objects {
     pub fn new(config: aws_sdk_s3::Config, bucket: impl Into<String>) -> Self {
         Self {
@@ -219,7 +223,7 @@ impl ObjectStore for S3Objects {
         // List from the start each round: what was deleted is gone, so the
         // next page is what is left, and a put racing the deletion is caught
         // by the next round.
-        loop {
+        for _ in 0..MAX_ROUNDS {
             let page = self
                 .client
                 .list_object_versions()
@@ -254,6 +258,9 @@ impl ObjectStore for S3Objects {
             }
             self.delete_versions(objects).await?;
         }
+        Err(ObjectError::Failed(format!(
+            "{prefix} still lists versions after {MAX_ROUNDS} rounds of deletes"
+        )))
     }
 }
 
@@ -261,6 +268,54 @@ impl ObjectStore for S3Objects {
 mod tests {
     use super::*;
     use crate::config::Secret;
+    use aws_sdk_s3::error::ErrorMetadata;
+    use aws_sdk_s3::operation::get_object::GetObjectError;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    fn service_error(status: u16, code: &str) -> SdkError<GetObjectError, HttpResponse> {
+        let status = http::StatusCode::from_u16(status).unwrap();
+        let raw = HttpResponse::new(status.into(), SdkBody::empty());
+        let error = GetObjectError::generic(ErrorMetadata::builder().code(code).build());
+        SdkError::service_error(error, raw)
+    }
+
+    #[test]
+    fn throttling_server_errors_and_no_answer_are_unavailable() {
+        for (status, code) in [
+            (503, "SlowDown"),
+            (500, "InternalError"),
+            (503, "ServiceUnavailable"),
+            (400, "RequestTimeout"),
+            (429, "TooManyRequests"),
+        ] {
+            let e = classify(service_error(status, code));
+            assert!(
+                matches!(e, ObjectError::Unavailable(_)),
+                "{status} {code}: {e:?}"
+            );
+        }
+        let e = classify::<GetObjectError>(SdkError::timeout_error("no answer in 5 s"));
+        assert!(matches!(e, ObjectError::Unavailable(_)), "{e:?}");
+    }
+
+    #[test]
+    fn refusals_are_failures() {
+        for (status, code) in [
+            (403, "AccessDenied"),
+            (404, "NoSuchBucket"),
+            (400, "InvalidArgument"),
+            (301, "PermanentRedirect"),
+        ] {
+            let e = classify(service_error(status, code));
+            assert!(
+                matches!(e, ObjectError::Failed(_)),
+                "{status} {code}: {e:?}"
+            );
+            assert!(e.to_string().contains(code), "{e}");
+        }
+        let e = classify::<GetObjectError>(SdkError::construction_failure("no bucket"));
+        assert!(matches!(e, ObjectError::Failed(_)), "{e:?}");
+    }
 
     fn settings() -> AwsSettings {
         AwsSettings {
