@@ -18,13 +18,13 @@ USAGE: wxauth-dev [--port N] [--host ADDR] [--data-dir DIR]
 
   --port N        port to listen on (env PORT; default 3000; 0 picks a free one)
   --host ADDR     address to bind (env HOST; default 127.0.0.1)
-  --data-dir DIR  embedded database and generated signing key (env WXAUTH_DATA_DIR; default .wxauth)
+  --data-dir DIR  embedded database, avatar images and generated signing key
+                  (env WXAUTH_DATA_DIR; default .wxauth)
 
 All other settings are the same environment variables as the Lambda functions
-(see README). Without WECHAT_SECRET the WeChat simulator runs in-process;
-WECHAT_SIM_PUSH_URL, WECHAT_SIM_PUSH_TOKEN and WECHAT_SIM_PUSH_AES_KEY (43
-characters) make it push its message-push events (image checks) there, in
-secure mode.
+(see README). Without WECHAT_SECRET the WeChat simulator runs in-process and
+pushes its image-check verdicts to this server's /wechat/push, in safe mode,
+with WECHAT_PUSH_TOKEN and WECHAT_PUSH_AES_KEY (made up for the run when unset).
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,12 +5,14 @@
 
 mod args;
 mod http_edge;
+mod push_settings;
 mod signing_key;
 
 use std::sync::Arc;
 use wxauth_shared::clock::SystemClock;
 use wxauth_shared::config::{AppsConfig, Config, ProcessEnv, Setting};
 use wxauth_shared::domain::AppId;
+use wxauth_shared::objects::files::FileObjects;
 use wxauth_shared::store::embedded::EmbeddedStore;
 use wxauth_shared::{logging, setup};
 use wxauth_wechat_sim::{PushTarget, Simulator};
@@ -56,11 +58,16 @@ async fn run() -> Result<(), Error> {
             Err(_) => vec![AppId::parse(SIMULATED_APPID).expect("a valid appid")],
         };
         let simulator = Simulator::new(appids.iter().map(|id| (id.to_string(), SIMULATED_SECRET)));
-        // Where the simulator pushes its events (wxa_media_check), when set.
-        if let Some(target) = PushTarget::from_env()? {
-            for id in &appids {
-                simulator.set_push_target(&id.to_string(), target.clone());
-            }
+        // The simulator pushes its verdicts on avatars here, as WeChat
+        // would to the URL set in the mini-program admin.
+        push_settings::ensure(&mut config.push)?;
+        let target = PushTarget {
+            url: format!("{base_url}/wechat/push"),
+            token: config.push.token.get()?.expose().to_owned(),
+            encoding_aes_key: config.push.key.get()?.text().expose().to_owned(),
+        };
+        for id in &appids {
+            simulator.set_push_target(id.as_str(), target.clone());
         }
         config.apps = AppsConfig::with_one_secret(appids, SIMULATED_SECRET);
         config.wechat.api_base = Setting::ok(format!("{base_url}{SIMULATOR_PREFIX}"));
@@ -83,7 +90,9 @@ async fn run() -> Result<(), Error> {
                 clock.clone(),
             )),
         };
-    let router = setup::all_routes(&config, store, wechat, sms, keys, clock)?;
+    // Avatars: images under <data dir>/avatars, served at /avatars/….
+    let objects = Arc::new(FileObjects::new(args.data_dir.join("avatars")));
+    let router = setup::all_routes(&config, store, objects, wechat, sms, keys, clock)?;
 
     let app = http_edge::app(
         router,

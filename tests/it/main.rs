@@ -3,6 +3,7 @@
 
 mod account_lifecycle;
 mod account_races;
+mod avatar_flow;
 mod aws_sms;
 mod concurrency;
 mod conformance;

@@ -35,6 +35,27 @@ impl PartialEq for PushKeySetting {
 
 impl Eq for PushKeySetting {}
 
+impl PushKeySetting {
+    /// An EncodingAESKey's text, checked.
+    pub fn parse(text: &str) -> Result<PushKeySetting, ConfigError> {
+        let key = PushKey::parse(text).map_err(|_| {
+            ConfigError::new(
+                WECHAT_PUSH_AES_KEY,
+                "must be the 43-character EncodingAESKey of the mini-program admin's message push",
+            )
+        })?;
+        Ok(PushKeySetting {
+            text: Secret::new(text),
+            key,
+        })
+    }
+
+    /// The text, as the mini-program admin shows it.
+    pub fn text(&self) -> &Secret {
+        &self.text
+    }
+}
+
 impl PushConfig {
     pub(super) fn from_env(env: &dyn Env) -> Self {
         Self {
@@ -58,16 +79,7 @@ fn token(env: &dyn Env) -> Result<Secret, ConfigError> {
 
 fn key(env: &dyn Env) -> Result<PushKeySetting, ConfigError> {
     let text = get(env, WECHAT_PUSH_AES_KEY).ok_or_else(|| ConfigError::not_set(WECHAT_PUSH_AES_KEY))?;
-    let key = PushKey::parse(&text).map_err(|_| {
-        ConfigError::new(
-            WECHAT_PUSH_AES_KEY,
-            "must be the 43-character EncodingAESKey of the mini-program admin's message push",
-        )
-    })?;
-    Ok(PushKeySetting {
-        text: Secret::new(text),
-        key,
-    })
+    PushKeySetting::parse(&text)
 }
 
 /// `AVATAR_CHECK_TIMEOUT_SECS`.
