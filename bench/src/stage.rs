@@ -72,6 +72,10 @@ impl Stage {
             .await
             .ok_or("no DynamoDB emulator")?;
         let table = wxauth_tests::emulator::fresh_table(&client).await;
+        // The account function deletes a user's avatar images with it.
+        let bucket = wxauth_tests::emulator::new_bucket()
+            .await
+            .ok_or("no S3 on the emulator")?;
         let proxy = DynamoProxy::start(&emulator).await;
         let simulator = Simulator::new([(APP_A, SECRET_A)]);
         let running = simulator
@@ -99,6 +103,8 @@ impl Stage {
             ("AWS_ACCESS_KEY_ID", "bench"),
             ("AWS_SECRET_ACCESS_KEY", "bench"),
             ("AWS_ENDPOINT_URL_DYNAMODB", proxy.url().as_str()),
+            ("AVATAR_BUCKET", bucket.as_str()),
+            ("AWS_ENDPOINT_URL_S3", emulator.as_str()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

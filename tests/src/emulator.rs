@@ -107,3 +107,10 @@ pub async fn fresh_bucket(client: &aws_sdk_s3::Client) -> String {
         .expect("turn on versioning");
     name
 }
+
+/// A new versioned bucket on the emulator's S3 (for the functions run as
+/// processes, which are told its name), or `None` as [`s3_config`] decides.
+pub async fn new_bucket() -> Option<String> {
+    let config = s3_config()?;
+    Some(fresh_bucket(&aws_sdk_s3::Client::from_conf(config)).await)
+}
