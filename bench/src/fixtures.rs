@@ -235,7 +235,10 @@ pub fn offline_routes(signing_key_pem: &str) -> OfflineRoutes {
         ("TOKEN_SIGNING_KEY", signing_key_pem),
         // Not pushed to in these benchmarks; the router needs them.
         ("WECHAT_PUSH_TOKEN", "benchPushToken"),
-        ("WECHAT_PUSH_AES_KEY", "kWxPqL8s3nVbT0yZr5mJc2hF7dGa9eUoQiN4tR6wX1Y"),
+        (
+            "WECHAT_PUSH_AES_KEY",
+            "kWxPqL8s3nVbT0yZr5mJc2hF7dGa9eUoQiN4tR6wX1Y",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -275,8 +278,8 @@ pub fn offline_routes(signing_key_pem: &str) -> OfflineRoutes {
     let objects = Arc::new(wxauth_shared::objects::files::FileObjects::new(
         std::env::temp_dir().join("wxauth-bench-avatars"),
     ));
-    let router = all_routes(&config, store, objects, wechat, sms, keys, Arc::new(clock))
-        .expect("routes");
+    let router =
+        all_routes(&config, store, objects, wechat, sms, keys, Arc::new(clock)).expect("routes");
 
     let event = |path: &str, body: Value, token: Option<&str>| {
         wxauth_tests::events::http_api_event("POST", path, Some(&body.to_string()), token)

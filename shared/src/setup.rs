@@ -6,29 +6,29 @@
 //! does not use.
 
 use crate::api::{
-    Authenticator, AvatarRoutes, PushRoute, DeleteAccountRoute, LogoutRoute, MeRoute, NicknameRoute, PasswordRoutes,
-    PhoneRoute, ProfileRoute, Router, SetPasswordRoute, SmsRoutes,
+    Authenticator, AvatarRoutes, DeleteAccountRoute, LogoutRoute, MeRoute, NicknameRoute,
+    PasswordRoutes, PhoneRoute, ProfileRoute, PushRoute, Router, SetPasswordRoute, SmsRoutes,
 };
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
     Config, ConfigError, SMS_PROVIDER, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE,
 };
+use crate::objects::ObjectStore;
+use crate::objects::s3::S3Objects;
 use crate::sms::{CodeHasher, SmsSender};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
-use crate::objects::ObjectStore;
-use crate::objects::s3::S3Objects;
 use crate::usecases::account::AccountService;
 use crate::usecases::avatar::AvatarService;
-use crate::usecases::push::{PushService, PushSettings};
 use crate::usecases::login::LoginService;
 use crate::usecases::nickname::NicknameService;
 use crate::usecases::number_login::NumberLogin;
 use crate::usecases::password::PasswordService;
 use crate::usecases::phone::PhoneService;
 use crate::usecases::profile::ProfileService;
+use crate::usecases::push::{PushService, PushSettings};
 use crate::usecases::refresh::RefreshService;
 use crate::usecases::sessions::SessionIssuer;
 use crate::usecases::sms::{SmsCodeCheck, SmsCodes, SmsLoginService};
@@ -184,14 +184,8 @@ pub async fn account_function(config: &Config) -> Result<Router, ConfigError> {
     let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
     let objects = s3_objects(config)?;
-    let (me, delete) = account_routes(
-        config,
-        wechat,
-        store,
-        objects,
-        &keys,
-        Arc::new(SystemClock),
-    )?;
+    let (me, delete) =
+        account_routes(config, wechat, store, objects, &keys, Arc::new(SystemClock))?;
     Ok(Router::new().with_me(me).with_delete_account(delete))
 }
 

@@ -10,9 +10,7 @@ use serde_json::{Value, json};
 use wxauth_shared::clock::Clock;
 use wxauth_shared::crypto::message::{self, PushKey};
 use wxauth_tests::StoreKind;
-use wxauth_tests::harness::{
-    APP_A, Harness, PUSH_AES_KEY, PUSH_TOKEN, error_code, token,
-};
+use wxauth_tests::harness::{APP_A, Harness, PUSH_AES_KEY, PUSH_TOKEN, error_code, token};
 use wxauth_tests::http_front::HttpFront;
 use wxauth_tests::upload::{WEBKIT_BOUNDARY, fixture_image, upload_file_body};
 
@@ -44,7 +42,11 @@ async fn fetch(url: &str) -> (u16, String, Vec<u8>) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    (status, content_type, response.bytes().await.unwrap().to_vec())
+    (
+        status,
+        content_type,
+        response.bytes().await.unwrap().to_vec(),
+    )
 }
 
 async fn me(h: &Harness, token: &str) -> Value {
@@ -80,7 +82,10 @@ async fn each_image_type_waits_for_its_verdict(kind: StoreKind) {
         assert_eq!(status, 202, "{name}: {answer}");
         assert_eq!(answer["avatar"]["state"], "pending", "{answer}");
         let url = url_of(&answer);
-        assert!(url.starts_with(&format!("{}/avatars/", front.base_url)), "{url}");
+        assert!(
+            url.starts_with(&format!("{}/avatars/", front.base_url)),
+            "{url}"
+        );
         assert_eq!(fetch(&url).await, (200, content_type.to_owned(), bytes));
         let account = me(&h, &t).await;
         assert_eq!(account["avatar"], json!({"state": "pending", "url": url}));
@@ -153,7 +158,11 @@ async fn a_risky_avatar_is_refused_and_deleted(kind: StoreKind) {
         account["contentChecks"]["avatar"],
         json!({"state": "review", "label": 21000, "at": account["contentChecks"]["avatar"]["at"]})
     );
-    assert_eq!(fetch(&url_of(&first)).await.0, 404, "the replaced image is deleted");
+    assert_eq!(
+        fetch(&url_of(&first)).await.0,
+        404,
+        "the replaced image is deleted"
+    );
 }
 
 #[tokio::test]
@@ -198,17 +207,33 @@ async fn bad_uploads_are_refused(kind: StoreKind) {
     let checks = h.simulator().calls("media_check_async");
 
     let (status, answer) = upload(&front, &t, "fake.png", &fixture_image("fake.png")).await;
-    assert_eq!((status, error_code(&answer)), (400, Some("bad_image")), "{answer}");
+    assert_eq!(
+        (status, error_code(&answer)),
+        (400, Some("bad_image")),
+        "{answer}"
+    );
     let (status, answer) = upload(&front, &t, "empty.png", b"").await;
-    assert_eq!((status, error_code(&answer)), (400, Some("bad_image")), "{answer}");
+    assert_eq!(
+        (status, error_code(&answer)),
+        (400, Some("bad_image")),
+        "{answer}"
+    );
     // A real PNG signature, padded past 1 MB.
     let mut big = fixture_image("pixel.png");
     big.resize(1024 * 1024 + 1, 0);
     let (status, answer) = upload(&front, &t, "big.png", &big).await;
-    assert_eq!((status, error_code(&answer)), (413, Some("payload_too_large")), "{answer}");
+    assert_eq!(
+        (status, error_code(&answer)),
+        (413, Some("payload_too_large")),
+        "{answer}"
+    );
     big.resize(3 * 1024 * 1024, 0);
     let (status, answer) = upload(&front, &t, "huge.png", &big).await;
-    assert_eq!((status, error_code(&answer)), (413, Some("payload_too_large")), "{answer}");
+    assert_eq!(
+        (status, error_code(&answer)),
+        (413, Some("payload_too_large")),
+        "{answer}"
+    );
 
     let client = reqwest::Client::new();
     let url = format!("{}/auth/profile/avatar", front.base_url);
@@ -223,7 +248,8 @@ async fn bad_uploads_are_refused(kind: StoreKind) {
     assert_eq!(response.status().as_u16(), 400);
     let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     assert_eq!(error_code(&answer), Some("bad_image"), "{answer}");
-    let (content_type, body) = upload_file_body(WEBKIT_BOUNDARY, &[], "a.png", &fixture_image("pixel.png"));
+    let (content_type, body) =
+        upload_file_body(WEBKIT_BOUNDARY, &[], "a.png", &fixture_image("pixel.png"));
     let response = client
         .post(&url)
         .header("content-type", content_type)
@@ -259,7 +285,10 @@ fn signed_push(front: &HttpFront, timestamp: u64, event: &Value) -> (String, Str
         "{}/wechat/push?signature=x&timestamp={timestamp}&nonce={nonce}&openid=o1&encrypt_type=aes&msg_signature={signature}",
         front.base_url
     );
-    (url, json!({"ToUserName": "gh_0", "Encrypt": encrypt}).to_string())
+    (
+        url,
+        json!({"ToUserName": "gh_0", "Encrypt": encrypt}).to_string(),
+    )
 }
 
 async fn post(url: &str, body: &str) -> (u16, String) {
@@ -296,7 +325,10 @@ async fn pushes_are_believed_only_when_signed_fresh_and_ours() {
     assert_eq!((status, body), (200, b"8761234".to_vec()));
     let (status, _, body) = fetch(&verify(&"0".repeat(40))).await;
     let answer: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!((status, error_code(&answer)), (401, Some("push_signature_invalid")));
+    assert_eq!(
+        (status, error_code(&answer)),
+        (401, Some("push_signature_invalid"))
+    );
 
     // An upload and its verdict, delivered by the simulator.
     let t = token(&h.logged_in("pam", "", APP_A).await);
@@ -305,12 +337,18 @@ async fn pushes_are_believed_only_when_signed_fresh_and_ours() {
     let url = url_of(&answer);
     h.simulator().release_media_events(APP_A).await;
     let delivered = h.simulator().delivered_pushes().pop().expect("a push");
-    assert_eq!((delivered.status, delivered.answer.as_str()), (200, "success"));
+    assert_eq!(
+        (delivered.status, delivered.answer.as_str()),
+        (200, "success")
+    );
     let before = me(&h, &t).await;
     assert_eq!(before["avatar"]["state"], "active");
 
     // The same push again (WeChat's retry, or a replay in the window): taken, no change.
-    assert_eq!(post(&delivered.url, &delivered.body).await, (200, "success".to_owned()));
+    assert_eq!(
+        post(&delivered.url, &delivered.body).await,
+        (200, "success".to_owned())
+    );
     assert_eq!(me(&h, &t).await, before);
 
     // A bad msg_signature; a body changed under a good one.
@@ -343,7 +381,11 @@ async fn pushes_are_believed_only_when_signed_fresh_and_ours() {
     let after = me(&h, &t).await;
     assert_eq!(after["avatar"], before["avatar"]);
     assert_eq!(fetch(&url).await.0, 200);
-    assert!(h.all_keys().await.contains(&"MEDIA#unknown-trace-1".to_owned()));
+    assert!(
+        h.all_keys()
+            .await
+            .contains(&"MEDIA#unknown-trace-1".to_owned())
+    );
 
     // Another app's push, under our key: refused.
     let key = PushKey::parse(PUSH_AES_KEY).unwrap();
@@ -364,7 +406,8 @@ async fn pushes_are_believed_only_when_signed_fresh_and_ours() {
 /// image gone, lenient shown unchecked; off: shown, WeChat never asked.
 #[tokio::test]
 async fn without_a_verdict_the_policy_decides() {
-    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("AVATAR_CHECK_TIMEOUT_SECS", "60")]).await
+    let Some(h) =
+        Harness::start_with(StoreKind::Embedded, &[("AVATAR_CHECK_TIMEOUT_SECS", "60")]).await
     else {
         return;
     };
@@ -392,7 +435,11 @@ async fn without_a_verdict_the_policy_decides() {
     };
     busy(&h);
     let (status, answer) = upload(&strict, &t, "b.jpg", &fixture_image("pixel.jpg")).await;
-    assert_eq!((status, error_code(&answer)), (503, Some("wechat_busy")), "{answer}");
+    assert_eq!(
+        (status, error_code(&answer)),
+        (503, Some("wechat_busy")),
+        "{answer}"
+    );
     let lenient = h.serve_with(&[("CONTENT_CHECK", "lenient")]).await;
     busy(&h);
     let (status, answer) = upload(&lenient, &t, "b.jpg", &fixture_image("pixel.jpg")).await;
@@ -406,7 +453,11 @@ async fn without_a_verdict_the_policy_decides() {
     let off = h.serve_with(&[("CONTENT_CHECK", "off")]).await;
     let calls = h.simulator().calls("media_check_async");
     let (status, answer) = upload(&off, &t, "c.webp", &fixture_image("pixel.webp")).await;
-    assert_eq!((status, &answer["avatar"]["state"]), (200, &json!("active")), "{answer}");
+    assert_eq!(
+        (status, &answer["avatar"]["state"]),
+        (200, &json!("active")),
+        "{answer}"
+    );
     assert_eq!(h.simulator().calls("media_check_async"), calls);
     assert_eq!(me(&h, &t).await["contentChecks"]["avatar"]["state"], "off");
 }
@@ -448,7 +499,12 @@ async fn deleting_the_account_removes_its_images(kind: StoreKind) {
         assert_eq!(fetch(&url_of(answer)).await.0, 200);
     }
     let (status, answer) = h
-        .call("DELETE", "/auth/account", Some(r#"{"confirm":"DELETE"}"#), Some(&t))
+        .call(
+            "DELETE",
+            "/auth/account",
+            Some(r#"{"confirm":"DELETE"}"#),
+            Some(&t),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(fetch(&url_of(&shown)).await.0, 404);
@@ -478,7 +534,10 @@ async fn deleting_the_account_removes_its_images(kind: StoreKind) {
             .collect();
         let prefix = user_prefix(&url_of(&shown));
         assert!(left.iter().all(|k| !k.starts_with(&prefix)), "{left:?}");
-        assert!(left.iter().any(|k| k.starts_with(&user_prefix(&url_of(&kept)))));
+        assert!(
+            left.iter()
+                .any(|k| k.starts_with(&user_prefix(&url_of(&kept))))
+        );
     }
 }
 

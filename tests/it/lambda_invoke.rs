@@ -11,7 +11,7 @@ use wxauth_shared::clock::SystemClock;
 use wxauth_tests::cargo_lambda::{self, Watch, status_and_body};
 use wxauth_tests::emulator;
 use wxauth_tests::events::{self, fill, fixture, placeholders};
-use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+use wxauth_tests::harness::{APP_A, PUSH_AES_KEY, PUSH_TOKEN, SECRET_A, signing_key_pem};
 use wxauth_tests::tencent_sms::{self, TencentSmsStandIn};
 use wxauth_wechat_sim::{PhoneSpec, Simulator, phone_payload, profile_payload};
 
@@ -46,6 +46,10 @@ const FIXTURES: &[(&str, &str)] = &[
     ("password", "password/login.json"),
     ("password", "password/login-wrong-password.json"),
     ("password", "password/set.json"),
+    ("avatar", "avatar/upload.json"),
+    ("avatar", "avatar/upload-not-an-image.json"),
+    ("avatar", "avatar/image.json"),
+    ("avatar", "avatar/push-verify.json"),
     ("authorizer", "authorizer/allowed.json"),
     ("authorizer", "authorizer/denied.json"),
     ("example-me", "example-me/success.json"),
@@ -64,6 +68,17 @@ fn header<'a>(answer: &'a Value, name: &str) -> Option<&'a str> {
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case(name))
         .and_then(|(_, value)| value.as_str())
+}
+
+/// Whether `path` is on API Gateway's route `pattern` (`{name}` is one segment).
+fn on_route(path: &str, pattern: &str) -> bool {
+    let (path, pattern): (Vec<&str>, Vec<&str>) =
+        (path.split('/').collect(), pattern.split('/').collect());
+    path.len() == pattern.len()
+        && path
+            .iter()
+            .zip(&pattern)
+            .all(|(p, q)| p == q || (q.starts_with('{') && q.ends_with('}') && !p.is_empty()))
 }
 
 #[test]
@@ -110,12 +125,15 @@ fn every_fixture_is_listed_and_is_an_http_api_event() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        // lambda_http parses it as the function would.
+        // lambda_http parses it as the function would, on its route.
         let request = events::request(&fill(&event, &values));
-        assert_eq!(
-            format!("{} {}", request.method(), request.uri().path()),
-            event["routeKey"].as_str().unwrap(),
-            "{name}"
+        let route_key = event["routeKey"].as_str().unwrap();
+        let (method, pattern) = route_key.split_once(' ').unwrap();
+        assert_eq!(request.method().as_str(), method, "{name}");
+        assert!(
+            on_route(request.uri().path(), pattern),
+            "{name}: {} is not on {route_key}",
+            request.uri().path()
         );
     }
 }
@@ -129,6 +147,8 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
         return;
     };
     let table = emulator::fresh_table(&client).await;
+    let bucket = emulator::new_bucket().await.expect("the emulator's S3");
+    let s3_endpoint = emulator::url().expect("the emulator's URL");
     let simulator = Simulator::new([(APP_A, SECRET_A)]);
     let running = simulator
         .start("127.0.0.1:0".parse().unwrap())
@@ -152,6 +172,10 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
         ("TENCENT_SMS_SIGN_NAME", tencent_sms::SIGN_NAME),
         ("TENCENT_SMS_TEMPLATE_ID", tencent_sms::TEMPLATE_ID),
         ("TENCENT_SMS_ENDPOINT", sms_endpoint.as_str()),
+        ("AVATAR_BUCKET", bucket.as_str()),
+        ("AWS_ENDPOINT_URL_S3", s3_endpoint.as_str()),
+        ("WECHAT_PUSH_TOKEN", PUSH_TOKEN),
+        ("WECHAT_PUSH_AES_KEY", PUSH_AES_KEY),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -162,6 +186,7 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
     tokio::task::spawn_blocking(move || {
         let watch = Watch::start(&env);
         drive_every_fixture(&watch, &simulator);
+        drive_avatar_fixtures(&watch, &simulator);
         drive_sms_fixtures(&watch, &sms);
         drive_password_fixtures(&watch, &sms);
     })
@@ -235,6 +260,70 @@ fn drive_sms_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
         (400, "sms_code_invalid"),
         "{body}"
     );
+}
+
+/// The avatar function's binary: a `wx.uploadFile` body base64-encoded as API
+/// Gateway hands it over, the image served back base64-encoded, the push
+/// endpoint's server verification.
+fn drive_avatar_fixtures(watch: &Watch, simulator: &Simulator) {
+    let invoke =
+        |name: &str, values: &[(&str, &str)]| watch.invoke("avatar", &fill(&fixture(name), values));
+    let code = format!("avatar-user;n={}", uuid::Uuid::new_v4().simple());
+    let answer = watch.invoke(
+        "login",
+        &fill(&fixture("login/success.json"), &[("code", &code)]),
+    );
+    let (status, login) = status_and_body(&answer);
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().unwrap().to_owned();
+
+    let (status, body) = status_and_body(&invoke("avatar/upload.json", &[("token", &token)]));
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["avatar"]["state"], "pending", "{body}");
+    assert_eq!(simulator.calls("media_check_async"), 1);
+    let url = body["avatar"]["url"].as_str().unwrap();
+    // On the API's own domain, as the event reached it.
+    let path = url
+        .strip_prefix("https://abc123.execute-api.cn-north-1.amazonaws.com.cn/avatars/")
+        .unwrap_or_else(|| panic!("{url}"));
+    let (user_id, file) = path.split_once('/').unwrap();
+    assert_eq!(user_id, login["userId"].as_str().unwrap());
+
+    let answer = invoke("avatar/image.json", &[("user_id", user_id), ("file", file)]);
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(header(&answer, "content-type"), Some("image/png"));
+    assert_eq!(answer["isBase64Encoded"], true, "{answer}");
+    let served = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        answer["body"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(served, wxauth_tests::upload::fixture_image("pixel.png"));
+
+    let (status, body) = status_and_body(&invoke(
+        "avatar/upload-not-an-image.json",
+        &[("token", &token)],
+    ));
+    assert_eq!((status, error_code(&body)), (400, "bad_image"), "{body}");
+
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = wxauth_shared::crypto::message::signature(PUSH_TOKEN, &timestamp, "517");
+    let answer = invoke(
+        "avatar/push-verify.json",
+        &[
+            ("signature", &signature),
+            ("timestamp", &timestamp),
+            ("nonce", "517"),
+            ("echostr", "6612835531"),
+        ],
+    );
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(answer["body"], "6612835531", "{answer}");
+    assert!(header(&answer, "content-type").is_some_and(|t| t.starts_with("text/plain")));
 }
 
 /// The number of the password fixtures: refused without a proof, then

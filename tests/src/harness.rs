@@ -175,7 +175,13 @@ impl Harness {
         }
         let clock = Arc::new(TestClock::default());
         let outbox = TempDir::new();
-        let router = build_router(&env, store.clone(), objects.clone(), clock.clone(), &outbox.0);
+        let router = build_router(
+            &env,
+            store.clone(),
+            objects.clone(),
+            clock.clone(),
+            &outbox.0,
+        );
         Some(Self {
             sim,
             router,

@@ -1,8 +1,8 @@
 //! `GET /auth/me` and `DELETE /auth/account`: the caller's account, and its
 //! deletion (注销).
 
-use super::body::{Text, parse_json};
 use super::avatar::AvatarStatus;
+use super::body::{Text, parse_json};
 use super::router::Protected;
 use super::{ApiError, ApiRequest, ApiResponse, Authenticator};
 use crate::domain::rules::account::AccountView;

@@ -5,7 +5,9 @@ use super::multipart::file_part;
 use super::response::Caching;
 use super::router::Protected;
 use super::{ApiError, ApiRequest, ApiResponse, Authenticator, ErrorCode};
-use crate::domain::{AvatarImage, AvatarKey, AvatarState, ImageError, MAX_AVATAR_BYTES, UploadedAvatar};
+use crate::domain::{
+    AvatarImage, AvatarKey, AvatarState, ImageError, MAX_AVATAR_BYTES, UploadedAvatar,
+};
 use crate::tokens::Caller;
 use crate::usecases::avatar::AvatarService;
 use http::StatusCode;
@@ -137,8 +139,16 @@ impl Protected for AvatarRoutes {
 
 /// `GET /avatars/{userId}/{file}`: the image, cacheable for good (its name
 /// is its content's hash).
-pub(super) async fn image(routes: &AvatarRoutes, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    let not_found = || ApiError::new(ErrorCode::NotFound, format!("no avatar at {}", request.path));
+pub(super) async fn image(
+    routes: &AvatarRoutes,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no avatar at {}", request.path),
+        )
+    };
     let key = request
         .path
         .strip_prefix('/')

@@ -3,20 +3,20 @@
 
 use super::{ApiResponse, ErrorCode};
 use crate::domain::rules::login::LoginRefusal;
+use crate::objects::ObjectError;
 use crate::open_data::OpenDataError;
 use crate::sms::SmsError;
 use crate::store::StoreError;
 use crate::tokens::TokenError;
 use crate::usecases::account::AccountError;
-use crate::usecases::login::LoginError;
-use crate::objects::ObjectError;
 use crate::usecases::avatar::AvatarError;
+use crate::usecases::login::LoginError;
 use crate::usecases::nickname::NicknameError;
-use crate::usecases::push::PushError;
 use crate::usecases::number_login::NumberLoginError;
 use crate::usecases::password::PasswordError;
 use crate::usecases::phone::PhoneError;
 use crate::usecases::profile::ProfileError;
+use crate::usecases::push::PushError;
 use crate::usecases::refresh::RefreshError;
 use crate::usecases::sms::SmsFlowError;
 use crate::wechat::WeChatError;
@@ -86,7 +86,9 @@ impl ApiError {
         };
         Self::new(
             ErrorCode::ContentRejected,
-            format!("WeChat's content check refused this {what} ({why}); it is not shown: choose another"),
+            format!(
+                "WeChat's content check refused this {what} ({why}); it is not shown: choose another"
+            ),
         )
     }
 

@@ -36,7 +36,10 @@ struct EncryptedBody {
 }
 
 /// Takes one event; answers `success` (anything else makes WeChat retry).
-pub(super) async fn event(route: &PushRoute, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+pub(super) async fn event(
+    route: &PushRoute,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
     if request.query_param("encrypt_type").as_deref() != Some("aes") {
         return Err(ApiError::bad_request(
             "only safe mode (安全模式) pushes are taken: set the message push's mode to safe mode, format JSON",

@@ -4,9 +4,9 @@
 
 use super::{
     ApiError, ApiRequest, ApiResponse, Authenticator, AvatarRoutes, DeleteAccountRoute, ErrorCode,
-    LogoutRoute, PushRoute, avatar, push,
-    MAX_BODY_BYTES, MAX_UPLOAD_BYTES, MeRoute, NicknameRoute, PasswordRoutes, PhoneRoute,
-    ProfileRoute, SmsRoutes, login, password, refresh, response::Caching, sms,
+    LogoutRoute, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, MeRoute, NicknameRoute, PasswordRoutes,
+    PhoneRoute, ProfileRoute, PushRoute, SmsRoutes, avatar, login, password, push, refresh,
+    response::Caching, sms,
 };
 use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;

@@ -66,7 +66,8 @@ impl PushConfig {
 }
 
 fn token(env: &dyn Env) -> Result<Secret, ConfigError> {
-    let token = get(env, WECHAT_PUSH_TOKEN).ok_or_else(|| ConfigError::not_set(WECHAT_PUSH_TOKEN))?;
+    let token =
+        get(env, WECHAT_PUSH_TOKEN).ok_or_else(|| ConfigError::not_set(WECHAT_PUSH_TOKEN))?;
     // The admin takes 3 to 32 letters and digits.
     if !(3..=32).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ConfigError::new(
@@ -78,7 +79,8 @@ fn token(env: &dyn Env) -> Result<Secret, ConfigError> {
 }
 
 fn key(env: &dyn Env) -> Result<PushKeySetting, ConfigError> {
-    let text = get(env, WECHAT_PUSH_AES_KEY).ok_or_else(|| ConfigError::not_set(WECHAT_PUSH_AES_KEY))?;
+    let text =
+        get(env, WECHAT_PUSH_AES_KEY).ok_or_else(|| ConfigError::not_set(WECHAT_PUSH_AES_KEY))?;
     PushKeySetting::parse(&text)
 }
 

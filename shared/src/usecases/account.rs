@@ -8,8 +8,8 @@ use crate::domain::rules::Snapshot;
 use crate::domain::rules::account::{self as rule, AccountView, Deletion};
 use crate::domain::rules::avatar::AvatarPolicy;
 use crate::domain::rules::session::{self, Account};
-use crate::objects::{ObjectError, ObjectStore};
 use crate::domain::{Identity, SessionKey};
+use crate::objects::{ObjectError, ObjectStore};
 use crate::store::{ItemStore, StoreError};
 use crate::tokens::Caller;
 use crate::wechat::{AppCredentials, WeChatApi};
@@ -60,8 +60,8 @@ impl AccountService {
         decider::run(&*self.store, Snapshot::default(), |s| {
             rule::view(s, &keys, &self.avatars)
         })
-            .await?
-            .ok_or(AccountError::SessionEnded)
+        .await?
+        .ok_or(AccountError::SessionEnded)
     }
 
     /// Deletes the caller's avatar images, then its user and everything it

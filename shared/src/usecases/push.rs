@@ -87,9 +87,9 @@ impl PushService {
     }
 
     fn fresh(&self, timestamp: &str) -> Result<(), PushError> {
-        let sent: u64 = timestamp
-            .parse()
-            .map_err(|_| PushError::Malformed(format!("timestamp {timestamp:?} is not a number")))?;
+        let sent: u64 = timestamp.parse().map_err(|_| {
+            PushError::Malformed(format!("timestamp {timestamp:?} is not a number"))
+        })?;
         if self.clock.now_unix().abs_diff(sent) > PUSH_MAX_AGE_SECS {
             return Err(PushError::Expired);
         }
@@ -114,15 +114,19 @@ impl PushService {
         nonce: &str,
         encrypt: &str,
     ) -> Result<Received, PushError> {
-        let ours =
-            message::msg_signature(self.settings.token.expose(), timestamp, nonce, encrypt);
+        let ours = message::msg_signature(self.settings.token.expose(), timestamp, nonce, encrypt);
         if !message::signature_matches(msg_signature, &ours) {
             return Err(PushError::BadSignature);
         }
         self.fresh(timestamp)?;
         let plain =
             message::decrypt(&self.settings.key, encrypt).map_err(|_| PushError::BadSignature)?;
-        if !self.settings.appids.iter().any(|a| a.as_str() == plain.appid) {
+        if !self
+            .settings
+            .appids
+            .iter()
+            .any(|a| a.as_str() == plain.appid)
+        {
             return Err(PushError::UnknownApp(plain.appid));
         }
         let event = match parse_media_check_event(&plain.message) {
