@@ -214,6 +214,16 @@ fn run_walk_through(heading: &str, name: &str) -> Vec<serde_json::Value> {
         std::env::temp_dir().join(format!("wxauth-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work_dir);
     std::fs::create_dir_all(&work_dir).unwrap();
+    // Run as from the repository's root: the files the commands name are there.
+    if blocks[0].contains("tests/fixtures/images/") {
+        let images = work_dir.join("tests/fixtures/images");
+        std::fs::create_dir_all(&images).unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/images");
+        for entry in std::fs::read_dir(fixtures).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), images.join(entry.file_name())).unwrap();
+        }
+    }
     let server = start(&work_dir.join(".wxauth"));
     let script = format!(
         "set -e\n{}",
@@ -265,13 +275,17 @@ fn readme_password_walk_through_runs_as_written() {
     assert_eq!(answers[3]["error"]["code"], "wrong_password", "{answers:?}");
 }
 
-/// The README's nickname walk-through, run as written: a nickname WeChat
-/// passes is stored trimmed, a risky one is refused, `/auth/me` shows the
-/// first with its check.
+/// The README's nickname and avatar walk-through, run as written: a nickname
+/// WeChat passes is stored trimmed, a risky one is refused; an avatar the
+/// simulator fetches and passes becomes the profile's, a risky one is
+/// refused; `/auth/me` shows both with their checks.
 #[test]
-fn readme_nickname_walk_through_runs_as_written() {
-    let answers = run_walk_through("## Walk-through: a nickname the user typed", "nickname");
-    assert_eq!(answers.len(), 3, "{answers:?}");
+fn readme_nickname_and_avatar_walk_through_runs_as_written() {
+    let answers = run_walk_through(
+        "## Walk-through: a nickname and an avatar the user chose",
+        "nickname",
+    );
+    assert_eq!(answers.len(), 5, "{answers:?}");
     assert_eq!(answers[0]["profile"]["nickName"], "小 明", "{answers:?}");
     assert_eq!(
         answers[0]["contentChecks"]["nickName"]["state"], "passed",
@@ -281,9 +295,27 @@ fn readme_nickname_walk_through_runs_as_written() {
         answers[1]["error"]["code"], "content_rejected",
         "{answers:?}"
     );
-    assert_eq!(answers[2]["profile"]["nickName"], "小 明", "{answers:?}");
-    assert_eq!(
-        answers[2]["contentChecks"]["nickName"]["state"], "passed",
+    // Pending, or active already if the simulator's verdict came first.
+    assert!(
+        ["pending", "active"].contains(&answers[2]["avatar"]["state"].as_str().unwrap_or("")),
         "{answers:?}"
     );
+    let first = answers[2]["avatar"]["url"].as_str().unwrap();
+    assert!(
+        first.contains("/avatars/") && first.ends_with(".png"),
+        "{first}"
+    );
+    // The risky one: pending, or refused already if the verdict came first.
+    assert!(
+        answers[3]["avatar"]["state"] == "pending"
+            || answers[3]["error"]["code"] == "content_rejected",
+        "{answers:?}"
+    );
+    let me = &answers[4];
+    assert_eq!(me["profile"]["nickName"], "小 明", "{answers:?}");
+    assert_eq!(me["contentChecks"]["nickName"]["state"], "passed");
+    assert_eq!(me["profile"]["avatarUrl"], first, "{me}");
+    assert_eq!(me["contentChecks"]["avatar"]["state"], "passed", "{me}");
+    assert_eq!(me["avatar"]["state"], "refused", "{me}");
+    assert_eq!(me["avatar"]["label"], 20002, "{me}");
 }

@@ -270,8 +270,9 @@ pub struct UserItem {
     /// security), field by field.
     pub checks: ContentChecks,
     /// The avatars the user uploaded: the one shown, and the latest upload
-    /// while WeChat checks it (or after it refused it).
-    pub avatars: Avatars,
+    /// while WeChat checks it (or after it refused it). Boxed: most users
+    /// have none, and items are moved around whole.
+    pub avatars: Box<Avatars>,
     /// The password's argon2id hash, once the user has set one.
     pub password: Option<PasswordHash>,
     pub version: u64,
@@ -352,7 +353,7 @@ struct UserItemText {
     #[serde(default, skip_serializing_if = "ContentChecks::is_empty")]
     content_checks: ContentChecks,
     #[serde(default, skip_serializing_if = "Avatars::is_empty")]
-    avatars: Avatars,
+    avatars: Box<Avatars>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     password_hash: Option<String>,
     #[serde(default)]
@@ -762,7 +763,7 @@ mod tests {
             phone: Some(phone.clone()),
             profile: Profile::default(),
             checks: ContentChecks::default(),
-            avatars: Avatars::default(),
+            avatars: Box::default(),
             password: None,
             version: 1,
         };
