@@ -285,7 +285,8 @@ pub fn upload(
             });
         }
     }
-    let retired = retired(&before, Some(&input.key), &user);
+    // From the stored user: an image the deadline refused goes at this write.
+    let retired = retired(read, Some(&input.key), &user);
     let avatar = latest(&user)
         .cloned()
         .ok_or_else(|| StoreError::Corrupt("an upload left no avatar".into()))?;
@@ -370,7 +371,7 @@ pub fn push(
     let before = settled(read, now, policy);
     let mut user = before.clone();
     let current = apply_verdict(&mut user, trace, &verdict.into(), now, &policy.content);
-    let retired = retired(&before, Some(avatar_key), &user);
+    let retired = retired(read, Some(avatar_key), &user);
     let answer = match (current, latest(&user)) {
         (true, Some(avatar)) => PushOutcome::Applied {
             user_id: user_id.clone(),

@@ -307,3 +307,109 @@ fn an_ended_session_uploads_nothing() {
         Step::Answer(UploadOutcome::SessionEnded)
     );
 }
+
+/// One thing that happens to user 1's avatars.
+#[derive(Debug, Clone)]
+enum Op {
+    /// An upload of image `n`, sent to WeChat (trace `n`·`round`) or settled at once.
+    Upload {
+        image: u8,
+        asked: bool,
+    },
+    /// WeChat's verdict on the `k`-th upload asked so far (any order, twice, early).
+    Push {
+        of: usize,
+        suggest: u8,
+    },
+    /// A verdict for a trace no upload has yet (it may come later).
+    Early {
+        image: u8,
+        suggest: u8,
+    },
+    Wait(u64),
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0u8..4, any::<bool>()).prop_map(|(image, asked)| Op::Upload { image, asked }),
+        (0usize..6, 0u8..4).prop_map(|(of, suggest)| Op::Push { of, suggest }),
+        (0u8..4, 0u8..4).prop_map(|(image, suggest)| Op::Early { image, suggest }),
+        (0u64..150).prop_map(Op::Wait),
+    ]
+}
+
+fn pushed(suggest: u8) -> PushedVerdict {
+    match suggest {
+        0 => verdict(Suggest::Pass, 100),
+        1 => verdict(Suggest::Review, 10001),
+        2 => verdict(Suggest::Risky, 20002),
+        _ => PushedVerdict::NoVerdict { errcode: -1008 },
+    }
+}
+
+proptest::proptest! {
+    /// Whatever the order of uploads, verdicts (early, late, repeated) and
+    /// deadlines: no image the user's items keep is ever retired (deleted),
+    /// the profile shows the shown avatar, and a refused or superseded
+    /// image is retired once nothing names it.
+    #[test]
+    fn images_are_retired_only_when_nothing_keeps_them(
+        ops in proptest::collection::vec(op(), 1..25),
+        lenient in proptest::prelude::any::<bool>(),
+    ) {
+        let p = policy(if lenient { CheckMode::Lenient } else { CheckMode::Strict });
+        let (mut keys, mut s) = account(10);
+        // Images stored and not deleted since.
+        let mut live: Vec<AvatarKey> = Vec::new();
+        let mut traces: Vec<TraceId> = Vec::new();
+        for (i, op) in ops.into_iter().enumerate() {
+            match op {
+                Op::Upload { image: n, asked } => {
+                    if !live.contains(&image(n)) {
+                        live.push(image(n));
+                    }
+                    let check = if asked {
+                        let t = TraceId::parse(&format!("t{i}")).unwrap();
+                        traces.push(t.clone());
+                        UploadCheck::Asked(t)
+                    } else {
+                        UploadCheck::Settled(ContentCheck { state: CheckState::Off, label: None, at: keys.now })
+                    };
+                    let input = UploadInput { key: image(n), url: url(n), check };
+                    let (_, retired) = stored(settle(&mut s, |s| upload(s, &keys, &input, &p)));
+                    live.retain(|k| !retired.contains(k));
+                }
+                Op::Push { of, suggest } => {
+                    let Some(t) = traces.get(of).cloned() else { continue };
+                    let now = keys.now;
+                    let retired = match settle(&mut s, |s| push(s, &t, pushed(suggest), now, &p)) {
+                        PushOutcome::Applied { retired, .. } | PushOutcome::Stale { retired } => retired,
+                        PushOutcome::Early | PushOutcome::Duplicate => Vec::new(),
+                    };
+                    live.retain(|k| !retired.contains(k));
+                }
+                Op::Early { image: n, suggest } => {
+                    // A verdict for the trace the next asked upload gets.
+                    let t = TraceId::parse(&format!("t{}", i + 1)).unwrap();
+                    let now = keys.now;
+                    settle(&mut s, |s| push(s, &t, pushed(suggest), now, &p));
+                    let _ = n;
+                }
+                Op::Wait(secs) => keys.now += secs,
+            }
+            let user = settled(&stored_user(&s), keys.now, &p);
+            for kept in user.avatars.keys() {
+                proptest::prop_assert!(live.contains(kept), "{kept:?} is kept but was deleted");
+            }
+            if let Some(shown) = &user.avatars.shown {
+                proptest::prop_assert_eq!(user.profile.avatar_url.as_deref(), Some(shown.url.as_str()));
+                proptest::prop_assert_eq!(shown.state, AvatarState::Active);
+                proptest::prop_assert_eq!(user.checks.avatar, shown.check);
+            }
+            if let Some(upload) = &user.avatars.upload {
+                proptest::prop_assert!(upload.state != AvatarState::Active);
+            }
+        }
+    }
+}
