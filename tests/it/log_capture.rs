@@ -7,7 +7,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use wxauth_shared::logging;
 use wxauth_tests::StoreKind;
-use wxauth_tests::harness::{APP_A, APP_B, Harness, SECRET_A, SECRET_B, signing_key_pem};
+use wxauth_tests::harness::{
+    APP_A, APP_B, Harness, PUSH_AES_KEY, PUSH_TOKEN, SECRET_A, SECRET_B, signing_key_pem,
+};
 use wxauth_wechat_sim::openid_for;
 
 #[derive(Clone, Default)]
@@ -275,6 +277,31 @@ async fn scenario(h: &Harness) -> Vec<String> {
         second.to_owned(),
         "$argon2id$".to_owned(),
     ]);
+    // An avatar, checked by the simulator and its verdict pushed (signed,
+    // encrypted): neither push key is ever logged.
+    let front = h.serve_with(&[]).await;
+    let (content_type, body) = wxauth_tests::upload::upload_file_body(
+        wxauth_tests::upload::WEBKIT_BOUNDARY,
+        &[],
+        "a.png",
+        &wxauth_tests::upload::fixture_image("pixel.png"),
+    );
+    h.simulator().hold_media_events(APP_A);
+    let avatar_user = h.logged_in("logcap-avatar", "", APP_A).await;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/auth/profile/avatar", front.base_url))
+        .header("content-type", content_type)
+        .header(
+            "authorization",
+            format!("Bearer {}", avatar_user["token"].as_str().unwrap()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 202);
+    assert_eq!(h.simulator().release_media_events(APP_A).await, 1);
+    secrets.extend([PUSH_TOKEN.to_owned(), PUSH_AES_KEY.to_owned()]);
     let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
     secrets
@@ -310,6 +337,7 @@ async fn check(kind: StoreKind) {
     assert!(logs.contains("SMS code sent") && logs.contains("login by number succeeded"));
     assert!(logs.contains(r#""proof":"sms""#) && logs.contains(r#""proof":"password""#));
     assert!(logs.contains("wrong password") && logs.contains("password set"));
+    assert!(logs.contains("avatar uploaded") && logs.contains("media check verdict taken"));
     assert!(logs.contains("137****5678"), "numbers of SMS logged masked");
     assert!(
         logs.contains("139****5678"),

@@ -129,20 +129,37 @@ async fn bind_phone_uses_the_secrets_wechat_and_the_watermark() {
 }
 
 /// account asks WeChat's `resetusersessionkey` after a deletion, so it uses
-/// the secrets and WeChat's settings like login, and not the watermark.
+/// the secrets and WeChat's settings like login, and not the watermark; it
+/// deletes the user's avatar images (the bucket) and shows the avatar as the
+/// content policy decides it; it holds no push key.
 #[tokio::test]
 async fn account_uses_the_secrets_and_wechat_but_not_the_watermark() {
-    let apps = [("WECHAT_APPID", APP_A), ("WECHAT_SECRET", SECRET_A)];
+    let apps = [
+        ("WECHAT_APPID", APP_A),
+        ("WECHAT_SECRET", SECRET_A),
+        ("AVATAR_BUCKET", "wxauth-avatars"),
+    ];
     let mut settings = apps.to_vec();
     settings.push(("WATERMARK_MAX_AGE_SECS", "forever"));
+    settings.push(("WECHAT_PUSH_AES_KEY", "short"));
     assert!(setup::account_function(&with(&settings)).await.is_ok());
     assert_eq!(
-        var(setup::account_function(&with(&apps[..1])).await),
+        var(setup::account_function(&with(&[apps[0], apps[2]])).await),
         "WECHAT_SECRET"
     );
     assert_eq!(
         var(setup::account_function(&with(&apps[1..])).await),
         "WECHAT_APPID"
+    );
+    assert_eq!(
+        var(setup::account_function(&with(&apps[..2])).await),
+        "AVATAR_BUCKET"
+    );
+    let mut timeout = apps.to_vec();
+    timeout.push(("AVATAR_CHECK_TIMEOUT_SECS", "never"));
+    assert_eq!(
+        var(setup::account_function(&with(&timeout)).await),
+        "AVATAR_CHECK_TIMEOUT_SECS"
     );
     let mut slow = apps.to_vec();
     slow.push(("WECHAT_TIMEOUT_MS", "soon"));
@@ -150,6 +167,51 @@ async fn account_uses_the_secrets_and_wechat_but_not_the_watermark() {
         var(setup::account_function(&with(&slow)).await),
         "WECHAT_TIMEOUT_MS"
     );
+}
+
+/// avatar calls WeChat (`media_check_async`), stores images in the bucket and
+/// takes WeChat's pushes: the secrets, WeChat's settings, the bucket, the
+/// content policy and deadline, the base URL and both push keys.
+#[tokio::test]
+async fn avatar_uses_the_bucket_the_push_keys_and_the_content_policy() {
+    let settings = [
+        ("WECHAT_APPID", APP_A),
+        ("WECHAT_SECRET", SECRET_A),
+        ("AVATAR_BUCKET", "wxauth-avatars"),
+        ("WECHAT_PUSH_TOKEN", "pushToken1"),
+        (
+            "WECHAT_PUSH_AES_KEY",
+            "kWxPqL8s3nVbT0yZr5mJc2hF7dGa9eUoQiN4tR6wX1Y",
+        ),
+        ("WATERMARK_MAX_AGE_SECS", "forever"),
+    ];
+    assert!(setup::avatar_function(&with(&settings)).await.is_ok());
+    for (i, name) in [
+        (1, "WECHAT_SECRET"),
+        (2, "AVATAR_BUCKET"),
+        (3, "WECHAT_PUSH_TOKEN"),
+        (4, "WECHAT_PUSH_AES_KEY"),
+    ] {
+        let mut without = settings.to_vec();
+        without.remove(i);
+        assert_eq!(var(setup::avatar_function(&with(&without)).await), name);
+    }
+    for (name, value) in [
+        ("WECHAT_PUSH_TOKEN", "a b"),
+        ("WECHAT_PUSH_AES_KEY", "too-short"),
+        ("AVATAR_BUCKET", "Not_A_Bucket"),
+        ("AVATAR_BASE_URL", "ftp://cdn"),
+        ("AVATAR_CHECK_TIMEOUT_SECS", "5"),
+        ("CONTENT_CHECK", "loose"),
+    ] {
+        let mut bad = settings.to_vec();
+        bad.retain(|(k, _)| *k != name);
+        bad.push((name, value));
+        assert_eq!(var(setup::avatar_function(&with(&bad)).await), name);
+        // No other function reads them, except the bucket, the deadline and
+        // the policy that account uses.
+        assert!(setup::login_function(&with(&bad)).await.is_ok(), "{name}");
+    }
 }
 
 /// Tencent's settings as a function gets them from the template.
