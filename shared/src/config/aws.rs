@@ -28,7 +28,43 @@ pub struct AwsCredentials {
     pub session_token: Option<Secret>,
 }
 
+/// The SDKs' static credentials for an access key (read once, from the
+/// environment or the settings; never refreshed by a provider chain).
+fn sdk_credentials(
+    access_key_id: &str,
+    secret_access_key: &Secret,
+    session_token: Option<&Secret>,
+) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        access_key_id,
+        secret_access_key.expose(),
+        session_token.map(|token| token.expose().to_owned()),
+        None,
+        "environment",
+    )
+}
+
+impl AwsCredentials {
+    /// As the SDKs and the SigV4 signer take them.
+    pub fn sdk(&self) -> aws_credential_types::Credentials {
+        sdk_credentials(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.as_ref(),
+        )
+    }
+}
+
 impl AwsSettings {
+    /// The function's credentials, as the SDK clients take them.
+    pub fn credentials(&self) -> aws_credential_types::Credentials {
+        sdk_credentials(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.as_ref(),
+        )
+    }
+
     /// DynamoDB's: the endpoint `AWS_ENDPOINT_URL_DYNAMODB`.
     pub(super) fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
         Self::for_service(env, AWS_ENDPOINT_URL_DYNAMODB)

@@ -14,7 +14,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
-    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
@@ -38,20 +38,10 @@ pub fn client_config(settings: &AwsSettings) -> aws_sdk_s3::config::Builder {
         .operation_attempt_timeout(Duration::from_secs(5))
         .operation_timeout(Duration::from_secs(10))
         .build();
-    let credentials = Credentials::new(
-        &settings.access_key_id,
-        settings.secret_access_key.expose(),
-        settings
-            .session_token
-            .as_ref()
-            .map(|token| token.expose().to_owned()),
-        None,
-        "environment",
-    );
     let mut builder = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
-        .credentials_provider(credentials)
+        .credentials_provider(settings.credentials())
         .timeout_config(timeouts)
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired);

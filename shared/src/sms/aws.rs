@@ -42,16 +42,7 @@ pub struct AwsSms {
 impl AwsSms {
     pub fn new(settings: AwsSmsSettings, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
         let client = outbound::client()?;
-        let keys = &settings.credentials;
-        let credentials = Credentials::new(
-            &keys.access_key_id,
-            keys.secret_access_key.expose(),
-            keys.session_token
-                .as_ref()
-                .map(|token| token.expose().to_owned()),
-            None,
-            "wxauth-settings",
-        );
+        let credentials = settings.credentials.sdk();
         Ok(Self {
             client,
             settings,

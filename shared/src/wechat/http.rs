@@ -128,21 +128,8 @@ impl WeChatApi for HttpWeChat {
             "scene": scene.number(),
             "openid": openid.as_str(),
         });
-        self.with_access_token(app, |token| {
-            let body = &body;
-            async move {
-                self.policy
-                    .run(|| async {
-                        parse_msg_sec_check(
-                            &self
-                                .post_json("/wxa/msg_sec_check", Some(&token), body)
-                                .await?,
-                        )
-                    })
-                    .await
-            }
-        })
-        .await
+        self.token_call(app, "/wxa/msg_sec_check", &body, parse_msg_sec_check)
+            .await
     }
 
     async fn media_check_async(
@@ -159,20 +146,12 @@ impl WeChatApi for HttpWeChat {
             "scene": scene.number(),
             "openid": openid.as_str(),
         });
-        self.with_access_token(app, |token| {
-            let body = &body;
-            async move {
-                self.policy
-                    .run(|| async {
-                        parse_media_check_async(
-                            &self
-                                .post_json("/wxa/media_check_async", Some(&token), body)
-                                .await?,
-                        )
-                    })
-                    .await
-            }
-        })
+        self.token_call(
+            app,
+            "/wxa/media_check_async",
+            &body,
+            parse_media_check_async,
+        )
         .await
     }
 
@@ -272,6 +251,24 @@ impl HttpWeChat {
     /// [`transport_error`]).
     /// A GET signed with the user's login state (`checksession`,
     /// `resetusersessionkey`): the access token, WeChat's retries, one parse.
+    /// A JSON `POST` to `path` with the app's access token, under the retry
+    /// policy, refetching a refused token once (`msg_sec_check`,
+    /// `media_check_async`).
+    async fn token_call<T>(
+        &self,
+        app: &AppCredentials,
+        path: &str,
+        body: &serde_json::Value,
+        parse: fn(&[u8]) -> Result<T, WeChatError>,
+    ) -> Result<T, WeChatError> {
+        self.with_access_token(app, |token| async move {
+            self.policy
+                .run(|| async { parse(&self.post_json(path, Some(&token), body).await?) })
+                .await
+        })
+        .await
+    }
+
     async fn signed_call<T>(
         &self,
         app: &AppCredentials,

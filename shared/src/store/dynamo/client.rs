@@ -5,9 +5,7 @@ use crate::config::AwsSettings;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
+use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Intercept, Region, RuntimeComponents};
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -27,20 +25,10 @@ pub fn client_config(settings: &AwsSettings) -> aws_sdk_dynamodb::config::Builde
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(8))
         .build();
-    let credentials = Credentials::new(
-        &settings.access_key_id,
-        settings.secret_access_key.expose(),
-        settings
-            .session_token
-            .as_ref()
-            .map(|token| token.expose().to_owned()),
-        None,
-        "environment",
-    );
     let mut builder = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
-        .credentials_provider(credentials)
+        .credentials_provider(settings.credentials())
         .timeout_config(timeouts);
     if let Some(url) = &settings.endpoint_url {
         builder = builder.endpoint_url(url);
