@@ -24,6 +24,7 @@ class Device {
     this.storage = storage;
     this.calls = [];
     this.lastLogin = null;
+    this.confirmModals = true; // what the user taps in wx.showModal
     this.wx = this.makeWx();
   }
 
@@ -73,6 +74,10 @@ class Device {
       uploadFile(options) {
         device.calls.push({ name: 'uploadFile', method: 'POST', path: pathOf(options.url) });
         doUpload(options).then(options.success, options.fail);
+      },
+      showModal(options) {
+        device.calls.push({ name: 'showModal', title: options.title });
+        later(() => options.success({ confirm: device.confirmModals, cancel: !device.confirmModals, errMsg: 'showModal:ok' }));
       },
       getStorageSync(key) {
         // wx answers '' for a key never set
