@@ -52,7 +52,12 @@ class Session {
     this.store = store;
     this.events = events;
     this.sessionChecked = false;
-    this.plainLogin = singleFlight(() => this.runLogin({}));
+    // A plain login waits for a phone login in flight (and vice versa): two
+    // logins at once would each replace the other's session.
+    this.plainLogin = singleFlight(async () => {
+      await this.loginSettled();
+      return this.runLogin({});
+    });
     this.refresh = singleFlight(() => this.runRefresh());
   }
 
@@ -62,16 +67,16 @@ class Session {
 
   /**
    * wx.login, then POST /auth/login. Without extra fields concurrent callers
-   * share one login; a login carrying a phone code waits for that one and
-   * then runs its own (the phone code must reach the server).
+   * share one login; a login carrying a phone code waits for the one in
+   * flight and then runs its own (the phone code must reach the server).
    */
   async login(extra) {
     if (!extra || Object.keys(extra).length === 0) return this.plainLogin();
-    await this.plainLoginSettled();
+    await this.loginSettled();
     return this.runLogin(extra);
   }
 
-  plainLoginSettled() {
+  loginSettled() {
     return this.loginInFlight ? this.loginInFlight.catch(() => undefined) : Promise.resolve();
   }
 
