@@ -1,0 +1,49 @@
+'use strict';
+
+/**
+ * Every failure of the SDK. `code` is wxauth's error code (docs/api.md,
+ * "Errors") or one of the SDK's own: `network_error`, `user_denied`,
+ * `not_registered`, `bad_response`. `status` is the HTTP status (0 when no
+ * answer came). `retryAfter` is the answer's `Retry-After` in seconds, or null.
+ */
+class WxauthError extends Error {
+  constructor(code, message, status, retryAfter) {
+    super(message || code);
+    this.name = 'WxauthError';
+    this.code = code;
+    this.status = status || 0;
+    this.retryAfter = retryAfter == null ? null : retryAfter;
+  }
+}
+
+/** Header lookup that ignores case: wx.request keeps the server's spelling. */
+function headerValue(header, name) {
+  if (!header) return undefined;
+  const wanted = name.toLowerCase();
+  for (const key of Object.keys(header)) {
+    if (key.toLowerCase() === wanted) return header[key];
+  }
+  return undefined;
+}
+
+/** The `error.code` of a wxauth answer, or undefined (API Gateway's own 401/403 have none). */
+function errorCodeOf(res) {
+  const data = res && res.data;
+  return data && typeof data === 'object' && data.error && typeof data.error.code === 'string'
+    ? data.error.code
+    : undefined;
+}
+
+/** A WxauthError for a non-2xx answer, keeping the server's code and message. */
+function errorFromResponse(res) {
+  const error = res.data && typeof res.data === 'object' ? res.data.error : undefined;
+  const retry = Number(headerValue(res.header, 'Retry-After'));
+  return new WxauthError(
+    errorCodeOf(res) || `http_${res.statusCode}`,
+    (error && error.message) || `HTTP ${res.statusCode}`,
+    res.statusCode,
+    Number.isFinite(retry) ? retry : null,
+  );
+}
+
+module.exports = { WxauthError, errorFromResponse, errorCodeOf, headerValue };

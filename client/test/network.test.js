@@ -1,0 +1,78 @@
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const net = require('node:net');
+const { startServer } = require('./support/server');
+const { freshDevice } = require('./support/harness');
+
+let server;
+let closedUrl;
+test.before(async () => {
+  server = await startServer();
+  closedUrl = await closedPortUrl();
+});
+test.after(() => server.stop());
+
+/** A URL on a port nobody listens on: taken from the OS, then released. */
+function closedPortUrl() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(`http://127.0.0.1:${port}`));
+    });
+  });
+}
+
+function isNetworkError(err) {
+  assert.equal(err.name, 'WxauthError');
+  assert.equal(err.code, 'network_error');
+  assert.equal(err.status, 0);
+  return true;
+}
+
+test('no answer at all is network_error, not an HTTP error', async () => {
+  const { auth } = freshDevice({ url: closedUrl }, 'offline');
+  await assert.rejects(auth.login(), isNetworkError);
+});
+
+test('an idempotent request is retried with backoff after a network failure', async () => {
+  const { device, auth } = freshDevice(server, 'retryget');
+  await auth.login();
+  const started = Date.now();
+  await assert.rejects(auth.request({ url: `${closedUrl}/auth/me`, method: 'GET' }), isNetworkError);
+  assert.equal(device.requests('/auth/me').length, 3);
+  assert.ok(Date.now() - started >= 1200, 'waits between the tries');
+});
+
+test('a POST is not retried after a network failure: it may have done its work', async () => {
+  const { device, auth } = freshDevice(server, 'nopostretry');
+  await auth.login();
+  await assert.rejects(
+    auth.request({ url: `${closedUrl}/auth/logout`, method: 'POST', data: {} }),
+    isNetworkError,
+  );
+  assert.equal(device.requests('/auth/logout').length, 1);
+});
+
+test('a network failure does not cost the stored login', async () => {
+  const { device, auth } = freshDevice(server, 'keeps');
+  const before = await auth.me();
+  await assert.rejects(auth.request({ url: `${closedUrl}/x`, method: 'POST' }), isNetworkError);
+  const after = await auth.me();
+  assert.equal(after.userId, before.userId);
+  assert.equal(device.count('login'), 1);
+});
+
+test('an HTTP error answer keeps its code, status and Retry-After', async () => {
+  const { auth } = freshDevice(server, 'httperr');
+  const phone = '13912345678';
+  await auth.sendSmsCode(phone);
+  // a second code to one number within a minute: 429 with the seconds to wait
+  await assert.rejects(auth.sendSmsCode(phone), (err) => {
+    assert.equal(err.code, 'rate_limited');
+    assert.equal(err.status, 429);
+    assert.ok(err.retryAfter > 0 && err.retryAfter <= 60, `retryAfter ${err.retryAfter}`);
+    return true;
+  });
+});
