@@ -10,6 +10,8 @@
 #     with every DynamoDB test pointed at it and cargo-lambda on the PATH (both
 #     required: those tests fail, not skip); tests/it/lambda_invoke.rs runs the
 #     function binaries under `cargo lambda watch` with the events/ fixtures;
+#     then the mini-program SDK's tests (client/test.sh: npm ci, tsc,
+#     node --test against the local server);
 #  5. builds the release zips with `cargo lambda build --release --arm64` and
 #     fails if one exceeds 4 MB;
 #  6. runs the benchmark command's smoke pass (scripts/bench.sh --smoke: debug
@@ -37,6 +39,12 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
+
+# The mini-program SDK (client/) against the real local server: npm ci from
+# the committed lockfile, tsc over the typings, node --test.
+echo "==> client: the mini-program SDK's tests (Node $(node --version))"
+cargo build --locked -p wxauth-dev
+WXAUTH_DEV_BIN="$PWD/target/debug/wxauth-dev" client/test.sh
 
 echo "==> release zips (arm64)"
 mapfile -t functions < <(function_packages)
