@@ -194,8 +194,11 @@ pub async fn account_function(config: &Config) -> Result<Router, ConfigError> {
 pub fn s3_objects(config: &Config) -> Result<Arc<dyn ObjectStore>, ConfigError> {
     let bucket = config.avatars.bucket.get()?;
     let aws = config.avatars.aws.get()?;
-    let client = crate::objects::s3::client_config(aws).build();
-    Ok(Arc::new(S3Objects::new(client, bucket.clone())))
+    let objects = S3Objects::new(aws, bucket.clone()).map_err(|e| ConfigError {
+        var: crate::config::AVATAR_BUCKET,
+        problem: format!("S3 client: {e}"),
+    })?;
+    Ok(Arc::new(objects))
 }
 
 /// `POST /auth/profile/avatar` and `GET /avatars/…` over a store, the images

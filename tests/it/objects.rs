@@ -6,7 +6,7 @@ use bytes::Bytes;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wxauth_shared::domain::{AvatarImage, AvatarKey, UserId};
-use wxauth_shared::objects::{FileObjects, ObjectError, ObjectStore, S3Objects, s3};
+use wxauth_shared::objects::{FileObjects, ObjectError, ObjectStore, s3};
 use wxauth_tests::emulator;
 use wxauth_tests::harness::TempDir;
 use wxauth_tests::upload::fixture_image;
@@ -103,7 +103,7 @@ pub async fn s3() -> Option<Subject> {
     let client = aws_sdk_s3::Client::from_conf(config.clone());
     let bucket = emulator::fresh_bucket(&client).await;
     Some(Subject {
-        store: Arc::new(S3Objects::new(config, &bucket)),
+        store: Arc::new(emulator::s3_objects(&bucket)?),
         kind: Kind::S3 { client, bucket },
     })
 }

@@ -11,7 +11,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use wxauth_shared::config::{AwsSettings, Config, ProcessEnv};
-use wxauth_shared::objects::s3;
+use wxauth_shared::objects::s3::S3Objects;
 use wxauth_shared::store::dynamo::{RequestCounter, client_config, create_table};
 
 /// A client for the emulator, counting its requests, or `None` (skip) when no
@@ -72,16 +72,43 @@ pub async fn fresh_table(client: &Client) -> String {
     name
 }
 
-/// The S3 client configuration for the emulator, as the avatar store builds
-/// it (buckets addressed by path under an endpoint override), or `None`
-/// (skip) as [`client`] decides.
-pub fn s3_config() -> Option<aws_sdk_s3::Config> {
+/// The emulator's S3 as the avatar store reaches it (`AWS_ENDPOINT_URL_S3`,
+/// else the DynamoDB emulator's URL: moto serves both), or `None` (skip) as
+/// [`client`] decides.
+pub fn s3_settings() -> Option<AwsSettings> {
     if !configured() {
         return None;
     }
     let mut settings = aws_settings();
     settings.endpoint_url = std::env::var("AWS_ENDPOINT_URL_S3").ok().or_else(url);
-    Some(s3::client_config(&settings).build())
+    Some(settings)
+}
+
+/// The avatar store on the emulator's bucket `bucket`.
+pub fn s3_objects(bucket: &str) -> Option<S3Objects> {
+    Some(S3Objects::new(&s3_settings()?, bucket).expect("an S3 client"))
+}
+
+/// The AWS SDK's S3 client on the emulator: an independent client, for the
+/// tests to make buckets and look at what the avatar store did.
+pub fn s3_config() -> Option<aws_sdk_s3::Config> {
+    let settings = s3_settings()?;
+    let credentials = aws_sdk_s3::config::Credentials::new(
+        &settings.access_key_id,
+        settings.secret_access_key.expose(),
+        None,
+        None,
+        "tests",
+    );
+    let mut builder = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(settings.region.clone()))
+        .credentials_provider(credentials)
+        .force_path_style(true);
+    if let Some(url) = &settings.endpoint_url {
+        builder = builder.endpoint_url(url);
+    }
+    Some(builder.build())
 }
 
 /// A new, empty, versioned bucket unique to the caller, as `template.yaml`

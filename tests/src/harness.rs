@@ -16,7 +16,6 @@ use wxauth_shared::config::Config;
 use wxauth_shared::domain::{AppId, OpenId};
 use wxauth_shared::objects::ObjectStore;
 use wxauth_shared::objects::files::FileObjects;
-use wxauth_shared::objects::s3::S3Objects;
 use wxauth_shared::setup::{self, TokenKeys};
 use wxauth_shared::store::dynamo::{DynamoStore, RequestCounter};
 use wxauth_shared::store::embedded::EmbeddedStore;
@@ -140,7 +139,7 @@ impl Harness {
                 counter.take();
                 (
                     Arc::new(DynamoStore::new(client, table)),
-                    Arc::new(S3Objects::new(s3, name)),
+                    Arc::new(emulator::s3_objects(&name)?),
                     Some(counter),
                     None,
                 )
