@@ -26,7 +26,7 @@ test.after(async () => {
 });
 
 function launch(prefix) {
-  const device = new Device(newUser(prefix)).install();
+  const device = new Device(newUser(prefix), server.wechat).install();
   return Object.assign(launchApp(gateway.url), { device });
 }
 

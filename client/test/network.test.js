@@ -32,7 +32,7 @@ function isNetworkError(err) {
 }
 
 test('no answer at all is network_error, not an HTTP error', async () => {
-  const { auth } = freshDevice({ url: closedUrl }, 'offline');
+  const { auth } = freshDevice({ url: closedUrl, wechat: server.wechat }, 'offline');
   await assert.rejects(auth.login(), isNetworkError);
 });
 

@@ -47,7 +47,7 @@ test('a phone code binds the number to the logged-in user', async () => {
 test('a phone code with no login stored: one login carries it (phoneCode)', async () => {
   const user = newUser('nostore');
   await sim.loginOnAnotherDevice(server, user); // WeChat knows the user; this phone has nothing stored
-  const device = new Device(user).install();
+  const device = new Device(user, server.wechat).install();
   const auth = createWxauth({ baseUrl: server.url });
   const phone = sim.newPhone();
   const code = await sim.mintPhoneCode(server, user, phone);

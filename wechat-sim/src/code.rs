@@ -18,11 +18,15 @@
 //! `errcode` with `body`, `times` without either) is not a valid code: WeChat
 //! answers 40029 `invalid code`. Real-looking codes such as
 //! `0a3Xk2000pQbNQ1mVw300xHcWp0Xk20s` are a single bare part, i.e. a fresh user.
+//!
+//! Codes minted as `wx.login` gets them ([`minted_login_code`]) are in this
+//! language too: `user=<label>;n=<24 random hex digits>`.
 
 use std::fmt;
 use std::time::Duration;
 
 use crate::broken::BrokenBody;
+use crate::random;
 
 /// What a login code asks the simulator to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +129,22 @@ impl CodeSpec {
     }
 }
 
+/// A fresh login code for user `user_label`, as `wx.login` gets one from
+/// WeChat: `user=<label>;n=<nonce>`, the nonce 12 random bytes in hex. Refused
+/// for a label that can't be spelt in a code (empty, or containing `;`).
+pub(crate) fn minted_login_code(user_label: &str) -> Result<String, InvalidCode> {
+    if user_label.is_empty() || user_label.contains(';') {
+        return Err(InvalidCode(format!(
+            "user label {user_label:?} is empty or contains `;`"
+        )));
+    }
+    let nonce: String = random::bytes::<12>()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    Ok(format!("user={user_label};n={nonce}"))
+}
+
 /// Stores an option's value, refusing a second value for the same option.
 fn set<T>(slot: &mut Option<T>, key: &str, value: T) -> Result<(), InvalidCode> {
     if slot.replace(value).is_some() {
@@ -189,6 +209,17 @@ mod tests {
     #[test]
     fn values_may_contain_equals_signs() {
         assert_eq!(parse("user=a=b").user, "a=b");
+    }
+
+    #[test]
+    fn minted_codes_are_fresh_codes_of_the_user() {
+        let code = minted_login_code("alice=1").unwrap();
+        let spec = parse(&code);
+        assert_eq!(spec.user, "alice=1");
+        assert_eq!((spec.fault, spec.unionid, spec.delay), (None, None, None));
+        assert_ne!(code, minted_login_code("alice=1").unwrap());
+        assert!(minted_login_code("").is_err());
+        assert!(minted_login_code("a;errcode=-1").is_err());
     }
 
     #[test]

@@ -34,7 +34,11 @@
 //! (phone codes, encrypted user info and phone data) is minted from Rust
 //! ([`Simulator::mint_phone_code`], [`Simulator::mint_open_data`]) or over HTTP
 //! through the simulator's own control routes (`POST /sim/mint/profile`,
-//! `/sim/mint/phone-code`, `/sim/mint/phone-data`). Access-token trouble is
+//! `/sim/mint/phone-code`, `/sim/mint/phone-data`). A stand-in for the
+//! WeChat client library gets its `wx.login` codes the same way
+//! ([`Simulator::mint_login_code`], `POST /sim/mint/login-code`) and asks
+//! `POST /sim/check-session` what `wx.checkSession` would answer
+//! ([`Simulator::is_login_current`]). Access-token trouble is
 //! injected with [`Simulator::fail_next_access_token_use`] and
 //! [`Simulator::expire_access_tokens`]. A stored session key is checked with
 //! `checksession` and replaced with `resetusersessionkey`, both signed with

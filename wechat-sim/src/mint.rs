@@ -1,20 +1,24 @@
 //! Sealing open data for a user's current session key, as the mini-program
-//! would get it after the user pressed a button: for
+//! would get it after the user pressed a button, and login codes as
+//! `wx.login` gets them: for
 //! [`Simulator::mint_open_data`](crate::Simulator::mint_open_data) and the
 //! `/sim/mint/` control routes ([`crate::handlers::control`]).
 
 use serde_json::Value;
 
 use crate::clock::unix_now;
+use crate::code::minted_login_code;
 use crate::identity::openid_for;
 use crate::open_data::{self, OpenData};
 use crate::state::World;
 
-/// Why something could not be minted (the control routes answer 404).
+/// Why something could not be minted (the control routes answer 404, 400
+/// for an invalid user label).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum MintError {
     UnknownApp(String),
     NoSession { appid: String, user: String },
+    InvalidUser(String),
 }
 
 impl std::fmt::Display for MintError {
@@ -25,6 +29,7 @@ impl std::fmt::Display for MintError {
                 f,
                 "user {user:?} never logged in to {appid}, so WeChat holds no session key for them"
             ),
+            Self::InvalidUser(reason) => f.write_str(reason),
         }
     }
 }
@@ -56,4 +61,20 @@ pub(crate) fn session_key_of<'w>(
             appid: appid.to_owned(),
             user: user_label.to_owned(),
         })
+}
+
+/// A fresh single-use login code for user `user_label` of `appid`, as
+/// `wx.login` gets one from WeChat: only `appid` can exchange it. The user
+/// need not have logged in before.
+pub(crate) fn mint_login_code(
+    world: &mut World,
+    appid: &str,
+    user_label: &str,
+) -> Result<String, MintError> {
+    let code = minted_login_code(user_label)
+        .map_err(|invalid| MintError::InvalidUser(invalid.to_string()))?;
+    world
+        .record_login_code(appid, code.clone())
+        .ok_or_else(|| MintError::UnknownApp(appid.to_owned()))?;
+    Ok(code)
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::identity::openid_for;
-use crate::mint::seal_for;
+use crate::mint::{self, seal_for};
 use crate::open_data::OpenData;
 use crate::outbox::Outbox;
 use crate::phone::PhoneSpec;
@@ -31,7 +31,9 @@ use crate::state::World;
 ///   `errcode=<n>` or `body=garbage|truncated|html|empty` make it fail,
 ///   `times=<k>` only for the first `k` presentations of that code;
 ///   `delay_ms=<n>` delays the answer; `n=<x>` is an ignored nonce.
-///   Anything else gets 40029. Codes are single-use (40163 once exchanged).
+///   Anything else gets 40029, as does a code minted for another app
+///   ([`mint_login_code`](Self::mint_login_code)). Codes are single-use
+///   (40163 once exchanged).
 /// - `POST /cgi-bin/stable_token` with
 ///   `{"grant_type":"client_credential","appid","secret","force_refresh"?}`:
 ///   `{"access_token":"86_...","expires_in":7200}`. Normal mode returns the
@@ -96,9 +98,16 @@ use crate::state::World;
 /// `{"errcode":N,"errmsg":"<text>, rid: <id>"}`.
 ///
 /// Control routes (the simulator's own, plain JSON), for driving a
-/// walk-through with curl; `appid` defaults to the first app given to
-/// [`new`](Self::new), `user` is a user label as in login codes, and a user
-/// who never logged in gets 404 `{"error":"..."}`:
+/// walk-through with curl or a stand-in for the WeChat client library;
+/// `appid` defaults to the first app given to [`new`](Self::new), `user` is a
+/// user label as in login codes, and for the `profile` and `phone-*` routes a
+/// user who never logged in gets 404 `{"error":"..."}`:
+/// - `POST /sim/mint/login-code` `{"appid"?,"user"}` → `{"code"}`, a fresh
+///   single-use login code as `wx.login` gets one
+///   ([`mint_login_code`](Self::mint_login_code));
+/// - `POST /sim/check-session` `{"code"}` → `{"valid"}`, what
+///   `wx.checkSession` answers the device whose latest `wx.login` returned
+///   `code` ([`is_login_current`](Self::is_login_current));
 /// - `POST /sim/mint/profile` `{"appid"?,"user","nickName"?,"avatarUrl"?,"unionid"?}`
 ///   → `{"encryptedData","iv","rawData","signature"}`;
 /// - `POST /sim/mint/phone-code` `{"appid"?,"user","phoneNumber"?,"countryCode"?}`
@@ -209,6 +218,30 @@ impl Simulator {
             .unwrap_or_else(|| panic!("unknown appid {appid:?}"))
             .tokens
             .expire_all(Instant::now());
+    }
+
+    /// A fresh single-use login code for user `user_label` of app `appid`, as
+    /// `wx.login` gets one from WeChat: `jscode2session` of `appid` logs the
+    /// user in with it once (40163 after that), another app's gets 40029. The
+    /// code is in the login-code language (`user=<label>;n=<nonce>`), but
+    /// nothing should rely on that.
+    ///
+    /// # Panics
+    /// If `appid` is not one of the simulator's apps, or `user_label` is
+    /// empty or contains `;`.
+    pub fn mint_login_code(&self, appid: &str, user_label: &str) -> String {
+        mint::mint_login_code(&mut self.world(), appid, user_label)
+            .unwrap_or_else(|refused| panic!("{refused}"))
+    }
+
+    /// Whether the login state that login code `code` started is still
+    /// current, as `wx.checkSession` reports it to the device whose latest
+    /// `wx.login` returned `code`: true while the session key that
+    /// exchanging the code produced is still its user's current one; false
+    /// after a later login of that user to that app or a
+    /// `resetusersessionkey`, and for a code never exchanged.
+    pub fn is_login_current(&self, code: &str) -> bool {
+        self.world().is_login_current(code)
     }
 
     /// A phone code for user `user_label` of app `appid`, as

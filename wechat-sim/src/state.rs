@@ -23,6 +23,9 @@ pub(crate) struct World {
     apps: HashMap<String, App>,
     /// The appid given first, the default of the `/sim/` control routes.
     first_appid: Option<String>,
+    /// Login codes minted as `wx.login` gets them, with the appid each is
+    /// for: only that app can exchange it.
+    minted_login_codes: HashMap<String, String>,
 }
 
 /// One mini-program.
@@ -58,8 +61,18 @@ pub(crate) struct User {
 pub(crate) struct CodeUse {
     /// How many times the code was presented (valid requests only).
     pub(crate) presentations: u64,
-    /// Whether the code was successfully exchanged, which uses it up.
-    pub(crate) used: bool,
+    /// The login the code's successful exchange produced, which uses it up.
+    pub(crate) login: Option<CodeLogin>,
+}
+
+/// What exchanging a login code produced: the login state that `wx.login`
+/// started, which `wx.checkSession` asks about.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeLogin {
+    /// The user who logged in.
+    pub(crate) openid: String,
+    /// The session key handed out for that login.
+    pub(crate) session_key: String,
 }
 
 /// Why the credentials of a request are refused.
@@ -154,6 +167,38 @@ impl World {
             None if self.is_user_elsewhere(appid, openid) => Err(errors::OPENID_OF_OTHER_APP),
             None => Err(errors::INVALID_OPENID),
         }
+    }
+
+    /// Records `code`, minted as `wx.login` gets one, as a code for `appid`.
+    /// `None` (nothing recorded) for an unknown app.
+    pub(crate) fn record_login_code(&mut self, appid: &str, code: String) -> Option<()> {
+        self.apps.get(appid)?;
+        self.minted_login_codes.insert(code, appid.to_owned());
+        Some(())
+    }
+
+    /// The app a minted login code is for; `None` for codes not minted
+    /// (self-describing codes written by tests work with any app).
+    pub(crate) fn login_code_app(&self, code: &str) -> Option<&str> {
+        self.minted_login_codes.get(code).map(String::as_str)
+    }
+
+    /// Whether the login state that `code` started is still current, as
+    /// `wx.checkSession` reports it: the code was exchanged and the session
+    /// key that exchange produced is still the user's current one (no later
+    /// login or `resetusersessionkey` replaced it). False for a code never
+    /// exchanged.
+    pub(crate) fn is_login_current(&self, code: &str) -> bool {
+        self.apps.values().any(|app| {
+            app.codes
+                .get(code)
+                .and_then(|code_use| code_use.login.as_ref())
+                .is_some_and(|login| {
+                    app.user(&login.openid)
+                        .and_then(|user| user.session_key.as_deref())
+                        == Some(login.session_key.as_str())
+                })
+        })
     }
 
     /// The appid given first to [`World::new`], if any.

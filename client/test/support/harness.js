@@ -4,9 +4,12 @@
 const { createWxauth } = require('../../src');
 const { Device, newUser } = require('./wx');
 
-/** A new device for a new simulated user, with a client talking to `server`. */
+/**
+ * A new device for a new simulated user, with a client talking to `server`
+ * (`url`) and WeChat at `server.wechat` (its simulator).
+ */
 function freshDevice(server, prefix, options = {}) {
-  const device = new Device(newUser(prefix)).install();
+  const device = new Device(newUser(prefix), server.wechat).install();
   const auth = createWxauth(Object.assign({ baseUrl: server.url }, options));
   return { device, auth };
 }

@@ -11,7 +11,8 @@ const BIN = process.env.WXAUTH_DEV_BIN || path.resolve(__dirname, '../../../targ
 const READY = /wxauth-dev listening on (http:\/\/\S+)/;
 
 /**
- * Resolves with { url, dataDir, stop() } once the server prints its URL.
+ * Resolves with { url, wechat, dataDir, stop() } once the server prints its
+ * URL; `wechat` is where it serves its WeChat simulator.
  * `env`: settings for this server (e.g. { REGISTRATION: 'phone_required' }).
  */
 function startServer(env = {}) {
@@ -40,6 +41,7 @@ function startServer(env = {}) {
         clearTimeout(timer);
         resolve({
           url: ready[1],
+          wechat: `${ready[1]}/wechat-sim`,
           dataDir,
           log: () => log,
           stop: () => stop(child, dataDir),

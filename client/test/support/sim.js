@@ -6,7 +6,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { recordForeignLogin } = require('./wx');
+const { askWeChat } = require('./wx');
 
 // The local server's simulated app (dev-server/src/main.rs) when
 // WECHAT_APPID is not set.
@@ -41,10 +41,15 @@ async function mintProfile(server, user, fields = {}) {
   return Object.assign({ errMsg: 'getUserProfile:ok', userInfo: {} }, data);
 }
 
+/** A login code for `user`, as wx.login on some phone gets one from WeChat. */
+async function mintLoginCode(server, user) {
+  const { code } = await askWeChat(server.wechat, '/sim/mint/login-code', { user });
+  return code;
+}
+
 /** The same WeChat user logs in on another phone: our session there ends. */
 async function loginOnAnotherDevice(server, user) {
-  recordForeignLogin(user);
-  return postJson(`${server.url}/auth/login`, { code: `${user};n=${crypto.randomBytes(6).toString('hex')}` });
+  return postJson(`${server.url}/auth/login`, { code: await mintLoginCode(server, user) });
 }
 
 /**
@@ -53,14 +58,13 @@ async function loginOnAnotherDevice(server, user) {
  * old one, and data encrypted from now on does not decrypt with it.
  */
 async function rotateSessionKeyBehindServer(server, user) {
-  recordForeignLogin(user);
   const query = new URLSearchParams({
     appid: SIM_APPID,
     secret: SIM_SECRET,
-    js_code: `${user};n=${crypto.randomBytes(6).toString('hex')}`,
+    js_code: await mintLoginCode(server, user),
     grant_type: 'authorization_code',
   });
-  const response = await fetch(`${server.url}/wechat-sim/sns/jscode2session?${query}`);
+  const response = await fetch(`${server.wechat}/sns/jscode2session?${query}`);
   const answer = JSON.parse(await response.text());
   if (!answer.session_key) throw new Error(`jscode2session: ${JSON.stringify(answer)}`);
 }
@@ -82,6 +86,7 @@ function newPhone() {
 
 module.exports = {
   SIM_APPID,
+  mintLoginCode,
   mintPhoneCode,
   mintPhoneData,
   mintProfile,

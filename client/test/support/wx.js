@@ -3,34 +3,48 @@
 // A stand-in for the mini-program's `wx` that does real HTTP (Node's fetch)
 // to the local server, the way the WeChat client would. It records every call
 // so that tests can count logins and requests and see their order.
+//
+// What the WeChat client gets from WeChat comes from the local server's
+// simulator (mounted at /wechat-sim): wx.login's code from
+// /sim/mint/login-code, wx.checkSession's answer from /sim/check-session,
+// which asks whether the login of this device's latest code is still the
+// user's current one (a later login of the same user anywhere, or a reset of
+// their session_key, ends it).
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 
-// WeChat's view of who logged in last, per simulated user: a later wx.login of
-// the same user (on any device) rotates the session_key, and then
-// wx.checkSession fails on the device that holds the older one.
-const latestLogin = new Map();
-
-/** Marks a wx.login of `user` that happened outside any device (a rotation). */
-function recordForeignLogin(user) {
-  latestLogin.set(user, Symbol('foreign login'));
+/** POST `body` to the simulator's control route `route`; its JSON answer. */
+async function askWeChat(wechat, route, body) {
+  const response = await fetch(`${wechat}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const data = await response.json();
+  if (!response.ok) throw new Error(`${route}: ${response.status} ${JSON.stringify(data)}`);
+  return data;
 }
 
 class Device {
-  /** `user`: the simulated WeChat user (the name in the login code). */
-  constructor(user, storage = new Map()) {
+  /**
+   * `user`: the simulated WeChat user (the name in the login code);
+   * `wechat`: the simulator's base URL (a server's `wechat`).
+   */
+  constructor(user, wechat, storage = new Map()) {
+    if (typeof wechat !== 'string') throw new TypeError('Device: the simulator URL (server.wechat) is required');
     this.user = user;
+    this.wechat = wechat;
     this.storage = storage;
     this.calls = [];
-    this.lastLogin = null;
+    this.lastLogin = null; // the code of this device's latest wx.login
     this.confirmModals = true; // what the user taps in wx.showModal
     this.wx = this.makeWx();
   }
 
   /** The same phone after an app restart: storage kept, nothing else. */
   restart() {
-    const next = new Device(this.user, this.storage);
+    const next = new Device(this.user, this.wechat, this.storage);
     next.lastLogin = this.lastLogin; // WeChat's session outlives the app process
     return next;
   }
@@ -55,17 +69,24 @@ class Device {
     return {
       login({ success, fail }) {
         device.calls.push({ name: 'login' });
-        const marker = Symbol('wx.login');
-        device.lastLogin = marker;
-        latestLogin.set(device.user, marker);
-        const nonce = crypto.randomBytes(6).toString('hex');
-        later(() => success({ code: `${device.user};n=${nonce}`, errMsg: 'login:ok' }));
-        void fail;
+        askWeChat(device.wechat, '/sim/mint/login-code', { user: device.user }).then(
+          ({ code }) => {
+            device.lastLogin = code;
+            success({ code, errMsg: 'login:ok' });
+          },
+          (err) => fail({ errMsg: `login:fail ${err.message}` }),
+        );
       },
       checkSession({ success, fail }) {
         device.calls.push({ name: 'checkSession' });
-        const current = device.lastLogin !== null && latestLogin.get(device.user) === device.lastLogin;
-        later(() => (current ? success({ errMsg: 'checkSession:ok' }) : fail({ errMsg: 'checkSession:fail session time out' })));
+        const code = device.lastLogin;
+        const valid = code === null
+          ? Promise.resolve(false) // no wx.login on this device: no login state
+          : askWeChat(device.wechat, '/sim/check-session', { code }).then((answer) => answer.valid);
+        valid.then(
+          (current) => (current ? success({ errMsg: 'checkSession:ok' }) : fail({ errMsg: 'checkSession:fail session time out' })),
+          (err) => fail({ errMsg: `checkSession:fail ${err.message}` }),
+        );
       },
       request(options) {
         device.calls.push({ name: 'request', method: options.method || 'GET', path: pathOf(options.url) });
@@ -190,4 +211,4 @@ function newUser(prefix = 'user') {
   return `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
 }
 
-module.exports = { Device, events, newUser, recordForeignLogin };
+module.exports = { Device, askWeChat, events, newUser };

@@ -1,16 +1,27 @@
 //! The simulator's own HTTP control routes under `/sim/`: minting what a
-//! mini-program would hold, so a walk-through can be done with curl alone.
+//! mini-program would hold, so a walk-through can be done with curl alone,
+//! and answering what the WeChat client library answers it.
 //! These are not WeChat endpoints: plain JSON, `application/json`, status 200
 //! on success, 400 for a malformed request, 404 `{"error":"..."}` for an
 //! unknown app or a user who never logged in.
 //!
+//! - `POST /sim/mint/login-code` `{"appid"?, "user"}` → `{"code"}`: a fresh
+//!   single-use login code, as `wx.login` gets one from WeChat (the user need
+//!   not have logged in before; only `appid` can exchange it; a `user` that
+//!   is empty or contains `;` is refused with 400);
 //! - `POST /sim/mint/profile` `{"appid"?, "user", "nickName"?, "avatarUrl"?, "unionid"?}`
 //!   → `{"encryptedData","iv","rawData","signature"}` (user info, see
 //!   [`crate::profile_payload`]; `unionid` is an open-platform account label);
 //! - `POST /sim/mint/phone-code` `{"appid"?, "user", "phoneNumber"?, "countryCode"?}`
 //!   → `{"code"}` for `getuserphonenumber`;
 //! - `POST /sim/mint/phone-data` (same body) → `{"encryptedData","iv"}`, the
-//!   legacy phone button's data.
+//!   legacy phone button's data;
+//! - `POST /sim/check-session` `{"code"}` → `{"valid"}`: what
+//!   `wx.checkSession` tells a mini-program whose latest `wx.login` returned
+//!   `code`: `true` while the session key that exchanging the code
+//!   (`jscode2session`) produced is still the user's current one, `false`
+//!   once a later login or `resetusersessionkey` replaced it, and for a code
+//!   never exchanged (or unknown).
 //!
 //! `appid` defaults to the first app given to [`Simulator::new`], `user` is a
 //! user label as in login codes, `nickName` to `微信用户`, `avatarUrl` to
@@ -31,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::identity::openid_for;
-use crate::mint::{MintError, seal_for, session_key_of};
+use crate::mint::{self, MintError, seal_for, session_key_of};
 use crate::open_data::{OpenData, profile_payload};
 use crate::phone::{PhoneSpec, phone_payload};
 use crate::reply::respond;
@@ -50,9 +61,24 @@ const DEFAULT_COUNTRY_CODE: &str = "86";
 /// The control routes.
 pub(crate) fn routes() -> Router<Simulator> {
     Router::new()
+        .route("/sim/mint/login-code", post(mint_login_code))
+        .route("/sim/check-session", post(check_session))
         .route("/sim/mint/profile", post(mint_profile))
         .route("/sim/mint/phone-code", post(mint_phone_code))
         .route("/sim/mint/phone-data", post(mint_phone_data))
+}
+
+/// Body of `/sim/mint/login-code`.
+#[derive(Debug, Deserialize)]
+struct LoginCodeRequest {
+    appid: Option<String>,
+    user: String,
+}
+
+/// Body of `/sim/check-session`.
+#[derive(Debug, Deserialize)]
+struct CheckSessionRequest {
+    code: String,
 }
 
 /// Body of `/sim/mint/profile`.
@@ -131,8 +157,13 @@ impl Refusal {
 }
 
 impl From<MintError> for Refusal {
-    fn from(missing: MintError) -> Self {
-        Self::not_found(missing.to_string())
+    fn from(refused: MintError) -> Self {
+        match refused {
+            MintError::InvalidUser(_) => Self::bad_request(refused.to_string()),
+            MintError::UnknownApp(_) | MintError::NoSession { .. } => {
+                Self::not_found(refused.to_string())
+            }
+        }
     }
 }
 
@@ -145,6 +176,20 @@ impl IntoResponse for Refusal {
 
 /// What a control route answers.
 type Answer = Result<Response, Refusal>;
+
+async fn mint_login_code(State(sim): State<Simulator>, body: Bytes) -> Answer {
+    let request: LoginCodeRequest = parse(&body)?;
+    let mut world = sim.world();
+    let appid = appid_or_default(&world, request.appid)?;
+    let code = mint::mint_login_code(&mut world, &appid, &request.user)?;
+    Ok(ok(&json!({ "code": code })))
+}
+
+async fn check_session(State(sim): State<Simulator>, body: Bytes) -> Answer {
+    let request: CheckSessionRequest = parse(&body)?;
+    let valid = sim.world().is_login_current(&request.code);
+    Ok(ok(&json!({ "valid": valid })))
+}
 
 async fn mint_profile(State(sim): State<Simulator>, body: Bytes) -> Answer {
     let request: ProfileRequest = parse(&body)?;

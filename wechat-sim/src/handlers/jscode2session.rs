@@ -20,6 +20,7 @@ use crate::errors::{self, ErrorBody};
 use crate::identity::{new_session_key, openid_for, unionid_for};
 use crate::reply::{plain_text_json, wechat_json};
 use crate::simulator::Simulator;
+use crate::state::CodeLogin;
 
 /// Route of the endpoint.
 pub(crate) const PATH: &str = "/sns/jscode2session";
@@ -100,13 +101,20 @@ pub(crate) async fn handle(
 /// the code and makes the new session key current, all under one lock.
 fn present(sim: &Simulator, appid: &str, secret: &str, code: &str, spec: &CodeSpec) -> Outcome {
     let mut world = sim.world();
+    // A code `wx.login` got for one app is no code for another.
+    if world
+        .login_code_app(code)
+        .is_some_and(|minted_for| minted_for != appid)
+    {
+        return Outcome::Error(errors::INVALID_CODE);
+    }
     // Checked again because the world may have changed during the delay.
     let app = match world.authenticate(appid, secret) {
         Ok(app) => app,
         Err(refused) => return Outcome::Error(refused.errcode()),
     };
     let code_use = app.codes.entry(code.to_owned()).or_default();
-    if code_use.used {
+    if code_use.login.is_some() {
         return Outcome::Error(errors::CODE_BEEN_USED);
     }
     code_use.presentations += 1;
@@ -127,7 +135,10 @@ fn present(sim: &Simulator, appid: &str, secret: &str, code: &str, spec: &CodeSp
         Some(Fault::Errcode(errcode)) => Outcome::Error(errcode),
         Some(Fault::Body(kind)) => Outcome::Broken(kind, body),
         None => {
-            code_use.used = true;
+            code_use.login = Some(CodeLogin {
+                openid: openid.clone(),
+                session_key: session_key.clone(),
+            });
             app.log_in(&openid, session_key, unionid);
             Outcome::LoggedIn(body)
         }
