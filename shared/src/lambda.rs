@@ -61,9 +61,10 @@ pub async fn handle(router: &Router, request: Request) -> Response<Body> {
     let text = response.is_text();
     let (parts, body) = response.into_http().into_parts();
     // Images go back base64-encoded (lambda_http's Binary); text as it is.
-    let body = match String::from_utf8(body.to_vec()) {
-        Ok(body) if text => Body::Text(body),
-        _ => Body::Binary(body.to_vec()),
+    let body = match (text, String::from_utf8(body.into())) {
+        (true, Ok(body)) => Body::Text(body),
+        (_, Ok(body)) => Body::Binary(body.into_bytes()),
+        (_, Err(bytes)) => Body::Binary(bytes.into_bytes()),
     };
     Response::from_parts(parts, body)
 }

@@ -87,7 +87,7 @@ fn parse(request: &ApiRequest) -> Result<NewAvatar, ApiError> {
             "{e}: send the image with wx.uploadFile({{name: \"{FILE_FIELD}\", filePath}})"
         ))
     })?;
-    let image = AvatarImage::parse(bytes::Bytes::copy_from_slice(part.bytes)).map_err(|e| match e {
+    let image = AvatarImage::parse(request.body.slice_ref(part.bytes)).map_err(|e| match e {
         ImageError::TooBig { size } => ApiError::new(
             ErrorCode::PayloadTooLarge,
             format!("the image is {size} bytes; an avatar is at most {MAX_AVATAR_BYTES} bytes"),

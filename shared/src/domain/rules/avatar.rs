@@ -233,8 +233,7 @@ pub fn upload(
         Account::Live { user, .. } => user,
     };
     let now = keys.now;
-    let before = settled(read, now, policy);
-    let mut user = before.clone();
+    let mut user = settled(read, now, policy);
     let mut avatar = UploadedAvatar {
         key: input.key.clone(),
         url: input.url.clone(),
@@ -368,8 +367,7 @@ pub fn push(
         }
         Read::Present(user) => user,
     };
-    let before = settled(read, now, policy);
-    let mut user = before.clone();
+    let mut user = settled(read, now, policy);
     let current = apply_verdict(&mut user, trace, &verdict.into(), now, &policy.content);
     let retired = retired(read, Some(avatar_key), &user);
     let answer = match (current, latest(&user)) {
