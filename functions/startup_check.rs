@@ -2,6 +2,9 @@
 //! a missing or malformed setting, and says which one, before it ever polls for
 //! a request.
 
+// Each function's test uses one of the checks below.
+#![allow(dead_code)]
+
 use std::process::Command;
 
 fn start(binary: &str, env: &[(&str, &str)]) -> (bool, String) {
@@ -33,6 +36,32 @@ pub fn settings_are_named_at_start_up(binary: &str) {
     assert!(!ok);
     assert!(
         text.contains("TOKEN_SIGNING_KEY is not a usable RSA private key"),
+        "{text}"
+    );
+}
+
+/// A function that verifies tokens but signs none starts from public keys
+/// alone, and refuses to start without them even when handed the signing key
+/// (which it must not need).
+pub fn verifier_settings_are_named_at_start_up(binary: &str) {
+    let (ok, text) = start(binary, &[]);
+    assert!(!ok);
+    assert!(text.contains("TOKEN_VERIFY_KEYS is not set"), "{text}");
+    assert!(
+        text.contains("\"level\":\"ERROR\""),
+        "logged as structured JSON: {text}"
+    );
+
+    let private_only = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----";
+    let (ok, text) = start(binary, &[("TOKEN_SIGNING_KEY", private_only)]);
+    assert!(!ok);
+    assert!(text.contains("TOKEN_VERIFY_KEYS is not set"), "{text}");
+
+    let bad_key = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----";
+    let (ok, text) = start(binary, &[("TOKEN_VERIFY_KEYS", bad_key)]);
+    assert!(!ok);
+    assert!(
+        text.contains("TOKEN_VERIFY_KEYS holds no usable RSA public keys"),
         "{text}"
     );
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use wxauth_shared::clock::SystemClock;
 use wxauth_tests::dynamo_proxy::DynamoProxy;
 use wxauth_tests::events::{fill, fixture, http_api_event};
-use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem, verify_keys_pem};
 use wxauth_tests::tencent_sms::{self, TencentSmsStandIn};
 use wxauth_wechat_sim::{PhoneSpec, RunningSimulator, Simulator, profile_payload};
 
@@ -97,6 +97,7 @@ impl Stage {
             ("WECHAT_SECRET", SECRET_A),
             ("WECHAT_API_BASE", running.base_url()),
             ("TOKEN_SIGNING_KEY", signing_key_pem()),
+            ("TOKEN_VERIFY_KEYS", verify_keys_pem()),
             ("LOG_LEVEL", "info"), // the template's default
             ("AWS_REGION", "us-east-1"),
             ("AWS_DEFAULT_REGION", "us-east-1"),

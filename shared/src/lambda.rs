@@ -104,6 +104,37 @@ pub async fn run_authorizer(
     .await
 }
 
+/// Serves the `token-keys` custom resource: each CloudFormation request is
+/// answered at its `ResponseURL`, success or failure, so a deployment never
+/// waits an hour for an answer that will not come. Only a failed `PUT` is an
+/// error (Lambda then retries the event).
+pub async fn run_custom_resource() -> Result<(), lambda_http::Error> {
+    use crate::custom_resource::{ResourceRequest, answer, client, send};
+    let client: &'static reqwest::Client = Box::leak(Box::new(client()?));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: LambdaEvent<ResourceRequest>| async move {
+            let request = event.payload;
+            let span = tracing::info_span!("custom_resource",
+                request_id = %event.context.request_id,
+                kind = ?request.request_type,
+                resource = %request.logical_resource_id);
+            async {
+                let answer = answer(&request);
+                tracing::info!(status = ?answer.status, reason = answer.reason.as_deref(), "answering");
+                send(client, &request.response_url, &answer)
+                    .await
+                    .map_err(|error| {
+                        tracing::warn!(error = %error, "answer not delivered");
+                        lambda_http::Error::from(error)
+                    })
+            }
+            .instrument(span)
+            .await
+        },
+    ))
+    .await
+}
+
 /// A function's `main` after logging is set up: serve the router, or log why the
 /// configuration is unusable and exit (Lambda reports it as an init error).
 pub async fn run(router: Result<Router, ConfigError>) -> Result<(), lambda_http::Error> {

@@ -13,7 +13,9 @@
 //!   and [`objects::FileObjects`] (avatars: production, local runs),
 //!   [`wechat::HttpWeChat`] (the real WeChat API or the simulator).
 //! - [`tokens`]: our own RS256 JWTs and the JWKS document; [`authorizer`], the
-//!   Lambda authorizer that verifies them for a team's own routes.
+//!   Lambda authorizer that verifies them for a team's own routes;
+//!   [`custom_resource`], the deploy-time step that derives the verifiers'
+//!   public keys from the signing key.
 //! - [`crypto`]: WeChat's open-data decryption and signatures.
 //! - the edge: [`api`] (framework-free HTTP routing, the error catalogue),
 //!   [`lambda`] (the lambda_http adapter), [`config`], [`logging`], [`setup`]
@@ -24,6 +26,7 @@ pub mod authorizer;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod custom_resource;
 pub mod domain;
 pub mod lambda;
 pub mod logging;

@@ -12,7 +12,8 @@ use crate::api::{
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
-    Config, ConfigError, SMS_PROVIDER, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS, WECHAT_API_BASE,
+    Config, ConfigError, SMS_CODE_KEY, SMS_PROVIDER, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS,
+    WECHAT_API_BASE,
 };
 use crate::objects::ObjectStore;
 use crate::objects::s3::S3Objects;
@@ -72,6 +73,31 @@ pub fn token_keys(config: &Config) -> Result<TokenKeys, ConfigError> {
         verifier: Arc::new(verifier),
         jwks,
     })
+}
+
+/// The verifier of a function that checks tokens but signs none (account,
+/// avatar, bind-phone, the authorizer): its keys are the public ones of
+/// `TOKEN_VERIFY_KEYS` alone. It never reads `TOKEN_SIGNING_KEY`, which the
+/// template does not give it (README, "Which function holds which secret").
+pub fn token_verifier(config: &Config) -> Result<Arc<TokenVerifier>, ConfigError> {
+    let settings = &config.tokens;
+    let keys = public_keys_from_pem(&settings.verify_keys_pem).map_err(|e| ConfigError {
+        var: TOKEN_VERIFY_KEYS,
+        problem: format!("holds no usable RSA public keys: {e}"),
+    })?;
+    if keys.is_empty() {
+        return Err(ConfigError {
+            var: TOKEN_VERIFY_KEYS,
+            problem: "is not set: this function verifies tokens with public keys only (the \
+                      template gives it the signing key's public key, derived at deploy time)"
+                .to_owned(),
+        });
+    }
+    Ok(Arc::new(TokenVerifier::new(
+        keys,
+        settings.issuer.clone(),
+        settings.audience.clone(),
+    )))
 }
 
 /// The WeChat HTTP client for `WECHAT_API_BASE`.
@@ -156,7 +182,7 @@ pub fn account_routes(
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
     objects: Arc<dyn ObjectStore>,
-    keys: &TokenKeys,
+    verifier: Arc<TokenVerifier>,
     clock: Arc<dyn Clock>,
 ) -> Result<(MeRoute, DeleteAccountRoute), ConfigError> {
     let apps = config.apps.credentials()?;
@@ -168,7 +194,7 @@ pub fn account_routes(
         clock.clone(),
         config.avatar_policy()?,
     ));
-    let auth = Authenticator::new(keys.verifier.clone(), store, clock);
+    let auth = Authenticator::new(verifier, store, clock);
     Ok((
         MeRoute {
             auth: auth.clone(),
@@ -180,12 +206,18 @@ pub fn account_routes(
 
 /// The `account` function: `GET /auth/me` and `DELETE /auth/account`.
 pub async fn account_function(config: &Config) -> Result<Router, ConfigError> {
-    let keys = token_keys(config)?;
+    let verifier = token_verifier(config)?;
     let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
     let objects = s3_objects(config)?;
-    let (me, delete) =
-        account_routes(config, wechat, store, objects, &keys, Arc::new(SystemClock))?;
+    let (me, delete) = account_routes(
+        config,
+        wechat,
+        store,
+        objects,
+        verifier,
+        Arc::new(SystemClock),
+    )?;
     Ok(Router::new().with_me(me).with_delete_account(delete))
 }
 
@@ -208,13 +240,13 @@ pub fn avatar_routes(
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
     objects: Arc<dyn ObjectStore>,
-    keys: &TokenKeys,
+    verifier: Arc<TokenVerifier>,
     clock: Arc<dyn Clock>,
 ) -> Result<AvatarRoutes, ConfigError> {
     let apps = config.apps.credentials()?;
     let policy = config.avatar_policy()?;
     Ok(AvatarRoutes {
-        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
+        auth: Authenticator::new(verifier, store.clone(), clock.clone()),
         service: AvatarService::new(apps, wechat, store, objects, clock, policy),
         base_url: config.avatar_base_url.get()?.clone(),
     })
@@ -246,13 +278,13 @@ pub fn push_route(
 /// The `avatar` function: `POST /auth/profile/avatar`, `GET /avatars/…` and
 /// WeChat's message push.
 pub async fn avatar_function(config: &Config) -> Result<Router, ConfigError> {
-    let keys = token_keys(config)?;
+    let verifier = token_verifier(config)?;
     let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
     let objects = s3_objects(config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let push = push_route(config, store.clone(), objects.clone(), clock.clone())?;
-    let avatar = avatar_routes(config, wechat, store, objects, &keys, clock)?;
+    let avatar = avatar_routes(config, wechat, store, objects, verifier, clock)?;
     Ok(Router::new().with_avatar(avatar).with_push(push))
 }
 
@@ -307,52 +339,58 @@ pub fn phone_route(
     config: &Config,
     wechat: Arc<dyn WeChatApi>,
     store: Arc<dyn ItemStore>,
-    keys: &TokenKeys,
+    verifier: Arc<TokenVerifier>,
     clock: Arc<dyn Clock>,
 ) -> Result<PhoneRoute, ConfigError> {
     let apps = config.apps.credentials()?;
     let max_age = *config.watermark_max_age_secs.get()?;
     let sms = sms_code_check(config, store.clone(), clock.clone())?;
     Ok(PhoneRoute {
-        auth: Authenticator::new(keys.verifier.clone(), store.clone(), clock.clone()),
+        auth: Authenticator::new(verifier, store.clone(), clock.clone()),
         service: PhoneService::new(apps, wechat, store, clock, max_age, sms),
     })
 }
 
 /// The `bind-phone` function: `POST /auth/phone`.
 pub async fn bind_phone_function(config: &Config) -> Result<Router, ConfigError> {
-    let keys = token_keys(config)?;
+    let verifier = token_verifier(config)?;
     let wechat = wechat_client(config)?;
     let store = dynamo_store(config)?;
     Ok(Router::new().with_phone(phone_route(
         config,
         wechat,
         store,
-        &keys,
+        verifier,
         Arc::new(SystemClock),
     )?))
 }
 
 /// The `authorizer` function: verifies our tokens for a team's own routes.
 pub fn authorizer_function(config: &Config) -> Result<TokenAuthorizer, ConfigError> {
-    let keys = token_keys(config)?;
+    let verifier = token_verifier(config)?;
     let store = dynamo_store(config)?;
-    Ok(TokenAuthorizer::new(
-        keys.verifier,
-        store,
-        Arc::new(SystemClock),
-    ))
+    Ok(TokenAuthorizer::new(verifier, store, Arc::new(SystemClock)))
 }
 
-/// Checking SMS codes over a store; codes are hashed under a key derived from
-/// the signing key.
+/// Checking SMS codes over a store; codes are hashed under `SMS_CODE_KEY`,
+/// or, when it is unset (the local server), under the key derived from the
+/// signing key: the same bytes the template derives at deploy time.
 pub fn sms_code_check(
     config: &Config,
     store: Arc<dyn ItemStore>,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<SmsCodeCheck>, ConfigError> {
-    let pem = config.tokens.signing_key.get()?;
-    let hasher = CodeHasher::from_signing_key(pem.expose());
+    let hasher = match (&config.tokens.sms_code_key, config.tokens.signing_key.get()) {
+        (Some(key), _) => {
+            let key = CodeHasher::decode_key(key.expose()).ok_or_else(|| ConfigError {
+                var: SMS_CODE_KEY,
+                problem: "is not a key: base64url of 32 bytes expected".to_owned(),
+            })?;
+            CodeHasher::new(&key)
+        }
+        (None, Ok(pem)) => CodeHasher::from_signing_key(pem.expose()),
+        (None, Err(_)) => return Err(ConfigError::not_set(SMS_CODE_KEY)),
+    };
     Ok(Arc::new(SmsCodeCheck::new(store, hasher, clock)))
 }
 
@@ -473,7 +511,7 @@ pub fn all_routes(
         wechat.clone(),
         store.clone(),
         objects.clone(),
-        &keys,
+        keys.verifier.clone(),
         clock.clone(),
     )?;
     let avatar = avatar_routes(
@@ -481,11 +519,11 @@ pub fn all_routes(
         wechat.clone(),
         store.clone(),
         objects.clone(),
-        &keys,
+        keys.verifier.clone(),
         clock.clone(),
     )?;
     let push = push_route(config, store.clone(), objects, clock.clone())?;
-    let phone = phone_route(config, wechat, store, &keys, clock)?;
+    let phone = phone_route(config, wechat, store, keys.verifier.clone(), clock)?;
     Ok(Router::new()
         .with_login(login)
         .with_refresh(refresh)

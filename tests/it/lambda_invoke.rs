@@ -11,7 +11,9 @@ use wxauth_shared::clock::SystemClock;
 use wxauth_tests::cargo_lambda::{self, Watch, status_and_body};
 use wxauth_tests::emulator;
 use wxauth_tests::events::{self, fill, fixture, placeholders};
-use wxauth_tests::harness::{APP_A, PUSH_AES_KEY, PUSH_TOKEN, SECRET_A, signing_key_pem};
+use wxauth_tests::harness::{
+    APP_A, PUSH_AES_KEY, PUSH_TOKEN, SECRET_A, signing_key_pem, verify_keys_pem,
+};
 use wxauth_tests::tencent_sms::{self, TencentSmsStandIn};
 use wxauth_wechat_sim::{PhoneSpec, Simulator, phone_payload, profile_payload};
 
@@ -164,6 +166,7 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
         ("WECHAT_SECRET", SECRET_A),
         ("WECHAT_API_BASE", running.base_url()),
         ("TOKEN_SIGNING_KEY", signing_key_pem()),
+        ("TOKEN_VERIFY_KEYS", verify_keys_pem()),
         ("LOG_LEVEL", "info"),
         ("SMS_PROVIDER", "tencent"),
         ("TENCENT_SMS_SECRET_ID", tencent_sms::SECRET_ID),

@@ -27,5 +27,6 @@ mod request_budget;
 mod sessions;
 mod sms_login;
 mod start_up;
+mod template_secrets;
 mod tencent_sms;
 mod wechat_client;

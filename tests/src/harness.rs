@@ -65,6 +65,17 @@ pub fn signing_key_pem() -> &'static str {
     PEM.get_or_init(|| SigningKey::generate().expect("generate key").1)
 }
 
+/// The public key of [`signing_key_pem`]: the `TOKEN_VERIFY_KEYS` of the
+/// functions that only verify tokens, as the template's TokenKeys derives it.
+pub fn verify_keys_pem() -> &'static str {
+    static PEM: OnceLock<String> = OnceLock::new();
+    PEM.get_or_init(|| {
+        wxauth_shared::tokens::DerivedKeys::derive(signing_key_pem(), "")
+            .expect("derive the public key")
+            .public_keys_pem
+    })
+}
+
 /// A data directory removed when dropped.
 pub struct TempDir(pub PathBuf);
 

@@ -10,6 +10,7 @@ pub mod events;
 pub mod harness;
 pub mod held_store;
 pub mod http_front;
+pub mod template;
 pub mod tencent_sms;
 pub mod upload;
 

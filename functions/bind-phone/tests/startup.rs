@@ -2,6 +2,6 @@
 mod startup_check;
 
 #[test]
-fn missing_and_malformed_settings_are_named_at_start_up() {
-    startup_check::settings_are_named_at_start_up(env!("CARGO_BIN_EXE_bind-phone"));
+fn missing_and_malformed_keys_are_named_at_start_up() {
+    startup_check::verifier_settings_are_named_at_start_up(env!("CARGO_BIN_EXE_bind-phone"));
 }

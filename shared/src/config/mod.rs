@@ -60,7 +60,7 @@ pub use push::{PushConfig, PushKeySetting};
 pub use secret::Secret;
 pub use setting::Setting;
 pub use sms::{SmsConfig, SmsProviderSettings, TencentSettings};
-pub use tokens::TokenConfig;
+pub use tokens::{TokenConfig, pem_setting};
 pub use vars::*;
 pub use wechat::{WeChatConfig, WeChatSettings};
 

@@ -15,8 +15,11 @@ pub struct TokenConfig {
     /// generated key here when `TOKEN_SIGNING_KEY` is unset.
     pub signing_key: Setting<Secret>,
     /// `TOKEN_VERIFY_KEYS`: public keys (PEM) also accepted and published, for
-    /// the overlap of a key rotation. Often empty.
+    /// the overlap of a key rotation. Often empty. The functions that only
+    /// verify tokens read their keys from here alone, never the signing key.
     pub verify_keys_pem: String,
+    /// `SMS_CODE_KEY`, when set (the deployed functions that check SMS codes).
+    pub sms_code_key: Option<Secret>,
 }
 
 impl TokenConfig {
@@ -61,12 +64,20 @@ impl TokenConfig {
             .map(|text| Secret::new(env::pem(&text)))
             .into();
         let verify_keys_pem = env::pem(&get(env, TOKEN_VERIFY_KEYS).unwrap_or_default());
+        let sms_code_key = get(env, SMS_CODE_KEY).map(Secret::new);
         Ok(Self {
             issuer,
             audience,
             sessions,
             signing_key,
             verify_keys_pem,
+            sms_code_key,
         })
     }
+}
+
+/// A PEM setting as the functions read it (trimmed, literal `\n` as
+/// newlines): the `token-keys` custom resource derives from exactly this.
+pub fn pem_setting(text: &str) -> String {
+    env::pem(text.trim())
 }

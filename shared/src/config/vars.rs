@@ -162,6 +162,11 @@ pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";
 /// Public keys (PEM) also accepted and published, for the overlap of a key
 /// rotation; literal `\n` are read as newlines. Empty by default.
 pub const TOKEN_VERIFY_KEYS: &str = "TOKEN_VERIFY_KEYS";
+/// Secret. The key SMS codes are hashed under, base64url of 32 bytes: the
+/// template derives it from the signing key at deploy time (the `token-keys`
+/// custom resource) for the functions that check codes. Unset: derived from
+/// `TOKEN_SIGNING_KEY` (the local server).
+pub const SMS_CODE_KEY: &str = "SMS_CODE_KEY";
 
 // DynamoDB (the Lambda functions; the local server uses its data directory).
 

@@ -12,16 +12,44 @@ pub struct CodeHasher {
     key: hmac::Key,
 }
 
+/// Bytes of the key codes are hashed under (`SMS_CODE_KEY`, base64url).
+pub const CODE_KEY_BYTES: usize = 32;
+
 impl CodeHasher {
-    /// The key, derived from the token signing key (a secret every function
-    /// that checks codes holds), under a label of its own.
-    pub fn from_signing_key(pem: &str) -> Self {
+    /// The key a deployment derives from its token signing key (PEM, as the
+    /// configuration reads it) under a label of its own. The `token-keys`
+    /// custom resource computes it once at deploy time and hands it, as
+    /// `SMS_CODE_KEY`, to the functions that check codes (one of them holds
+    /// no signing key); the local server derives it itself. Deriving the same
+    /// bytes as earlier versions did keeps codes sent before an upgrade valid.
+    pub fn key_from_signing_key(pem: &str) -> [u8; CODE_KEY_BYTES] {
         let mut material = b"wxauth sms code hash v1\n".to_vec();
         material.extend_from_slice(pem.as_bytes());
         let derived = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &material);
+        let mut key = [0; CODE_KEY_BYTES];
+        key.copy_from_slice(derived.as_ref());
+        key
+    }
+
+    /// [`key_from_signing_key`](Self::key_from_signing_key) as `SMS_CODE_KEY` holds it.
+    pub fn encode_key(key: &[u8; CODE_KEY_BYTES]) -> String {
+        URL_SAFE_NO_PAD.encode(key)
+    }
+
+    /// The key of `SMS_CODE_KEY`: base64url of exactly 32 bytes.
+    pub fn decode_key(text: &str) -> Option<[u8; CODE_KEY_BYTES]> {
+        URL_SAFE_NO_PAD.decode(text).ok()?.try_into().ok()
+    }
+
+    pub fn new(key: &[u8; CODE_KEY_BYTES]) -> Self {
         Self {
-            key: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+            key: hmac::Key::new(hmac::HMAC_SHA256, key),
         }
+    }
+
+    /// The hasher of a deployment whose signing key is `pem`.
+    pub fn from_signing_key(pem: &str) -> Self {
+        Self::new(&Self::key_from_signing_key(pem))
     }
 
     pub fn hash(&self, purpose: Purpose, phone: &PhoneNumber, code: &SmsCode) -> String {
@@ -53,5 +81,20 @@ mod tests {
             a.hash(Purpose::Login, &phone, &SmsCode::parse("123457").unwrap())
         );
         assert!(!h.contains("123456"));
+    }
+
+    #[test]
+    fn a_key_handed_over_hashes_as_the_signing_key_it_came_from() {
+        let key = CodeHasher::key_from_signing_key("pem");
+        let text = CodeHasher::encode_key(&key);
+        assert_eq!(CodeHasher::decode_key(&text), Some(key));
+        let phone = PhoneNumber::from_parts("86", "13800138000").unwrap();
+        let code = SmsCode::parse("123456").unwrap();
+        assert_eq!(
+            CodeHasher::new(&key).hash(Purpose::Login, &phone, &code),
+            CodeHasher::from_signing_key("pem").hash(Purpose::Login, &phone, &code)
+        );
+        assert_eq!(CodeHasher::decode_key("c2hvcnQ"), None, "too short");
+        assert_eq!(CodeHasher::decode_key("not base64!"), None);
     }
 }

@@ -10,6 +10,7 @@
 
 mod claims;
 mod der;
+mod derived;
 mod error;
 mod issuer;
 mod jwks;
@@ -20,6 +21,7 @@ mod refresh;
 mod verifier;
 
 pub use claims::{ACCESS, Caller, Claims, TokenSubject};
+pub use derived::{DeriveError, DerivedKeys};
 pub use error::TokenError;
 pub use issuer::{IssuedToken, TokenIssuer};
 pub use jwks::Jwks;

@@ -1,0 +1,75 @@
+//! What `template.yaml` gives each function, read as CloudFormation reads it:
+//! `scripts/template_facts.py` expands the SAM transform with
+//! aws-sam-translator (installed into `.venv` with cfn-lint) and resolves the
+//! intrinsics against the parameters given here.
+
+use crate::cargo_lambda::workspace_root;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+#[derive(Debug, Deserialize)]
+pub struct TemplateFacts {
+    /// By logical id; the functions the conditions leave out are absent.
+    pub functions: BTreeMap<String, FunctionFacts>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FunctionFacts {
+    /// The workspace binary it runs.
+    pub binary: String,
+    pub environment: BTreeMap<String, String>,
+    /// The variables whose value comes from a NoEcho parameter or the masked
+    /// answer of the TokenKeys custom resource.
+    pub secrets: Vec<String>,
+    /// `[method, path]` of each HttpApi route the template sends to it.
+    pub routes: Vec<(String, String)>,
+    pub dynamodb_actions: Vec<String>,
+    /// Megabytes and seconds, as the template states them.
+    pub memory: serde_json::Value,
+    pub timeout: serde_json::Value,
+}
+
+/// Whether the translator runs here; `None` means skip (a plain `cargo test`
+/// without `.venv`); under the test command its absence fails.
+pub fn available() -> Option<()> {
+    let works = Command::new("python3")
+        .args(["-c", "import samtranslator"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(());
+    }
+    if std::env::var("WXAUTH_REQUIRE_LAMBDA_TOOLS").is_ok_and(|v| v == "1") {
+        panic!(
+            "WXAUTH_REQUIRE_LAMBDA_TOOLS=1 but python3 cannot import samtranslator: run scripts/test.sh"
+        );
+    }
+    eprintln!(
+        "skipped: aws-sam-translator is not installed; scripts/test.sh installs it into .venv"
+    );
+    None
+}
+
+/// The template's functions under `parameters` (name, value) and resource
+/// attributes (`Resource.Attribute`, value; others read `<Resource.Attribute>`).
+pub fn facts(parameters: &[(&str, &str)], attributes: &[(&str, &str)]) -> TemplateFacts {
+    let root = workspace_root();
+    let mut command = Command::new("python3");
+    command
+        .arg(root.join("scripts/template_facts.py"))
+        .arg(root.join("template.yaml"));
+    for (name, value) in parameters {
+        command.arg("--parameter").arg(format!("{name}={value}"));
+    }
+    for (name, value) in attributes {
+        command.arg("--attribute").arg(format!("{name}={value}"));
+    }
+    let output = command.output().expect("run scripts/template_facts.py");
+    assert!(
+        output.status.success(),
+        "template_facts.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("template_facts.py prints JSON")
+}
