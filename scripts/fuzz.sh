@@ -12,9 +12,10 @@
 # stand-ins, not wxauth's API) and GET /example/me (tag authorizer: behind API
 # Gateway's authorizer, which the local server does not run).
 #
-#   FUZZ_SEED      the seed (default 15; `random` picks one); printed, so
-#                  `FUZZ_SEED=<seed> scripts/fuzz.sh` replays a run
-#   FUZZ_EXAMPLES  generated cases per operation (default 800)
+#   FUZZ_SEED      the first round's seed (default 15; `random` picks one);
+#                  printed, so `FUZZ_SEED=<seed> scripts/fuzz.sh` replays a run
+#   FUZZ_ROUNDS    Schemathesis runs, seeds FUZZ_SEED, FUZZ_SEED + 1, … (default 4)
+#   FUZZ_EXAMPLES  generated cases per operation and round (default 150)
 #   FUZZ_MIN       requests the run must reach (default 10000)
 #   WXAUTH_DEV_BIN the local server (default target/debug/wxauth-dev)
 set -euo pipefail
@@ -25,7 +26,8 @@ ensure_venv
 
 seed="${FUZZ_SEED:-15}"
 if [ "$seed" = random ]; then seed=$((RANDOM * 32768 + RANDOM)); fi
-examples="${FUZZ_EXAMPLES:-800}"
+rounds="${FUZZ_ROUNDS:-4}"
+examples="${FUZZ_EXAMPLES:-150}"
 minimum="${FUZZ_MIN:-10000}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 server_bin="${WXAUTH_DEV_BIN:-$target_dir/debug/wxauth-dev}"
@@ -34,8 +36,10 @@ if [ ! -x "$server_bin" ]; then
   exit 1
 fi
 
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
 out="$target_dir/fuzz"
 mkdir -p "$out"
+rm -rf "$out"/stats-*.json "$out"/round-*
 data_dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -55,41 +59,55 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-echo "==> fuzz: schemathesis against $base, seed $seed, $examples examples per operation"
-echo "    (replay: FUZZ_SEED=$seed scripts/fuzz.sh)"
-stats="$out/stats.json"
-rm -f "$stats"
-status=0
-FUZZ_BASE_URL="$base" FUZZ_STATS="$stats" SCHEMATHESIS_HOOKS=scripts.fuzz_hooks PYTHONPATH="$PWD" \
-  st run docs/openapi.yaml \
-  --url "$base" \
-  --seed "$seed" \
-  --max-examples "$examples" \
-  --mode all \
-  --phases examples,coverage,fuzzing \
-  --exclude-tag authorizer \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,error_code_conformance \
-  --workers 1 \
-  --request-timeout 30 \
-  --suppress-health-check all \
-  --report junit --report-dir "$out" \
-  || status=$?
+echo "==> fuzz: schemathesis against $base, seed $seed: $rounds rounds (seeds $seed to $((seed + rounds - 1))) of $examples examples per operation"
+echo "    replay: FUZZ_SEED=$seed scripts/fuzz.sh; one round: FUZZ_SEED=<its seed> FUZZ_ROUNDS=1 scripts/fuzz.sh"
+repo="$PWD"
 
-python3 - "$stats" "$seed" "$minimum" <<'EOF'
-import json, sys
-path, seed, minimum = sys.argv[1], sys.argv[2], int(sys.argv[3])
-stats = json.load(open(path))
-count = stats["requests"]
-print(f"==> fuzz: {count} requests, seed {seed}")
-print("    by status:", ", ".join(f"{k} x{v}" for k, v in sorted(stats["by_status"].items())))
-print("    by token: ", ", ".join(f"{k} x{v}" for k, v in sorted(stats["by_token"].items())))
-print("    by body:  ", ", ".join(f"{k} x{v}" for k, v in sorted(stats["by_body"].items())))
-for operation, n in sorted(stats["by_operation"].items()):
-    print(f"    {n:6d}  {operation}")
-if count < minimum:
-    sys.exit(f"fuzz: {count} requests, fewer than the {minimum} required (raise FUZZ_EXAMPLES)")
-EOF
-if [ "$status" -ne 0 ]; then
-  echo "fuzz: schemathesis found answers that break the contract (seed $seed; server log $out/server.log)" >&2
-  exit "$status"
+# One Schemathesis run, from $out, where it keeps its cache (.schemathesis/).
+fuzz_round() {
+  local round_seed=$1
+  cd "$out" && FUZZ_BASE_URL="$base" FUZZ_STATS="$out/stats-$round_seed.json" \
+    SCHEMATHESIS_HOOKS=scripts.fuzz_hooks PYTHONPATH="$repo" \
+    st run "$repo/docs/openapi.yaml" \
+    --url "$base" \
+    --seed "$round_seed" \
+    --max-examples "$examples" \
+    --mode all \
+    --phases examples,coverage,fuzzing \
+    --exclude-tag authorizer \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,error_code_conformance \
+    --workers 1 \
+    --request-timeout 30 \
+    --suppress-health-check all \
+    --report junit --report-dir "round-$round_seed" \
+    > "$out/round-$round_seed.log" 2>&1
+}
+
+# Short runs rather than one long one (Hypothesis draws new cases ever more
+# slowly as a run grows), two at a time, as processes: worker threads in one
+# process trip a CPython 3.11 bug in ast.parse under Hypothesis.
+failed=()
+for ((i = 0; i < rounds; i += 2)); do
+  pids=()
+  for ((j = i; j < i + 2 && j < rounds; j++)); do
+    fuzz_round $((seed + j)) &
+    pids+=("$!:$((seed + j))")
+  done
+  for entry in "${pids[@]}"; do
+    wait "${entry%%:*}" || failed+=("${entry##*:}")
+  done
+done
+for ((j = 0; j < rounds; j++)); do
+  round_seed=$((seed + j))
+  if [[ " ${failed[*]} " == *" $round_seed "* ]]; then
+    cat "$out/round-$round_seed.log"
+  else
+    echo "    round $round_seed: $(grep -E '^ +[0-9]+ generated' "$out/round-$round_seed.log" | sed 's/^ *//')"
+  fi
+done
+
+python3 scripts/fuzz_stats.py "$out" "$seed" "$minimum"
+if [ "${#failed[@]}" -ne 0 ]; then
+  echo "fuzz: answers that break the contract in rounds ${failed[*]} (their logs above; server log $out/server.log)" >&2
+  exit 1
 fi
