@@ -85,9 +85,15 @@ fn the_spec_has_exactly_the_routers_routes() {
         }
     }
     let missing: Vec<_> = served.difference(&local).collect();
-    assert!(missing.is_empty(), "the router serves {missing:?}, absent from docs/openapi.yaml");
+    assert!(
+        missing.is_empty(),
+        "the router serves {missing:?}, absent from docs/openapi.yaml"
+    );
     let extra: Vec<_> = local.difference(&served).collect();
-    assert!(extra.is_empty(), "docs/openapi.yaml has {extra:?}, which the router does not serve");
+    assert!(
+        extra.is_empty(),
+        "docs/openapi.yaml has {extra:?}, which the router does not serve"
+    );
 }
 
 #[test]
@@ -95,16 +101,25 @@ fn the_spec_has_exactly_the_templates_routes_and_functions() {
     let spec = spec();
     let operations = operations(&spec);
     let template = template_routes();
-    assert!(!template.is_empty(), "no HttpApi route found in template.yaml");
+    assert!(
+        !template.is_empty(),
+        "no HttpApi route found in template.yaml"
+    );
     let in_template: BTreeSet<(String, String)> = template
         .iter()
         .map(|(path, method, _)| (path.clone(), method.clone()))
         .collect();
     let in_spec: BTreeSet<(String, String)> = operations.keys().cloned().collect();
     let missing: Vec<_> = in_template.difference(&in_spec).collect();
-    assert!(missing.is_empty(), "template.yaml routes {missing:?}, absent from the spec");
+    assert!(
+        missing.is_empty(),
+        "template.yaml routes {missing:?}, absent from the spec"
+    );
     let extra: Vec<_> = in_spec.difference(&in_template).collect();
-    assert!(extra.is_empty(), "the spec has {extra:?}, which template.yaml does not route");
+    assert!(
+        extra.is_empty(),
+        "the spec has {extra:?}, which template.yaml does not route"
+    );
     for (path, method, binary) in &template {
         let by = strings(&operations[&(path.clone(), method.clone())]["x-served-by"]);
         assert!(
@@ -120,10 +135,21 @@ fn the_error_codes_and_statuses_are_the_catalogues() {
     let schema = &spec["components"]["schemas"]["ErrorCode"];
     let in_spec = strings(&schema["enum"]);
     let catalogue: Vec<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
-    assert_eq!(in_spec, catalogue, "the ErrorCode enum is not ErrorCode::ALL, in order");
-    let statuses = schema["x-status"].as_object().expect("ErrorCode has x-status");
-    let retries = schema["x-retry-after"].as_object().expect("ErrorCode has x-retry-after");
-    assert_eq!(statuses.len(), catalogue.len(), "x-status has other codes than the enum");
+    assert_eq!(
+        in_spec, catalogue,
+        "the ErrorCode enum is not ErrorCode::ALL, in order"
+    );
+    let statuses = schema["x-status"]
+        .as_object()
+        .expect("ErrorCode has x-status");
+    let retries = schema["x-retry-after"]
+        .as_object()
+        .expect("ErrorCode has x-retry-after");
+    assert_eq!(
+        statuses.len(),
+        catalogue.len(),
+        "x-status has other codes than the enum"
+    );
     for code in ErrorCode::ALL {
         let name = code.as_str();
         assert_eq!(
@@ -146,8 +172,10 @@ fn the_error_codes_and_statuses_are_the_catalogues() {
 #[test]
 fn each_error_response_lists_codes_of_its_status() {
     let spec = spec();
-    let by_name: BTreeMap<&str, ErrorCode> =
-        ErrorCode::ALL.iter().map(|code| (code.as_str(), *code)).collect();
+    let by_name: BTreeMap<&str, ErrorCode> = ErrorCode::ALL
+        .iter()
+        .map(|code| (code.as_str(), *code))
+        .collect();
     for ((path, method), operation) in operations(&spec) {
         if has_tag(operation, AUTHORIZER_TAG) {
             continue; // API Gateway's own answers, without our codes.
@@ -163,17 +191,26 @@ fn each_error_response_lists_codes_of_its_status() {
         if protected {
             let codes = strings(&responses["401"]["x-error-codes"]);
             for code in ["unauthorized", "token_expired", "session_ended"] {
-                assert!(codes.contains(&code), "{method} {path}: a protected route's 401 lists {code}");
+                assert!(
+                    codes.contains(&code),
+                    "{method} {path}: a protected route's 401 lists {code}"
+                );
             }
         }
         for (status, response) in responses {
             let status: u16 = status.parse().expect("statuses are numbers");
             let codes = strings(&response["x-error-codes"]);
             if status < 400 {
-                assert!(codes.is_empty(), "{method} {path} {status} lists error codes");
+                assert!(
+                    codes.is_empty(),
+                    "{method} {path} {status} lists error codes"
+                );
                 continue;
             }
-            assert!(!codes.is_empty(), "{method} {path} {status} lists no x-error-codes");
+            assert!(
+                !codes.is_empty(),
+                "{method} {path} {status} lists no x-error-codes"
+            );
             assert_eq!(
                 response["content"]["application/json"]["schema"]["$ref"],
                 "#/components/schemas/Error",
@@ -184,10 +221,16 @@ fn each_error_response_lists_codes_of_its_status() {
                     .get(name)
                     .unwrap_or_else(|| panic!("{method} {path} {status}: {name} is no code"));
                 assert_eq!(code.status().as_u16(), status, "{method} {path}: {name}");
-                assert_ne!(*code, ErrorCode::InternalError, "{method} {path}: a bug is no contract");
+                assert_ne!(
+                    *code,
+                    ErrorCode::InternalError,
+                    "{method} {path}: a bug is no contract"
+                );
             }
             // A Retry-After on exactly the statuses whose codes carry one.
-            let retry = codes.iter().filter(|name| by_name[*name].retry_after().is_some());
+            let retry = codes
+                .iter()
+                .filter(|name| by_name[*name].retry_after().is_some());
             let with_header = response["headers"].get("Retry-After").is_some();
             assert_eq!(
                 retry.count(),
