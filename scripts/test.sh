@@ -11,7 +11,9 @@
 #     required: those tests fail, not skip); tests/it/lambda_invoke.rs runs the
 #     function binaries under `cargo lambda watch` with the events/ fixtures;
 #     then the mini-program SDK's tests (client/test.sh: npm ci, tsc,
-#     node --test against the local server);
+#     node --test against the local server); then the contract fuzz
+#     (scripts/fuzz.sh: Schemathesis against docs/openapi.yaml and the local
+#     server);
 #  5. builds the release zips with `cargo lambda build --release --arm64` and
 #     fails if one exceeds 4 MB;
 #  6. runs the benchmark command's smoke pass (scripts/bench.sh --smoke: debug
@@ -45,6 +47,11 @@ cargo test --workspace --locked
 echo "==> client: the mini-program SDK's tests (Node $(node --version))"
 cargo build --locked -p wxauth-dev
 WXAUTH_DEV_BIN="$PWD/target/debug/wxauth-dev" client/test.sh
+
+# The contract (docs/openapi.yaml), fuzzed against the same local server:
+# at least 10,000 generated requests, no 5xx, every answer the spec's.
+echo "==> fuzz: scripts/fuzz.sh"
+WXAUTH_DEV_BIN="$PWD/target/debug/wxauth-dev" scripts/fuzz.sh
 
 echo "==> release zips (arm64)"
 mapfile -t functions < <(function_packages)

@@ -7,6 +7,8 @@ mod auth;
 mod avatar;
 mod body;
 mod catalogue;
+#[cfg(test)]
+mod contract;
 mod error;
 mod login;
 mod logout;
