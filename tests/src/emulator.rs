@@ -12,7 +12,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use wxauth_shared::config::{AwsSettings, Config, ProcessEnv};
 use wxauth_shared::objects::s3::S3Objects;
-use wxauth_shared::store::dynamo::{RequestCounter, client_config, create_table};
+use wxauth_shared::store::dynamo::{
+    DynamoBudget, RequestCounter, client_config, client_config_within, create_table,
+};
 
 /// A client for the emulator, counting its requests, or `None` (skip) when no
 /// emulator is configured and none is required.
@@ -49,6 +51,18 @@ pub fn client_via(endpoint: &str) -> Client {
     let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
     Client::from_conf(client_config(&settings).build())
+}
+
+/// A client for the emulator through `endpoint` with `budget` (timeouts and
+/// retries), its retries drawn from their own quota (`partition`) so that a
+/// fault suite does not spend the other tests'.
+pub fn client_within(endpoint: &str, budget: &DynamoBudget, partition: &'static str) -> Client {
+    let mut settings = aws_settings();
+    settings.endpoint_url = Some(endpoint.to_owned());
+    let config = client_config_within(&settings, budget)
+        .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(partition))
+        .build();
+    Client::from_conf(config)
 }
 
 /// The AWS settings of this process's environment, as a function reads them.

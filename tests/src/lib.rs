@@ -7,9 +7,12 @@ pub mod cargo_lambda;
 pub mod dynamo_proxy;
 pub mod emulator;
 pub mod events;
+pub mod fault_proxy;
 pub mod harness;
 pub mod held_store;
+pub mod scripted_session;
 pub mod http_front;
+pub mod invariants;
 pub mod tencent_sms;
 pub mod upload;
 
