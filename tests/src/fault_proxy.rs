@@ -124,12 +124,14 @@ fn error_answer(fault: Fault, request_body: &[u8]) -> Option<(u16, String)> {
 enum Plan {
     None,
     /// The `nth` (1-based) request from the arming on (of `operation`, when
-    /// given) gets `fault`.
+    /// given) gets `fault` if it applies, and so do the next ones it applies
+    /// to until `times` have.
     Scheduled {
         operation: Option<&'static str>,
         nth: u32,
         seen: u32,
         fault: Fault,
+        times: u32,
     },
     /// Every request it applies to gets `fault`.
     Always(Fault),
@@ -213,13 +215,16 @@ impl FaultProxy {
     }
 
     /// The `nth` (1-based) request from now (of `operation`, when given)
-    /// gets `fault`; then no more faults.
-    pub fn schedule(&self, operation: Option<&'static str>, nth: u32, fault: Fault) {
+    /// gets `fault`, and so do the next `times - 1` requests it applies to
+    /// (its retries); then no more faults. Nothing when `fault` does not
+    /// apply to the `nth` request.
+    pub fn schedule(&self, operation: Option<&'static str>, nth: u32, fault: Fault, times: u32) {
         self.set(Plan::Scheduled {
             operation,
             nth,
             seen: 0,
             fault,
+            times,
         });
     }
 
@@ -287,16 +292,21 @@ fn fault_for(shared: &Shared, operation: &str) -> Option<Fault> {
             nth,
             seen,
             fault,
+            times,
         } => {
             if wanted.is_some_and(|w| w != operation) {
                 return None;
             }
             *seen += 1;
-            if *seen < *nth {
+            let fault = *fault;
+            if *seen < *nth || (*seen > *nth && !fault.applies_to(operation)) {
                 return None;
             }
-            let fault = *fault;
-            *plan = Plan::None;
+            if !fault.applies_to(operation) || *times <= 1 {
+                *plan = Plan::None;
+            } else {
+                *times -= 1;
+            }
             Some(fault).filter(|f| f.applies_to(operation))
         }
         Plan::Always(fault) => Some(*fault).filter(|f| f.applies_to(operation)),
