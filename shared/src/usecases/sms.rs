@@ -5,11 +5,11 @@
 use super::decider;
 use super::number_login::{NumberLogin, NumberLoginError, PhoneLoginResult, Proof};
 use crate::clock::Clock;
-use crate::domain::rules::{Snapshot, Step};
+use crate::domain::rules::Snapshot;
 use crate::domain::rules::sms::{self as rule, CheckOutcome, Purpose, SendDecision, SmsLimits};
 use crate::domain::{AppId, LoginTicket, PhoneNumber, SmsCode};
 use crate::sms::{CodeHasher, SmsError, SmsSender};
-use crate::store::{ItemStore, StoreError, Write};
+use crate::store::{ItemStore, StoreError};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,45 +78,6 @@ impl SmsCodeCheck {
                 Err(SmsFlowError::CodeInvalid)
             }
         }
-    }
-
-    /// Checks `code` like [`Self::check`], but a right code is not used up
-    /// here: the writes that use it up are answered, for the caller to
-    /// commit with what the code proves (a login), so that a login that
-    /// fails leaves the code to try again. A wrong code counts at once.
-    pub async fn redeem(
-        &self,
-        phone: &PhoneNumber,
-        purpose: Purpose,
-        code: &SmsCode,
-    ) -> Result<Vec<Write>, SmsFlowError> {
-        let input = rule::CheckInput {
-            phone: phone.clone(),
-            purpose,
-            code_hash: self.hasher.hash(purpose, phone, code),
-            now: self.clock.now_unix(),
-            limits: self.limits,
-        };
-        let redeemed = decider::run(&*self.store, Snapshot::default(), |s| {
-            Ok(match rule::check(s, &input)? {
-                Step::Commit {
-                    writes,
-                    answer: CheckOutcome::Valid,
-                } => Step::Answer(Some(writes)),
-                Step::Commit { writes, answer: _ } => Step::Commit {
-                    writes,
-                    answer: None,
-                },
-                Step::Answer(CheckOutcome::Valid) => Step::Answer(Some(Vec::new())),
-                Step::Answer(CheckOutcome::Invalid) => Step::Answer(None),
-                Step::Read(keys) => Step::Read(keys),
-            })
-        })
-        .await?;
-        redeemed.ok_or_else(|| {
-            tracing::info!(phone = %phone, purpose = purpose.as_str(), "SMS code refused");
-            SmsFlowError::CodeInvalid
-        })
     }
 }
 
@@ -194,25 +155,10 @@ impl SmsLoginService {
             Some((ticket, appid)) => Some(self.login.check_ticket(ticket, appid).await?),
             None => None,
         };
-        if checked.is_some() {
-            // A ticket's login commits what it carries after it, on a best
-            // effort: the code is used up first there.
-            self.codes.check.check(phone, Purpose::Login, code).await?;
-            return Ok(self
-                .login
-                .login(phone, Proof::Sms, checked, None, &[])
-                .await?);
-        }
-        // The code is used up in the login's own commit: a login that fails
-        // (DynamoDB unavailable) leaves the code for the client's retry.
-        let use_up = self
-            .codes
-            .check
-            .redeem(phone, Purpose::Login, code)
-            .await?;
+        self.codes.check.check(phone, Purpose::Login, code).await?;
         Ok(self
             .login
-            .login(phone, Proof::Sms, None, None, &use_up)
+            .login(phone, Proof::Sms, checked, None, &[])
             .await?)
     }
 }
