@@ -61,8 +61,16 @@ async fn record(h: &Harness, proxy: &FaultProxy, router: &Router) -> Record {
     proxy.take_operations();
     for step in Step::SCRIPT {
         let answer = session.send(router, step).await;
-        let expected = if step == Step::MeAfterDelete { 401 } else { 200 };
-        assert_eq!(answer.status, expected, "{step:?} without faults: {}", answer.body);
+        let expected = if step == Step::MeAfterDelete {
+            401
+        } else {
+            200
+        };
+        assert_eq!(
+            answer.status, expected,
+            "{step:?} without faults: {}",
+            answer.body
+        );
         answers.push(answer);
         operations.push(proxy.take_operations());
     }
@@ -86,7 +94,11 @@ struct Tally {
 /// Checks `answer` to `step` against the fault-free one: the same, or a 503
 /// `storage_unavailable` with `Retry-After` (then `true`: send it again).
 fn judge(step: Step, answer: &Answer, expected: &Answer, context: &str, tally: &mut Tally) -> bool {
-    assert_ne!(answer.status, 500, "{context}: {step:?} answered 500: {}", answer.body);
+    assert_ne!(
+        answer.status, 500,
+        "{context}: {step:?} answered 500: {}",
+        answer.body
+    );
     if answer.is_storage_unavailable() {
         return true;
     }
@@ -126,7 +138,10 @@ async fn run_script(
             let answer = session.send(router, step).await;
             proxy.heal();
             tally.requests += 1;
-            if step == Step::SmsLogin && tries > 1 && answer.body["error"]["code"] == "sms_code_invalid" {
+            if step == Step::SmsLogin
+                && tries > 1
+                && answer.body["error"]["code"] == "sms_code_invalid"
+            {
                 // A known gap: the code is used up in its own commit before
                 // the login's; when DynamoDB fails between the two, the
                 // client must ask for a new code (a minute later). The
@@ -139,7 +154,10 @@ async fn run_script(
                 break;
             }
             tally.unavailable += 1;
-            assert!(tries <= armed, "{context}: {step:?} still 503 without faults");
+            assert!(
+                tries <= armed,
+                "{context}: {step:?} still 503 without faults"
+            );
         }
     }
 }
@@ -183,11 +201,20 @@ async fn scheduled(times: u32, label: &str) -> Option<(FaultStats, Tally, u64)> 
     for fault in Fault::ALL {
         for position in 1..=positions {
             let context = format!("{label}: {} at call {position}", fault.name());
-            run_script(&h, &proxy, &router, &expected, &context, &mut tally, 1, |i, proxy| {
-                if position <= calls[i] {
-                    proxy.schedule(None, position as u32, fault, times);
-                }
-            })
+            run_script(
+                &h,
+                &proxy,
+                &router,
+                &expected,
+                &context,
+                &mut tally,
+                1,
+                |i, proxy| {
+                    if position <= calls[i] {
+                        proxy.schedule(None, position as u32, fault, times);
+                    }
+                },
+            )
             .await;
             assert_whole(&h, &context).await;
         }
@@ -204,7 +231,11 @@ async fn scheduled(times: u32, label: &str) -> Option<(FaultStats, Tally, u64)> 
         println!("{label}: {step:?} makes {}", operations.join(", "));
     }
     figures(label, &stats, &tally);
-    assert!(tally.wrong.is_empty(), "{label}:\n{}", tally.wrong.join("\n"));
+    assert!(
+        tally.wrong.is_empty(),
+        "{label}:\n{}",
+        tally.wrong.join("\n")
+    );
     Some((stats, tally, calls.iter().sum::<usize>() as u64))
 }
 
@@ -223,14 +254,20 @@ async fn a_fault_on_every_attempt_of_any_dynamodb_call_answers_503_and_keeps_acc
     // Every attempt of the call fails: the route answers 503 (a conflict
     // still settles within the rounds), writes nothing half, and the same
     // request sent again answers what it answers without faults.
-    let Some((_, tally, calls)) =
-        scheduled(DynamoBudget::PRODUCTION.max_attempts, "a fault on every attempt").await
+    let Some((_, tally, calls)) = scheduled(
+        DynamoBudget::PRODUCTION.max_attempts,
+        "a fault on every attempt",
+    )
+    .await
     else {
         return;
     };
     // One 503 for each kind but the conflict at each call of each route.
     let lasting = (Fault::ALL.len() as u64 - 1) * calls;
-    assert_eq!(tally.unavailable, lasting, "every lasting fault answered 503");
+    assert_eq!(
+        tally.unavailable, lasting,
+        "every lasting fault answered 503"
+    );
 }
 
 #[tokio::test]
@@ -248,14 +285,24 @@ async fn random_faults_with_a_printed_seed() {
     let context = format!("random faults, seed {seed}");
     proxy.seed(seed);
     for _ in 0..RANDOM_SESSIONS {
-        run_script(&h, &proxy, &router, &expected, &context, &mut tally, 3, |_, proxy| {
-            proxy.random(RANDOM_PER_MILLE, &Fault::ALL)
-        })
+        run_script(
+            &h,
+            &proxy,
+            &router,
+            &expected,
+            &context,
+            &mut tally,
+            3,
+            |_, proxy| proxy.random(RANDOM_PER_MILLE, &Fault::ALL),
+        )
         .await;
         assert_whole(&h, &context).await;
     }
     let stats = proxy.stats();
-    assert!(stats.total_injected() > 0, "{context}: no fault was injected");
+    assert!(
+        stats.total_injected() > 0,
+        "{context}: no fault was injected"
+    );
     figures(&format!("random faults (seed {seed})"), &stats, &tally);
     assert!(tally.wrong.is_empty(), "{}", tally.wrong.join("\n"));
 }
@@ -285,11 +332,20 @@ async fn a_conflict_that_never_clears_ends_in_503_after_the_bounded_rounds() {
         transactions, MAX_ROUNDS as usize,
         "each conflict is read again and decided again, {MAX_ROUNDS} rounds at most"
     );
-    assert_eq!(h.all_keys().await, Vec::<String>::new(), "nothing was written");
+    assert_eq!(
+        h.all_keys().await,
+        Vec::<String>::new(),
+        "nothing was written"
+    );
     let answer = session.send(&router, Step::LoginNew).await;
-    assert_eq!((answer.status, &answer.body["isNewUser"]), (200, &serde_json::json!(true)));
+    assert_eq!(
+        (answer.status, &answer.body["isNewUser"]),
+        (200, &serde_json::json!(true))
+    );
     assert_whole(&h, "after the conflicts").await;
-    println!("a conflict on every transaction: {transactions} rounds, then 503 storage_unavailable");
+    println!(
+        "a conflict on every transaction: {transactions} rounds, then 503 storage_unavailable"
+    );
 }
 
 #[tokio::test]
@@ -316,12 +372,21 @@ async fn the_production_budget_ends_a_stuck_dynamodb_call_in_time() {
     let answer = session.send(&router, Step::Me).await;
     let took = started.elapsed();
     proxy.heal();
-    assert!(answer.is_storage_unavailable(), "{} {}", answer.status, answer.body);
+    assert!(
+        answer.is_storage_unavailable(),
+        "{} {}",
+        answer.status,
+        answer.body
+    );
     let attempts = proxy.take_operations().len();
     let budget = DynamoBudget::PRODUCTION;
-    assert_eq!(attempts as u32, budget.max_attempts, "every attempt was made");
+    assert_eq!(
+        attempts as u32, budget.max_attempts,
+        "every attempt was made"
+    );
     assert!(
-        took >= budget.operation_timeout && took < budget.operation_timeout + Duration::from_secs(2),
+        took >= budget.operation_timeout
+            && took < budget.operation_timeout + Duration::from_secs(2),
         "a stuck call ends at the operation timeout: took {took:?}"
     );
     // The settings under test are the functions' own.
@@ -334,7 +399,9 @@ async fn the_production_budget_ends_a_stuck_dynamodb_call_in_time() {
     })
     .build();
     assert_eq!(
-        settings.timeout_config().and_then(|t| t.operation_timeout()),
+        settings
+            .timeout_config()
+            .and_then(|t| t.operation_timeout()),
         Some(budget.operation_timeout)
     );
     println!(

@@ -60,7 +60,9 @@ pub fn client_within(endpoint: &str, budget: &DynamoBudget, partition: &'static 
     let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
     let config = client_config_within(&settings, budget)
-        .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(partition))
+        .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(
+            partition,
+        ))
         .build();
     Client::from_conf(config)
 }

@@ -137,7 +137,10 @@ enum Plan {
     Always(Fault),
     /// Each request gets one of `faults` with probability `per_mille` / 1000,
     /// drawn from the proxy's seeded stream.
-    Random { per_mille: u64, faults: Vec<Fault> },
+    Random {
+        per_mille: u64,
+        faults: Vec<Fault>,
+    },
 }
 
 /// What the proxy saw and did.
@@ -388,7 +391,11 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<RawRequest> {
         body: Vec::new(),
     };
     // The SDK sends JSON bodies with a length, never chunked.
-    let length: usize = request.header("content-length").unwrap_or("0").parse().ok()?;
+    let length: usize = request
+        .header("content-length")
+        .unwrap_or("0")
+        .parse()
+        .ok()?;
     request.body = vec![0; length];
     reader.read_exact(&mut request.body).await.ok()?;
     Some(request)
@@ -426,7 +433,10 @@ async fn forward(shared: &Shared, request: &RawRequest) -> (u16, Vec<(String, St
         .body(request.body.clone());
     for (name, value) in &request.headers {
         let name_lower = name.to_ascii_lowercase();
-        if !matches!(name_lower.as_str(), "host" | "content-length" | "connection") {
+        if !matches!(
+            name_lower.as_str(),
+            "host" | "content-length" | "connection"
+        ) {
             upstream = upstream.header(name.as_str(), value.as_str());
         }
     }
@@ -444,7 +454,9 @@ async fn forward(shared: &Shared, request: &RawRequest) -> (u16, Vec<(String, St
                 "content-length" | "connection" | "transfer-encoding" | "x-amz-crc32"
             )
         })
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
         .collect();
     match answer.bytes().await {
         Ok(body) => (status, headers, body.to_vec()),
@@ -456,7 +468,11 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let mut reader = BufReader::new(stream);
     while let Some(request) = read_request(&mut reader).await {
         let operation = request.operation();
-        shared.operations.lock().expect("lock").push(operation.clone());
+        shared
+            .operations
+            .lock()
+            .expect("lock")
+            .push(operation.clone());
         *shared
             .stats
             .lock()
@@ -520,7 +536,12 @@ mod tests {
             .map(|r| r["Code"].as_str().unwrap())
             .collect();
         assert_eq!(codes, ["TransactionConflict", "None", "None"]);
-        assert!(json["Message"].as_str().unwrap().ends_with("[TransactionConflict, None, None]"));
+        assert!(
+            json["Message"]
+                .as_str()
+                .unwrap()
+                .ends_with("[TransactionConflict, None, None]")
+        );
     }
 
     #[test]

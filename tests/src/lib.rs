@@ -10,9 +10,9 @@ pub mod events;
 pub mod fault_proxy;
 pub mod harness;
 pub mod held_store;
-pub mod scripted_session;
 pub mod http_front;
 pub mod invariants;
+pub mod scripted_session;
 pub mod tencent_sms;
 pub mod upload;
 

@@ -101,7 +101,12 @@ impl<'a> Session<'a> {
             h,
             user: format!("faulty{}", uuid::Uuid::new_v4().simple()),
             number: format!("137{:08}", n % 100_000_000),
-            source_ip: format!("10.{}.{}.{}", (n >> 40) as u8, (n >> 48) as u8, (n >> 56) as u8),
+            source_ip: format!(
+                "10.{}.{}.{}",
+                (n >> 40) as u8,
+                (n >> 48) as u8,
+                (n >> 56) as u8
+            ),
             token: None,
             refresh: None,
             number_token: None,

@@ -205,8 +205,14 @@ mod tests {
         };
         let config = client_config(&settings).build();
         let timeouts = config.timeout_config().expect("timeouts");
-        assert_eq!(timeouts.operation_attempt_timeout(), Some(Duration::from_millis(800)));
-        assert_eq!(timeouts.operation_timeout(), Some(Duration::from_millis(2_500)));
+        assert_eq!(
+            timeouts.operation_attempt_timeout(),
+            Some(Duration::from_millis(800))
+        );
+        assert_eq!(
+            timeouts.operation_timeout(),
+            Some(Duration::from_millis(2_500))
+        );
         assert_eq!(timeouts.connect_timeout(), Some(Duration::from_millis(500)));
         let retries = config.retry_config().expect("retries");
         assert_eq!(retries.max_attempts(), 3);
