@@ -13,7 +13,19 @@ use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use wxauth_shared::config::{AwsSettings, Config, ProcessEnv};
 use wxauth_shared::objects::s3::S3Objects;
 use wxauth_shared::store::dynamo::{
-    DynamoBudget, RequestCounter, client_config, client_config_within, create_table,
+    DynamoBudget, RequestCounter, client_config_within, create_table,
+};
+
+/// The emulator serves one request at a time (`scripts/dynamodb_emulator.py`):
+/// under a burst (fifty binds at once, the whole suite beside it) a request
+/// queues there for seconds, as it never does on DynamoDB. The tests' own
+/// clients wait for it; the functions' budget (`DynamoBudget::PRODUCTION`) is
+/// what the fault suite and the function binaries run with.
+const EMULATOR_BUDGET: DynamoBudget = DynamoBudget {
+    connect_timeout: std::time::Duration::from_secs(2),
+    attempt_timeout: std::time::Duration::from_secs(3),
+    operation_timeout: std::time::Duration::from_secs(8),
+    ..DynamoBudget::PRODUCTION
 };
 
 /// A client for the emulator, counting its requests, or `None` (skip) when no
@@ -23,7 +35,7 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
         return None;
     }
     let counter = RequestCounter::default();
-    let config = client_config(&aws_settings())
+    let config = client_config_within(&aws_settings(), &EMULATOR_BUDGET)
         .interceptor(counter.clone())
         .build();
     Some((Client::from_conf(config), counter))
@@ -50,7 +62,7 @@ fn configured() -> bool {
 pub fn client_via(endpoint: &str) -> Client {
     let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
-    Client::from_conf(client_config(&settings).build())
+    Client::from_conf(client_config_within(&settings, &EMULATOR_BUDGET).build())
 }
 
 /// A client for the emulator through `endpoint` with `budget` (timeouts and

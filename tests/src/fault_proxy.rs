@@ -9,7 +9,7 @@
 //! or a reset never reaches the emulator: the request is lost, as when
 //! DynamoDB never received it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -172,7 +172,11 @@ struct Shared {
     /// The operations received since the last `take_operations`.
     operations: Mutex<Vec<String>>,
     stats: Mutex<FaultStats>,
+    /// Answers of the transactions forwarded, by `ClientRequestToken`.
+    tokens: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Forwarded>>>>>,
 }
+
+type Forwarded = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// The running proxy; stops when dropped.
 pub struct FaultProxy {
@@ -194,6 +198,7 @@ impl FaultProxy {
             slow_for,
             operations: Mutex::new(Vec::new()),
             stats: Mutex::new(FaultStats::default()),
+            tokens: Mutex::new(HashMap::new()),
         });
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -425,7 +430,7 @@ async fn write_answer(
 }
 
 /// What the emulator answers to `request`: status, headers, body.
-async fn forward(shared: &Shared, request: &RawRequest) -> (u16, Vec<(String, String)>, Vec<u8>) {
+async fn forward(shared: &Shared, request: &RawRequest) -> Forwarded {
     let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or_default();
     let mut upstream = shared
         .client
@@ -462,6 +467,35 @@ async fn forward(shared: &Shared, request: &RawRequest) -> (u16, Vec<(String, St
         Ok(body) => (status, headers, body.to_vec()),
         Err(e) => (502, Vec::new(), e.to_string().into_bytes()),
     }
+}
+
+/// Forwards `request`, but a transaction whose `ClientRequestToken` already
+/// succeeded answers that success again without applying it twice, as
+/// DynamoDB does (the emulator does not): a retry whose first attempt was
+/// applied but answered too late must not fail against its own writes.
+async fn forward_once(shared: &Shared, request: &RawRequest) -> Forwarded {
+    let token = (request.operation() == "TransactWriteItems")
+        .then(|| serde_json::from_slice::<serde_json::Value>(&request.body).ok())
+        .flatten()
+        .and_then(|body| body["ClientRequestToken"].as_str().map(str::to_owned));
+    let Some(token) = token else {
+        return forward(shared, request).await;
+    };
+    let slot = shared
+        .tokens
+        .lock()
+        .expect("lock")
+        .entry(token)
+        .or_default()
+        .clone();
+    // One attempt of a token at a time: a retry waits for the first's answer.
+    let mut answer = slot.lock().await;
+    if let Some(done) = answer.as_ref().filter(|(status, _, _)| *status == 200) {
+        return done.clone();
+    }
+    let forwarded = forward(shared, request).await;
+    *answer = Some(forwarded.clone());
+    forwarded
 }
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
@@ -504,7 +538,7 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
                 ];
                 (status, headers, body.into_bytes())
             }
-            None => forward(&shared, &request).await,
+            None => forward_once(&shared, &request).await,
         };
         if write_answer(&mut reader, status, &headers, &body)
             .await
