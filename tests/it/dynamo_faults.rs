@@ -40,10 +40,15 @@ const RANDOM_PER_MILLE: u64 = 150;
 const RANDOM_SESSIONS: usize = 6;
 
 /// A DynamoDB harness and a router whose store goes through a fault proxy.
-async fn rig(budget: &DynamoBudget, slow_for: Duration) -> Option<(Harness, FaultProxy, Router)> {
+/// Its retries have a quota of their own, named `partition`.
+async fn rig(
+    budget: &DynamoBudget,
+    slow_for: Duration,
+    partition: &str,
+) -> Option<(Harness, FaultProxy, Router)> {
     let h = Harness::start(StoreKind::Dynamo).await?;
     let proxy = FaultProxy::start(&emulator::url()?, slow_for).await;
-    let client = emulator::client_within(&proxy.url(), budget, "wxauth-dynamo-faults");
+    let client = emulator::client_within(&proxy.url(), budget, partition);
     let table = h.dynamo_table.clone().expect("a DynamoDB harness");
     let router = h.router_over(Arc::new(DynamoStore::new(client, table)));
     Some((h, proxy, router))
@@ -193,7 +198,7 @@ fn figures(label: &str, stats: &FaultStats, tally: &Tally) {
 /// Answers what the proxy did, what the routes answered, and the number of
 /// DynamoDB calls the script makes (each kind was put on each).
 async fn scheduled(times: u32, label: &str) -> Option<(FaultStats, Tally, u64)> {
-    let (h, proxy, router) = rig(&SHORT, SLOW_FOR).await?;
+    let (h, proxy, router) = rig(&SHORT, SLOW_FOR, label).await?;
     let expected = record(&h, &proxy, &router).await;
     let calls: Vec<usize> = expected.operations.iter().map(Vec::len).collect();
     let positions = calls.iter().copied().max().unwrap_or(0);
@@ -272,7 +277,7 @@ async fn a_fault_on_every_attempt_of_any_dynamodb_call_answers_503_and_keeps_acc
 
 #[tokio::test]
 async fn random_faults_with_a_printed_seed() {
-    let Some((h, proxy, router)) = rig(&SHORT, SLOW_FOR).await else {
+    let Some((h, proxy, router)) = rig(&SHORT, SLOW_FOR, "random faults").await else {
         return;
     };
     let seed = std::env::var("WXAUTH_FAULT_SEED")
@@ -309,7 +314,7 @@ async fn random_faults_with_a_printed_seed() {
 
 #[tokio::test]
 async fn a_conflict_that_never_clears_ends_in_503_after_the_bounded_rounds() {
-    let Some((h, proxy, router)) = rig(&SHORT, SLOW_FOR).await else {
+    let Some((h, proxy, router)) = rig(&SHORT, SLOW_FOR, "lasting conflict").await else {
         return;
     };
     let mut session = Session::new(&h);

@@ -66,14 +66,15 @@ pub fn client_via(endpoint: &str) -> Client {
 }
 
 /// A client for the emulator through `endpoint` with `budget` (timeouts and
-/// retries), its retries drawn from their own quota (`partition`) so that a
-/// fault suite does not spend the other tests'.
-pub fn client_within(endpoint: &str, budget: &DynamoBudget, partition: &'static str) -> Client {
+/// retries), its retries drawn from their own quota (`partition`: the SDK's
+/// retry token bucket is per partition name, process-wide) so that one fault
+/// test does not spend another's.
+pub fn client_within(endpoint: &str, budget: &DynamoBudget, partition: &str) -> Client {
     let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
     let config = client_config_within(&settings, budget)
         .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(
-            partition,
+            partition.to_owned(),
         ))
         .build();
     Client::from_conf(config)
