@@ -7,6 +7,7 @@ mod avatar_flow;
 mod aws_sms;
 mod concurrency;
 mod conformance;
+mod dynamo_faults;
 mod ended_sessions;
 mod items_of_before;
 

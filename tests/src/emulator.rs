@@ -12,7 +12,21 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use wxauth_shared::config::{AwsSettings, Config, ProcessEnv};
 use wxauth_shared::objects::s3::S3Objects;
-use wxauth_shared::store::dynamo::{RequestCounter, client_config, create_table};
+use wxauth_shared::store::dynamo::{
+    DynamoBudget, RequestCounter, client_config_within, create_table,
+};
+
+/// The emulator serves one request at a time (`scripts/dynamodb_emulator.py`):
+/// under a burst (fifty binds at once, the whole suite beside it) a request
+/// queues there for seconds, as it never does on DynamoDB. The tests' own
+/// clients wait for it; the functions' budget (`DynamoBudget::PRODUCTION`) is
+/// what the fault suite and the function binaries run with.
+const EMULATOR_BUDGET: DynamoBudget = DynamoBudget {
+    connect_timeout: std::time::Duration::from_secs(2),
+    attempt_timeout: std::time::Duration::from_secs(3),
+    operation_timeout: std::time::Duration::from_secs(8),
+    ..DynamoBudget::PRODUCTION
+};
 
 /// A client for the emulator, counting its requests, or `None` (skip) when no
 /// emulator is configured and none is required.
@@ -21,7 +35,7 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
         return None;
     }
     let counter = RequestCounter::default();
-    let config = client_config(&aws_settings())
+    let config = client_config_within(&aws_settings(), &EMULATOR_BUDGET)
         .interceptor(counter.clone())
         .build();
     Some((Client::from_conf(config), counter))
@@ -48,7 +62,22 @@ fn configured() -> bool {
 pub fn client_via(endpoint: &str) -> Client {
     let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
-    Client::from_conf(client_config(&settings).build())
+    Client::from_conf(client_config_within(&settings, &EMULATOR_BUDGET).build())
+}
+
+/// A client for the emulator through `endpoint` with `budget` (timeouts and
+/// retries), its retries drawn from their own quota (`partition`: the SDK's
+/// retry token bucket is per partition name, process-wide) so that one fault
+/// test does not spend another's.
+pub fn client_within(endpoint: &str, budget: &DynamoBudget, partition: &str) -> Client {
+    let mut settings = aws_settings();
+    settings.endpoint_url = Some(endpoint.to_owned());
+    let config = client_config_within(&settings, budget)
+        .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(
+            partition.to_owned(),
+        ))
+        .build();
+    Client::from_conf(config)
 }
 
 /// The AWS settings of this process's environment, as a function reads them.

@@ -8,7 +8,7 @@ mod client;
 mod codec;
 mod write;
 
-pub use client::{RequestCounter, client_config, create_table};
+pub use client::{DynamoBudget, RequestCounter, client_config, client_config_within, create_table};
 
 use super::{
     Commit, Guard, IdentityItem, IdentityPatch, Item, ItemStore, Items, Key, StoreError, Write,
