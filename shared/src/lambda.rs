@@ -5,6 +5,7 @@
 use crate::api::{ApiRequest, Router};
 use crate::authorizer::{AuthorizerRequest, TokenAuthorizer};
 use crate::config::ConfigError;
+use crate::metrics;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use lambda_http::{LambdaEvent, lambda_runtime};
@@ -90,10 +91,16 @@ pub async fn run_authorizer(
     };
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<AuthorizerRequest>| async move {
-            let span = tracing::info_span!("authorize", request_id = %event.context.request_id);
-            authorizer
-                .decide(&event.payload)
-                .instrument(span)
+            let request_id = &event.context.request_id;
+            let span = tracing::info_span!("authorize", request_id = %request_id);
+            let decided = async {
+                let decision = authorizer.decide(&event.payload).await;
+                if let Ok(response) = &decision {
+                    metrics::authorized(response.reason.map(|code| code.as_str()));
+                }
+                decision
+            };
+            metrics::per_request(request_id, decided.instrument(span))
                 .await
                 .map_err(|error| {
                     tracing::warn!(error = %error, "authorizer failed");

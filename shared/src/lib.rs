@@ -16,7 +16,7 @@
 //!   Lambda authorizer that verifies them for a team's own routes.
 //! - [`crypto`]: WeChat's open-data decryption and signatures.
 //! - the edge: [`api`] (framework-free HTTP routing, the error catalogue),
-//!   [`lambda`] (the lambda_http adapter), [`config`], [`logging`], [`setup`]
+//!   [`lambda`] (the lambda_http adapter), [`config`], [`logging`], [`metrics`], [`setup`]
 //!   (start-up wiring).
 
 pub mod api;
@@ -27,6 +27,7 @@ pub mod crypto;
 pub mod domain;
 pub mod lambda;
 pub mod logging;
+pub mod metrics;
 pub mod objects;
 pub mod open_data;
 mod outbound;

@@ -18,7 +18,8 @@ use std::time::Duration;
 /// connection cannot hold a request past the Lambda timeout. Built directly
 /// rather than through `aws-config`: its credential chain (profiles, SSO, STS,
 /// instance metadata) costs start-up time and binary size, and on Lambda the
-/// credentials are in the environment anyway.
+/// credentials are in the environment anyway. Every operation reports its
+/// latency and retries to the request's metrics.
 pub fn client_config(settings: &AwsSettings) -> aws_sdk_dynamodb::config::Builder {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
@@ -29,7 +30,8 @@ pub fn client_config(settings: &AwsSettings) -> aws_sdk_dynamodb::config::Builde
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
         .credentials_provider(settings.credentials())
-        .timeout_config(timeouts);
+        .timeout_config(timeouts)
+        .interceptor(crate::metrics::DynamoTiming);
     if let Some(url) = &settings.endpoint_url {
         builder = builder.endpoint_url(url);
     }
