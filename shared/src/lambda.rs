@@ -5,11 +5,9 @@
 use crate::api::{ApiRequest, Router};
 use crate::authorizer::{AuthorizerRequest, TokenAuthorizer};
 use crate::config::ConfigError;
-use crate::metrics;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use lambda_http::{LambdaEvent, lambda_runtime};
-use tracing::Instrument;
 
 /// Turns a lambda_http request into the edge's request type.
 fn to_api_request(request: Request) -> ApiRequest {
@@ -91,16 +89,8 @@ pub async fn run_authorizer(
     };
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<AuthorizerRequest>| async move {
-            let request_id = &event.context.request_id;
-            let span = tracing::info_span!("authorize", request_id = %request_id);
-            let decided = async {
-                let decision = authorizer.decide(&event.payload).await;
-                if let Ok(response) = &decision {
-                    metrics::authorized(response.reason.map(|code| code.as_str()));
-                }
-                decision
-            };
-            metrics::per_request(request_id, decided.instrument(span))
+            authorizer
+                .invoke(&event.context.request_id, &event.payload)
                 .await
                 .map_err(|error| {
                     tracing::warn!(error = %error, "authorizer failed");
