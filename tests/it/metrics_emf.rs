@@ -226,6 +226,9 @@ async fn every_metrics_document_is_valid_emf_and_counts_the_flows() {
     }
 }
 
+/// A change that makes a document invalid.
+type Breaks = fn(&mut Value);
+
 /// The checker refuses what CloudWatch would not extract, so the check above
 /// can fail.
 #[test]
@@ -238,7 +241,7 @@ fn the_checker_refuses_what_is_not_emf() {
     });
     assert_eq!(emf::parse(&good.to_string()).unwrap().unwrap().len(), 2);
     assert_eq!(emf::parse(r#"{"level":"INFO"}"#), Ok(None));
-    let broken: [(&str, fn(&mut Value)); 9] = [
+    let broken: [(&str, Breaks); 9] = [
         ("timestamp in seconds", |d| {
             d["_aws"]["Timestamp"] = json!(1_764_000_000u64)
         }),

@@ -62,7 +62,7 @@ pub fn parse(line: &str) -> Result<Option<Vec<Metric>>, String> {
     let aws = aws.as_object().ok_or("_aws is not an object")?;
     let timestamp = aws.get("Timestamp").ok_or("no _aws.Timestamp")?;
     // Integer milliseconds since the epoch, after 2020.
-    if !timestamp.as_u64().is_some_and(|t| t > 1_577_836_800_000) {
+    if timestamp.as_u64().is_none_or(|t| t <= 1_577_836_800_000) {
         return Err(format!(
             "_aws.Timestamp {timestamp} is not epoch milliseconds"
         ));
