@@ -92,7 +92,7 @@ impl TokenAuthorizer {
             }
             decision
         };
-        metrics::per_request(request_id, decided.instrument(span)).await
+        metrics::per_request(request_id, Box::pin(decided.instrument(span))).await
     }
 
     /// Allows a valid, unrevoked bearer token; denies anything else. A store

@@ -298,7 +298,9 @@ impl Router {
             response
         }
         .instrument(span);
-        metrics::per_request(&request_id, served).await
+        // On the heap: the routes' futures are large, and the metrics' scope
+        // around them would otherwise add copies of them to the caller's stack.
+        metrics::per_request(&request_id, Box::pin(served)).await
     }
 
     /// Whether this process serves `route` (each function enables its own).
