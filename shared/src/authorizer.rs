@@ -14,6 +14,7 @@ use crate::api::ErrorCode;
 use crate::clock::Clock;
 use crate::domain::Identity;
 use crate::domain::rules::session;
+use crate::metrics;
 use crate::store::{ItemStore, StoreError};
 use crate::tokens::{TokenError, TokenVerifier, bearer_token};
 use crate::usecases::decider;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// The parts of API Gateway's authorizer event (payload 2.0) we read.
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +75,24 @@ impl TokenAuthorizer {
             store,
             clock,
         }
+    }
+
+    /// One invocation: [`decide`](Self::decide) inside the request's log span,
+    /// and its metrics (one EMF document, [`crate::metrics`]).
+    pub async fn invoke(
+        &self,
+        request_id: &str,
+        request: &AuthorizerRequest,
+    ) -> Result<AuthorizerResponse, StoreError> {
+        let span = tracing::info_span!("authorize", request_id = %request_id);
+        let decided = async {
+            let decision = self.decide(request).await;
+            if let Ok(response) = &decision {
+                metrics::authorized(response.reason.map(|code| code.as_str()));
+            }
+            decision
+        };
+        metrics::per_request(request_id, Box::pin(decided.instrument(span))).await
     }
 
     /// Allows a valid, unrevoked bearer token; denies anything else. A store

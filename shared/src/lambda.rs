@@ -8,7 +8,6 @@ use crate::config::ConfigError;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use lambda_http::{LambdaEvent, lambda_runtime};
-use tracing::Instrument;
 
 /// Turns a lambda_http request into the edge's request type.
 fn to_api_request(request: Request) -> ApiRequest {
@@ -90,10 +89,8 @@ pub async fn run_authorizer(
     };
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<AuthorizerRequest>| async move {
-            let span = tracing::info_span!("authorize", request_id = %event.context.request_id);
             authorizer
-                .decide(&event.payload)
-                .instrument(span)
+                .invoke(&event.context.request_id, &event.payload)
                 .await
                 .map_err(|error| {
                     tracing::warn!(error = %error, "authorizer failed");

@@ -18,7 +18,7 @@
 //!   public keys from the signing key.
 //! - [`crypto`]: WeChat's open-data decryption and signatures.
 //! - the edge: [`api`] (framework-free HTTP routing, the error catalogue),
-//!   [`lambda`] (the lambda_http adapter), [`config`], [`logging`], [`setup`]
+//!   [`lambda`] (the lambda_http adapter), [`config`], [`logging`], [`metrics`], [`setup`]
 //!   (start-up wiring).
 
 pub mod api;
@@ -30,6 +30,7 @@ pub mod custom_resource;
 pub mod domain;
 pub mod lambda;
 pub mod logging;
+pub mod metrics;
 pub mod objects;
 pub mod open_data;
 mod outbound;

@@ -64,8 +64,11 @@ where
         .with(filter)
 }
 
-/// Installs the JSON subscriber on stdout for the whole process.
+/// Installs the JSON subscriber on stdout for the whole process, and prints
+/// the metrics' EMF documents there too (every process that logs, the
+/// functions and the local server, reports its metrics).
 pub fn init() {
     // Ignore a second call (tests, or a host that already installed one).
     let _ = tracing::subscriber::set_global_default(json_subscriber(std::io::stdout, filter()));
+    crate::metrics::print_to_stdout();
 }

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use wxauth_shared::clock::SystemClock;
 use wxauth_tests::cargo_lambda::{self, Watch, status_and_body};
-use wxauth_tests::emulator;
 use wxauth_tests::events::{self, fill, fixture, placeholders};
 use wxauth_tests::harness::{
     APP_A, PUSH_AES_KEY, PUSH_TOKEN, SECRET_A, signing_key_pem, verify_keys_pem,
 };
 use wxauth_tests::tencent_sms::{self, TencentSmsStandIn};
+use wxauth_tests::{emf, emulator};
 use wxauth_wechat_sim::{PhoneSpec, Simulator, phone_payload, profile_payload};
 
 /// Every fixture, with the function that serves its route.
@@ -192,10 +192,48 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
         drive_avatar_fixtures(&watch, &simulator);
         drive_sms_fixtures(&watch, &sms);
         drive_password_fixtures(&watch, &sms);
+        check_metrics(&watch.log());
     })
     .await
     .expect("the invocations");
     drop(running);
+}
+
+/// The functions' own stdout (cargo lambda watch passes it through to its
+/// log, as Lambda hands it to CloudWatch Logs): every metrics line is a valid
+/// EMF document, and the invocations' figures are there.
+fn check_metrics(log: &str) {
+    let mut documents = 0;
+    let mut names = std::collections::BTreeSet::new();
+    for line in log.lines() {
+        let metrics =
+            emf::parse(line).unwrap_or_else(|why| panic!("not valid EMF ({why}): {line}"));
+        if let Some(metrics) = metrics {
+            documents += 1;
+            names.extend(metrics.into_iter().map(|m| m.name));
+        }
+    }
+    println!(
+        "metrics of the function binaries: {documents} documents, names: {}",
+        names
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for name in [
+        "Requests",
+        "LoginNew",
+        "LoginReturning",
+        "Refresh",
+        "SmsSent",
+        "Authorizations",
+        "Error_invalid_code",
+        "WeChatLatency",
+        "DynamoDBLatency",
+    ] {
+        assert!(names.contains(name), "no {name} among {names:?}");
+    }
 }
 
 /// SMS login through the real `sms` binary and the real Tencent sender: a

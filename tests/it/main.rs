@@ -18,6 +18,7 @@ mod login_errors;
 mod login_flow;
 mod login_ticket;
 mod logout_flow;
+mod metrics_emf;
 mod nickname_flow;
 mod objects;
 mod password_login;

@@ -4,14 +4,15 @@
 //! go, so a race test forces an interleaving (one request held between its
 //! read and its write while another runs) instead of hoping it happens; and it
 //! can answer as a DynamoDB-compatible server that does not return the old
-//! item of a failed condition.
+//! item of a failed condition; and it can throttle requests, as DynamoDB does
+//! under load, so that the SDK retries.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -35,6 +36,8 @@ struct Shared {
     client: reqwest::Client,
     hold: Mutex<Option<PendingHold>>,
     strip_old_items: AtomicBool,
+    /// Requests still to answer with a throttling error.
+    throttle: AtomicU32,
     operations: Mutex<Vec<String>>,
 }
 
@@ -85,6 +88,7 @@ impl DynamoProxy {
             client: reqwest::Client::new(),
             hold: Mutex::new(None),
             strip_old_items: AtomicBool::new(false),
+            throttle: AtomicU32::new(0),
             operations: Mutex::new(Vec::new()),
         });
         let routes = axum::Router::new()
@@ -129,6 +133,12 @@ impl DynamoProxy {
     /// The operations forwarded since the last call, in order (`UpdateItem`, …).
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.shared.operations.lock().expect("lock"))
+    }
+
+    /// Answers the next `requests` requests with DynamoDB's throttling error
+    /// (HTTP 400 `ThrottlingException`), which the SDK retries.
+    pub fn throttle(&self, requests: u32) {
+        self.shared.throttle.store(requests, Ordering::SeqCst);
     }
 
     /// Answers failed transactions without the old items
@@ -194,6 +204,19 @@ async fn forward(
         .lock()
         .expect("lock")
         .push(operation.clone());
+    let throttled = shared
+        .throttle
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if throttled {
+        let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
+        let mut response = (StatusCode::BAD_REQUEST, body).into_response();
+        response.headers_mut().insert(
+            "content-type",
+            axum::http::HeaderValue::from_static("application/x-amz-json-1.0"),
+        );
+        return response;
+    }
     if let Some(release) = take_hold(&shared, &operation) {
         let _ = release.await;
     }

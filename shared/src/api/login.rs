@@ -131,6 +131,7 @@ pub(super) async fn handle(
             ));
         }
     };
+    crate::metrics::login(result.is_new_user);
     let phone = result
         .phone
         .take()

@@ -92,6 +92,7 @@ pub(super) async fn login(
 ) -> Result<ApiResponse, ApiError> {
     let source = request.source_ip.map(|ip| ip.to_string());
     let result = service.login(parse_login(&request.body, source)?).await?;
+    crate::metrics::login(result.is_new_user);
     Ok(ApiResponse::serialized(
         StatusCode::OK,
         &LoginAnswer::from(&result),

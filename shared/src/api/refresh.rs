@@ -4,6 +4,7 @@
 use super::body::{Text, parse_json};
 use super::response::BearerTokens;
 use super::{ApiError, ApiRequest, ApiResponse};
+use crate::metrics;
 use crate::tokens::RefreshToken;
 use crate::usecases::refresh::{RefreshError, RefreshService};
 use http::StatusCode;
@@ -34,6 +35,7 @@ pub(super) async fn handle(
 ) -> Result<ApiResponse, ApiError> {
     let presented = parse(&request.body)?;
     let tokens = service.refresh(&presented).await?;
+    metrics::refresh();
     Ok(ApiResponse::serialized(
         StatusCode::OK,
         &BearerTokens::from(&tokens),

@@ -8,6 +8,7 @@ use super::{
     PhoneRoute, ProfileRoute, PushRoute, SmsRoutes, avatar, login, password, push, refresh,
     response::Caching, sms,
 };
+use crate::metrics;
 use crate::tokens::{Caller, Jwks};
 use crate::usecases::login::LoginService;
 use crate::usecases::refresh::RefreshService;
@@ -265,6 +266,8 @@ impl Router {
     }
 
     /// Handles one request. Never panics on input and always answers JSON.
+    /// Ends with the access log line and the request's metrics (one EMF
+    /// document, [`crate::metrics`]).
     pub async fn handle(&self, request: ApiRequest) -> ApiResponse {
         let span = tracing::info_span!(
             "request",
@@ -272,7 +275,8 @@ impl Router {
             method = %request.method,
             path = %request.path,
         );
-        async move {
+        let request_id = request.request_id.clone();
+        let served = async move {
             let started = Instant::now();
             let (response, error_code) = match self.dispatch(&request).await {
                 Ok(response) => (response, None),
@@ -290,10 +294,13 @@ impl Router {
                 latency_ms = started.elapsed().as_secs_f64() * 1e3,
                 "request done"
             );
+            metrics::answered(error_code);
             response
         }
-        .instrument(span)
-        .await
+        .instrument(span);
+        // On the heap: the routes' futures are large, and the metrics' scope
+        // around them would otherwise add copies of them to the caller's stack.
+        metrics::per_request(&request_id, Box::pin(served)).await
     }
 
     /// Whether this process serves `route` (each function enables its own).

@@ -6,6 +6,7 @@ use super::response::BearerTokens;
 use super::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::domain::rules::sms::Purpose;
 use crate::domain::{AppId, LoginTicket, PhoneNumber, SmsCode};
+use crate::metrics;
 use crate::usecases::number_login::PhoneLoginResult;
 use crate::usecases::sms::{SmsCodes, SmsLoginService};
 use http::StatusCode;
@@ -91,6 +92,7 @@ pub(super) async fn send(codes: &SmsCodes, request: &ApiRequest) -> Result<ApiRe
     let (phone, purpose) = parse_send(&request.body)?;
     let source = request.source_ip.map(|ip| ip.to_string());
     let resend_after = codes.send(&phone, purpose, source.as_deref()).await?;
+    metrics::sms_sent();
     Ok(ApiResponse::serialized(
         StatusCode::OK,
         &SendAnswer {
@@ -143,6 +145,7 @@ pub(super) async fn login(
     let result = service
         .login(&phone, &code, ticket.as_ref().map(|t| (t, appid.as_ref())))
         .await?;
+    metrics::login(result.is_new_user);
     Ok(ApiResponse::serialized(
         StatusCode::OK,
         &LoginAnswer::from(&result),

@@ -1,6 +1,7 @@
 //! The time and retry policy of one WeChat operation.
 
 use super::WeChatError;
+use crate::metrics;
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -30,6 +31,8 @@ impl CallPolicy {
         }
     }
 
+    /// Runs `attempt` under the policy; each attempt's latency and errcode go
+    /// to the request's metrics.
     pub async fn run<T, F, Fut>(&self, mut attempt: F) -> Result<T, WeChatError>
     where
         F: FnMut() -> Fut,
@@ -42,10 +45,16 @@ impl CallPolicy {
             let budget = self
                 .call_timeout
                 .min(deadline.saturating_duration_since(Instant::now()));
+            let sent = Instant::now();
             let result = match tokio::time::timeout(budget, attempt()).await {
                 Ok(result) => result,
-                Err(_) => return Err(WeChatError::Timeout),
+                Err(_) => {
+                    metrics::wechat_attempt(None, sent.elapsed());
+                    return Err(WeChatError::Timeout);
+                }
             };
+            let errcode = result.as_ref().err().and_then(WeChatError::errcode);
+            metrics::wechat_attempt(errcode, sent.elapsed());
             match result {
                 Err(WeChatError::Busy { .. }) => {
                     let backoff = self.first_backoff * 2u32.saturating_pow(attempts - 1);

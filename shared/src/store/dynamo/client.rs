@@ -67,7 +67,8 @@ impl DynamoBudget {
 /// [`DynamoBudget`]. Built directly rather than through `aws-config`: its
 /// credential chain (profiles, SSO, STS, instance metadata) costs start-up
 /// time and binary size, and on Lambda the credentials are in the
-/// environment anyway.
+/// environment anyway. Every operation reports its latency and retries to
+/// the request's metrics.
 pub fn client_config(settings: &AwsSettings) -> aws_sdk_dynamodb::config::Builder {
     client_config_within(settings, &DynamoBudget::PRODUCTION)
 }
@@ -94,7 +95,8 @@ pub fn client_config_within(
         .region(Region::new(settings.region.clone()))
         .credentials_provider(settings.credentials())
         .timeout_config(timeouts)
-        .retry_config(retries);
+        .retry_config(retries)
+        .interceptor(crate::metrics::DynamoTiming);
     if let Some(url) = &settings.endpoint_url {
         builder = builder.endpoint_url(url);
     }
