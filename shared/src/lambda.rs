@@ -8,6 +8,7 @@ use crate::config::ConfigError;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use lambda_http::{LambdaEvent, lambda_runtime};
+use tracing::Instrument;
 
 /// Turns a lambda_http request into the edge's request type.
 fn to_api_request(request: Request) -> ApiRequest {
