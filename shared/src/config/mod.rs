@@ -7,7 +7,7 @@
 //!
 //! | section | login | decrypt-profile | bind-phone | account | sms | password | authorizer | local server |
 //! |---|---|---|---|---|---|---|---|---|
-//! | [`Config::tokens`] | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ (verify keys) | ✓ (generates the key when unset) |
+//! | [`Config::tokens`] | ✓ | ✓ | ✓ (verify keys, SMS code key) | ✓ (verify keys) | ✓ | ✓ | ✓ (verify keys) | ✓ (generates the key when unset) |
 //! | [`Config::wechat`] | ✓ | ✓ | ✓ | ✓ | | ✓ | | ✓ (or the simulator) |
 //! | [`Config::apps`] (ids, secrets) | ✓ | ✓ | ✓ | ✓ | | ✓ | | ✓ (or the simulator) |
 //! | [`Config::watermark_max_age_secs`] | | ✓ | ✓ | | | | | ✓ |
