@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 use wxauth_shared::config::{Config, ConfigError};
 use wxauth_shared::setup;
-use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem};
+use wxauth_tests::harness::{APP_A, SECRET_A, signing_key_pem, verify_keys_pem};
 
-/// What every function uses: the signing key and DynamoDB (never reached here).
+/// What every function uses: the signing key (the verifiers: its public key)
+/// and DynamoDB (never reached here).
 fn base() -> Vec<(&'static str, &'static str)> {
     vec![
         ("TOKEN_SIGNING_KEY", signing_key_pem()),
@@ -16,6 +17,7 @@ fn base() -> Vec<(&'static str, &'static str)> {
         ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
         ("AWS_SECRET_ACCESS_KEY", "secret-access-key"),
         ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9"),
+        ("TOKEN_VERIFY_KEYS", verify_keys_pem()),
     ]
 }
 
@@ -48,8 +50,14 @@ async fn the_authorizer_uses_tokens_and_dynamodb_only() {
     ];
     assert!(setup::authorizer_function(&with(&unused)).is_ok());
     assert!(setup::authorizer_function(&with(&[])).is_ok());
-    let no_table = config(&base()[..1]);
+    let no_table = config(&[("TOKEN_VERIFY_KEYS", verify_keys_pem())]);
     assert_eq!(var(setup::authorizer_function(&no_table)), "TABLE_NAME");
+    // The signing key alone does not do: it verifies with public keys only.
+    let private_only = config(&base()[..base().len() - 1]);
+    assert_eq!(
+        var(setup::authorizer_function(&private_only)),
+        "TOKEN_VERIFY_KEYS"
+    );
 }
 
 /// decrypt-profile asks WeChat's `checksession` when data does not decrypt,
@@ -407,9 +415,10 @@ async fn sms_starts_with_aws_or_both_and_names_a_bad_aws_setting() {
 #[tokio::test]
 async fn the_first_setting_a_function_uses_is_named_first() {
     let broken = config(&[("TABLE_NAME", "a b"), ("WECHAT_TIMEOUT_MS", "soon")]);
+    // The verifiers name their public keys instead.
     assert_eq!(
         var(setup::authorizer_function(&broken)),
-        "TOKEN_SIGNING_KEY"
+        "TOKEN_VERIFY_KEYS"
     );
     assert_eq!(
         var(setup::login_function(&broken).await),
@@ -421,11 +430,15 @@ async fn the_first_setting_a_function_uses_is_named_first() {
     );
     assert_eq!(
         var(setup::bind_phone_function(&broken).await),
-        "TOKEN_SIGNING_KEY"
+        "TOKEN_VERIFY_KEYS"
     );
     assert_eq!(
         var(setup::account_function(&broken).await),
-        "TOKEN_SIGNING_KEY"
+        "TOKEN_VERIFY_KEYS"
+    );
+    assert_eq!(
+        var(setup::avatar_function(&broken).await),
+        "TOKEN_VERIFY_KEYS"
     );
     assert_eq!(var(setup::sms_function(&broken).await), "TOKEN_SIGNING_KEY");
     assert_eq!(
@@ -436,6 +449,7 @@ async fn the_first_setting_a_function_uses_is_named_first() {
     // WeChat's settings before the table.
     let broken = config(&[
         ("TOKEN_SIGNING_KEY", signing_key_pem()),
+        ("TOKEN_VERIFY_KEYS", verify_keys_pem()),
         ("TABLE_NAME", "a b"),
         ("WECHAT_TIMEOUT_MS", "soon"),
     ]);
