@@ -25,6 +25,8 @@ export type WxauthErrorCode =
   | 'wechat_busy' | 'storage_unavailable' | 'wechat_timeout'
   // the SDK's own
   | 'network_error' | 'user_denied' | 'not_registered' | 'bad_environment'
+  // API Gateway's own 429: a route's throttling limits (template.yaml), no wxauth code
+  | 'throttled'
   // an answer without a wxauth code (e.g. API Gateway's, or your own route's): `http_<status>`
   | `http_${number}`;
 

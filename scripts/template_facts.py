@@ -11,7 +11,11 @@ command line. Prints one JSON document:
         "environment": {"TOKEN_SIGNING_KEY": "...", ...},
         "secrets": ["TOKEN_SIGNING_KEY", "WECHAT_SECRET"],
         "routes": [["POST", "/auth/login"], ...],
-        "dynamodb_actions": ["dynamodb:GetItem", ...]}, ...}}
+        "dynamodb_actions": ["dynamodb:GetItem", ...],
+        "reserved_concurrency": null, ...}, ...},
+     "throttling": {"default": {"rate": 200, "burst": 400},
+                    "routes": {"POST /auth/login": {"rate": 100, "burst": 200}, ...}},
+     "parameter_defaults": {"AppId": null, "ApiRateLimit": "200", ...}}
 
 A function the conditions leave out is not listed. `secrets` names the
 variables whose value comes from a NoEcho parameter or from the masked
@@ -179,6 +183,26 @@ def dynamodb_actions(template, role_name, resolver):
     return sorted(actions)
 
 
+def throttle(settings):
+    """Requests per second (a double to API Gateway) and burst (an integer)."""
+    rate, burst = settings.get("ThrottlingRateLimit"), settings.get("ThrottlingBurstLimit")
+    return {"rate": None if rate is None else float(rate), "burst": None if burst is None else int(burst)}
+
+
+def stage_throttling(template, resolver):
+    """The HttpApi stage's limits: the default of every route, and the
+    route keys ("POST /path") that set their own."""
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::ApiGatewayV2::Stage":
+            continue
+        properties = resolver.resolve(resource["Properties"])
+        return {
+            "default": throttle(properties.get("DefaultRouteSettings", {})),
+            "routes": {key: throttle(s) for key, s in properties.get("RouteSettings", {}).items()},
+        }
+    raise SystemExit("no HttpApi stage in the template")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("template")
@@ -219,6 +243,7 @@ def main():
             if resolver.secret_seen:
                 secrets.append(var)
         role = properties["Role"]["Fn::GetAtt"][0]
+        reserved = resolver.resolve(properties.get("ReservedConcurrentExecutions"))
         functions[name] = {
             "binary": sam_resources[name]["Metadata"]["BuildProperties"]["Binary"],
             "environment": environment,
@@ -227,8 +252,17 @@ def main():
             "dynamodb_actions": dynamodb_actions(cfn, role, resolver),
             "memory": resolver.resolve(properties.get("MemorySize", 128)),
             "timeout": resolver.resolve(properties.get("Timeout", 3)),
+            "reserved_concurrency": reserved if reserved is None else int(reserved),
         }
-    json.dump({"functions": functions}, sys.stdout, indent=2, sort_keys=True)
+    facts = {
+        "functions": functions,
+        "throttling": stage_throttling(cfn, resolver),
+        "parameter_defaults": {
+            name: (str(spec["Default"]) if "Default" in spec else None)
+            for name, spec in sam.get("Parameters", {}).items()
+        },
+    }
+    json.dump(facts, sys.stdout, indent=2, sort_keys=True)
     print()
 
 

@@ -3,7 +3,8 @@
 /**
  * Every failure of the SDK. `code` is wxauth's error code (docs/api.md,
  * "Errors") or one of the SDK's own: `network_error`, `user_denied`,
- * `not_registered`, `bad_response`. `status` is the HTTP status (0 when no
+ * `not_registered`, `bad_response`, `throttled` (API Gateway's own 429, which
+ * carries no wxauth code: the route's limits in template.yaml). `status` is the HTTP status (0 when no
  * answer came). `retryAfter` is the answer's `Retry-After` in seconds, or null.
  */
 class WxauthError extends Error {
@@ -34,12 +35,17 @@ function errorCodeOf(res) {
     : undefined;
 }
 
+/** The code of an answer without a wxauth code: API Gateway's 429 is its throttling. */
+function codeOfBareAnswer(status) {
+  return status === 429 ? 'throttled' : `http_${status}`;
+}
+
 /** A WxauthError for a non-2xx answer, keeping the server's code and message. */
 function errorFromResponse(res) {
   const error = res.data && typeof res.data === 'object' ? res.data.error : undefined;
   const retry = Number(headerValue(res.header, 'Retry-After'));
   return new WxauthError(
-    errorCodeOf(res) || `http_${res.statusCode}`,
+    errorCodeOf(res) || codeOfBareAnswer(res.statusCode),
     (error && error.message) || `HTTP ${res.statusCode}`,
     res.statusCode,
     Number.isFinite(retry) ? retry : null,

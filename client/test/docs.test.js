@@ -17,7 +17,7 @@ function serverCodes() {
   return codes;
 }
 
-const SDK_CODES = ['network_error', 'user_denied', 'not_registered', 'bad_environment'];
+const SDK_CODES = ['network_error', 'user_denied', 'not_registered', 'bad_environment', 'throttled'];
 
 test('the README documents every error code, in English and in Chinese', () => {
   const readme = read('../README.md');

@@ -5,6 +5,8 @@ const assert = require('node:assert/strict');
 const net = require('node:net');
 const { startServer } = require('./support/server');
 const { freshDevice } = require('./support/harness');
+const { startGateway } = require('./support/gateway');
+const sim = require('./support/sim');
 
 let server;
 let closedUrl;
@@ -75,4 +77,28 @@ test('an HTTP error answer keeps its code, status and Retry-After', async () => 
     assert.ok(err.retryAfter > 0 && err.retryAfter <= 60, `retryAfter ${err.retryAfter}`);
     return true;
   });
+});
+
+test("API Gateway's own 429 (a route's throttling) is throttled, and reached no function", async () => {
+  // POST /auth/sms/send with a burst of one and next to no refill, as a
+  // team's SmsSendBurstLimit=1 would behave under a flood.
+  const gateway = await startGateway(server, { 'POST /auth/sms/send': { rate: 0.001, burst: 1 } });
+  try {
+    const { auth } = freshDevice({ url: gateway.url, wechat: server.wechat }, 'throttled');
+    const first = sim.newPhone();
+    await auth.sendSmsCode(first);
+    assert.match(sim.lastSmsCode(server, first), /^\d{6}$/);
+    const second = sim.newPhone();
+    await assert.rejects(auth.sendSmsCode(second), (err) => {
+      assert.equal(err.name, 'WxauthError');
+      assert.equal(err.code, 'throttled');
+      assert.equal(err.status, 429);
+      assert.equal(err.retryAfter, null);
+      return true;
+    });
+    assert.equal(gateway.passed('POST /auth/sms/send'), 1);
+    assert.throws(() => sim.lastSmsCode(server, second), /no SMS/);
+  } finally {
+    await gateway.stop();
+  }
 });

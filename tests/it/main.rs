@@ -29,6 +29,7 @@ mod request_budget;
 mod sessions;
 mod sms_login;
 mod start_up;
+mod template_limits;
 mod template_secrets;
 mod tencent_sms;
 mod wechat_client;

@@ -4,28 +4,7 @@
 //! it is used. A secret added to the wrong function fails here.
 
 use std::collections::BTreeMap;
-use wxauth_tests::template::{self, TemplateFacts};
-
-/// Every optional part on (SMS by both providers with an access key, avatars),
-/// so that every conditional secret is in the template's answer.
-const EVERYTHING: &[(&str, &str)] = &[
-    ("AppId", "wx1"),
-    ("AppSecret", "app-secret"),
-    ("TokenSigningKey", "signing-key"),
-    ("WeChatPushToken", "pushtoken1"),
-    (
-        "WeChatPushAesKey",
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ",
-    ),
-    ("SmsProvider", "tencent+aws"),
-    ("TencentSmsSecretId", "tencent-id"),
-    ("TencentSmsSecretKey", "tencent-key"),
-    ("TencentSmsSdkAppId", "1400000000"),
-    ("TencentSmsSignName", "sign"),
-    ("TencentSmsTemplateId", "1"),
-    ("AwsSmsAccessKeyId", "aws-id"),
-    ("AwsSmsSecretAccessKey", "aws-secret"),
-];
+use wxauth_tests::template::{self, EVERY_OPTION, TemplateFacts};
 
 /// The secrets each function may hold, and nothing more.
 const EXPECTED: &[(&str, &[&str])] = &[
@@ -86,7 +65,7 @@ fn each_function_holds_only_the_secrets_it_uses() {
     let Some(()) = template::available() else {
         return;
     };
-    let facts = template::facts(EVERYTHING, &[]);
+    let facts = template::facts(EVERY_OPTION, &[]);
     let expected: BTreeMap<&str, Vec<&str>> =
         EXPECTED.iter().map(|(f, s)| (*f, s.to_vec())).collect();
     assert_eq!(secrets(&facts), expected);
@@ -120,7 +99,7 @@ fn a_provider_left_out_leaves_its_keys_out() {
         return;
     };
     // Tencent alone: the AWS SMS keys go nowhere; no push token: no avatar function.
-    let tencent_only: Vec<(&str, &str)> = EVERYTHING
+    let tencent_only: Vec<(&str, &str)> = EVERY_OPTION
         .iter()
         .copied()
         .filter(|(name, _)| !name.starts_with("AwsSms") && !name.starts_with("WeChatPush"))

@@ -8,10 +8,49 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::process::Command;
 
+/// Every optional part on (SMS by both providers with an access key, avatars),
+/// so that every conditional secret is in the template's answer.
+pub const EVERY_OPTION: &[(&str, &str)] = &[
+    ("AppId", "wx1"),
+    ("AppSecret", "app-secret"),
+    ("TokenSigningKey", "signing-key"),
+    ("WeChatPushToken", "pushtoken1"),
+    (
+        "WeChatPushAesKey",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ",
+    ),
+    ("SmsProvider", "tencent+aws"),
+    ("TencentSmsSecretId", "tencent-id"),
+    ("TencentSmsSecretKey", "tencent-key"),
+    ("TencentSmsSdkAppId", "1400000000"),
+    ("TencentSmsSignName", "sign"),
+    ("TencentSmsTemplateId", "1"),
+    ("AwsSmsAccessKeyId", "aws-id"),
+    ("AwsSmsSecretAccessKey", "aws-secret"),
+];
+
 #[derive(Debug, Deserialize)]
 pub struct TemplateFacts {
     /// By logical id; the functions the conditions leave out are absent.
     pub functions: BTreeMap<String, FunctionFacts>,
+    pub throttling: Throttling,
+    /// Each parameter's `Default` as text; `None` when it has none.
+    pub parameter_defaults: BTreeMap<String, Option<String>>,
+}
+
+/// The HttpApi stage's limits, as API Gateway applies them to each route.
+#[derive(Debug, Deserialize)]
+pub struct Throttling {
+    pub default: Limits,
+    /// By route key (`POST /auth/login`): the routes with limits of their own.
+    pub routes: BTreeMap<String, Limits>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Requests per second, steady.
+    pub rate: Option<f64>,
+    pub burst: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,6 +67,8 @@ pub struct FunctionFacts {
     /// Megabytes and seconds, as the template states them.
     pub memory: serde_json::Value,
     pub timeout: serde_json::Value,
+    /// `None`: the account's shared pool.
+    pub reserved_concurrency: Option<u64>,
 }
 
 /// Whether the translator runs here; `None` means skip (a plain `cargo test`

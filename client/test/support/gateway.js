@@ -7,6 +7,8 @@
 // to wxauth-dev; /example/me gets API Gateway's bare 401 without a token, its
 // bare 403 for a token the authorizer denies (bad signature, expired, or its
 // session ended), else functions/example-me's answer from the token's claims.
+// Routes given limits (template.yaml's RouteSettings) are throttled as API
+// Gateway throttles them: a token bucket per route, and its bare 429 beyond.
 const crypto = require('node:crypto');
 const http = require('node:http');
 
@@ -78,10 +80,35 @@ async function pass(upstream, req, res) {
   res.end(Buffer.from(await answer.arrayBuffer()));
 }
 
-/** Starts the gateway in front of `server`; resolves { url, stop() }. */
-function startGateway(server) {
+/** A token bucket: `burst` requests at once, refilled at `rate` a second. */
+function bucket({ rate, burst }) {
+  let tokens = burst;
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(burst, tokens + ((now - last) / 1000) * rate);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
+
+/**
+ * Starts the gateway in front of `server`; resolves { url, stop(), passed(key) }.
+ * `limits` maps route keys ('POST /auth/login') to { rate, burst }; `passed`
+ * counts the requests of a route key that reached the server.
+ */
+function startGateway(server, limits = {}) {
+  const buckets = new Map(Object.entries(limits).map(([key, limit]) => [key, bucket(limit)]));
+  const passed = new Map();
   const gateway = http.createServer((req, res) => {
-    const route = new URL(req.url, 'http://gateway').pathname === '/example/me' ? exampleMe : pass;
+    const { pathname } = new URL(req.url, 'http://gateway');
+    const key = `${req.method} ${pathname}`;
+    const admit = buckets.get(key);
+    if (admit && !admit()) return reply(res, 429, { message: 'Too Many Requests' });
+    passed.set(key, (passed.get(key) || 0) + 1);
+    const route = pathname === '/example/me' ? exampleMe : pass;
     route(server.url, req, res).catch((err) => reply(res, 502, { message: err.message }));
   });
   return new Promise((resolve) => {
@@ -89,6 +116,7 @@ function startGateway(server) {
       resolve({
         url: `http://127.0.0.1:${gateway.address().port}`,
         stop: () => new Promise((done) => gateway.close(done)),
+        passed: (key) => passed.get(key) || 0,
       });
     });
   });
