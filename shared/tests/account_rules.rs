@@ -23,7 +23,6 @@
 //! nicknames race all of the above.
 
 use proptest::prelude::*;
-use std::collections::{BTreeMap, HashMap};
 use wxauth_shared::domain::rules::account::{self, Deletion};
 use wxauth_shared::domain::rules::login::{self, LoginDecision, LoginInput};
 use wxauth_shared::domain::rules::nickname::{self, NicknameInput, NicknameOutcome};
@@ -38,7 +37,7 @@ use wxauth_shared::domain::{
     PhoneNumber, Profile, SessionKey, SessionPolicy, UnionId, UserId,
 };
 use wxauth_shared::store::memory::MemoryStore;
-use wxauth_shared::store::{Commit, Guard, Item, Items, Key, StoreError};
+use wxauth_shared::store::{Commit, Guard, Item, Items, Key, StoreError, invariants};
 use wxauth_shared::usecases::decider::{Decider, Next};
 
 const APPS: [&str; 2] = ["wxA", "wxB"];
@@ -412,45 +411,15 @@ fn advance(store: &MemoryStore, running: &mut Running) -> Option<Result<Answer, 
     }
 }
 
-/// Every invariant of the stored accounts.
+/// Every invariant of the stored accounts: those of any store
+/// ([`invariants::check`]), and one that holds of the operations here: a
+/// nickname's check agrees with who set it (a typed one `passed`, one from
+/// encrypted data `wechat`), which implies the store's own rule that no
+/// check outlives its nickname.
 fn check_invariants(items: &Items) -> Result<(), String> {
-    let mut users = BTreeMap::new();
-    let mut identities = BTreeMap::new();
-    let mut unions = BTreeMap::new();
-    let mut phones = BTreeMap::new();
-    for (key, item) in items {
-        match item {
-            Item::User(user) => drop(users.insert(key.clone(), user)),
-            Item::Identity(identity) => drop(identities.insert(key.clone(), identity)),
-            Item::Union(owner) => drop(unions.insert(key.clone(), owner)),
-            Item::Phone(owner) => drop(phones.insert(key.clone(), owner)),
-            Item::SmsCode(_) | Item::Limit(_) | Item::Ticket(_) | Item::MediaCheck(_) => {}
-        }
-    }
-    for (key, identity) in &identities {
-        let user_key = Key::user(&identity.user_id);
-        let user = users
-            .get(&user_key)
-            .ok_or(format!("{key:?} points to missing {user_key:?}"))?;
-        if !user.identities.iter().any(|r| &r.key() == key) {
-            return Err(format!("{user_key:?} does not list {key:?}"));
-        }
-        if identity.has_phone != user.phone.is_some() {
-            return Err(format!(
-                "{key:?} hasPhone {} but the user's number is {:?}",
-                identity.has_phone, user.phone
-            ));
-        }
-        if identity.union_id != user.union_id {
-            return Err(format!(
-                "{key:?} unionId {:?}, its user's {:?}",
-                identity.union_id, user.union_id
-            ));
-        }
-    }
-    let mut held_unions = HashMap::new();
-    let mut held_numbers = HashMap::new();
-    for (user_key, user) in &users {
+    invariants::check(items)?;
+    for (user_key, item) in items {
+        let Item::User(user) = item else { continue };
         let nick = user.profile.nick_name.as_deref();
         let state = user.checks.nick_name.map(|c| c.state);
         let agrees = match nick {
@@ -463,53 +432,6 @@ fn check_invariants(items: &Items) -> Result<(), String> {
                 "{user_key:?} has nickname {nick:?} with the check {state:?}"
             ));
         }
-        for entry in &user.identities {
-            match identities.get(&entry.key()) {
-                Some(identity) if &Key::user(&identity.user_id) == user_key => {}
-                other => return Err(format!("{user_key:?} lists {entry:?}, which is {other:?}")),
-            }
-        }
-        if let Some(union_id) = &user.union_id {
-            if let Some(other) = held_unions.insert(union_id.clone(), user_key.clone()) {
-                return Err(format!("{union_id:?} held by {other:?} and {user_key:?}"));
-            }
-            match unions.get(&Key::union(union_id)) {
-                Some(owner) if &Key::user(&owner.user_id) == user_key => {}
-                other => {
-                    return Err(format!(
-                        "{user_key:?} has {union_id:?}, whose item is {other:?}"
-                    ));
-                }
-            }
-        }
-        if let Some(phone) = &user.phone {
-            if let Some(other) = held_numbers.insert(phone.clone(), user_key.clone()) {
-                return Err(format!("{phone:?} held by {other:?} and {user_key:?}"));
-            }
-            match phones.get(&Key::phone(phone)) {
-                Some(owner) if &Key::user(&owner.user_id) == user_key => {}
-                other => {
-                    return Err(format!(
-                        "{user_key:?} has {phone:?}, whose item is {other:?}"
-                    ));
-                }
-            }
-        }
-    }
-    for (key, owner) in unions.iter().chain(phones.iter()) {
-        let user_key = Key::user(&owner.user_id);
-        if !users.contains_key(&user_key) {
-            return Err(format!("{key:?} is held by missing {user_key:?}"));
-        }
-    }
-    if phones.len() != held_numbers.len() || unions.len() != held_unions.len() {
-        return Err(format!(
-            "{} number items for {} held numbers, {} union items for {} held unionIds",
-            phones.len(),
-            held_numbers.len(),
-            unions.len(),
-            held_unions.len()
-        ));
     }
     Ok(())
 }

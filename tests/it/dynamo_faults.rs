@@ -92,7 +92,7 @@ struct Tally {
     unavailable: u64,
     /// Answers that were neither the fault-free one nor a 503.
     wrong: Vec<String>,
-    /// SMS logins whose code was spent before the 503 (see `run_script`).
+    /// SMS logins whose code was spent before the 503 (see `Runs::run`).
     codes_spent: u64,
 }
 
@@ -116,54 +116,72 @@ fn judge(step: Step, answer: &Answer, expected: &Answer, context: &str, tally: &
     false
 }
 
-/// Runs the script once; before each step, `arm` sets the step's faults.
-/// A `503` is sent again, as a client honouring `Retry-After` would: with the
-/// faults `arm` sets again for the first `armed` tries, then without.
-#[allow(clippy::too_many_arguments)]
-async fn run_script(
-    h: &Harness,
-    proxy: &FaultProxy,
-    router: &Router,
-    expected: &Record,
-    context: &str,
-    tally: &mut Tally,
-    armed: u32,
-    mut arm: impl FnMut(usize, &FaultProxy),
-) {
-    let mut session = Session::new(h);
-    for (i, step) in Step::SCRIPT.into_iter().enumerate() {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            if tries <= armed {
-                arm(i, proxy);
-            } else {
+/// Runs of the script under faults over one rig: the script's fault-free
+/// answers, and what the runs saw.
+struct Runs {
+    h: Harness,
+    proxy: FaultProxy,
+    router: Router,
+    expected: Record,
+    tally: Tally,
+}
+
+impl Runs {
+    /// A rig (see [`rig`]) and the script's fault-free answers on it.
+    async fn start(partition: &str) -> Option<Self> {
+        let (h, proxy, router) = rig(&SHORT, SLOW_FOR, partition).await?;
+        let expected = record(&h, &proxy, &router).await;
+        Some(Self {
+            h,
+            proxy,
+            router,
+            expected,
+            tally: Tally::default(),
+        })
+    }
+
+    /// Runs the script once, then checks every account is whole; before
+    /// each step, `arm` sets the step's faults. A `503` is sent again, as a
+    /// client honouring `Retry-After` would: with the faults `arm` sets
+    /// again for the first `armed` tries, then without.
+    async fn run(&mut self, context: &str, armed: u32, mut arm: impl FnMut(usize, &FaultProxy)) {
+        let (proxy, tally) = (&self.proxy, &mut self.tally);
+        let mut session = Session::new(&self.h);
+        for (i, step) in Step::SCRIPT.into_iter().enumerate() {
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                if tries <= armed {
+                    arm(i, proxy);
+                } else {
+                    proxy.heal();
+                }
+                let answer = session.send(&self.router, step).await;
                 proxy.heal();
+                tally.requests += 1;
+                if step == Step::SmsLogin
+                    && tries > 1
+                    && answer.body["error"]["code"] == "sms_code_invalid"
+                {
+                    // A known gap: the code is used up in its own commit before
+                    // the login's; when DynamoDB fails between the two, the
+                    // client must ask for a new code (a minute later). The
+                    // script goes on: the password login gets the number a
+                    // session all the same.
+                    tally.codes_spent += 1;
+                    break;
+                }
+                if !judge(step, &answer, &self.expected.answers[i], context, tally) {
+                    break;
+                }
+                tally.unavailable += 1;
+                assert!(
+                    tries <= armed,
+                    "{context}: {step:?} still 503 without faults"
+                );
             }
-            let answer = session.send(router, step).await;
-            proxy.heal();
-            tally.requests += 1;
-            if step == Step::SmsLogin
-                && tries > 1
-                && answer.body["error"]["code"] == "sms_code_invalid"
-            {
-                // A known gap: the code is used up in its own commit before
-                // the login's; when DynamoDB fails between the two, the
-                // client must ask for a new code (a minute later). The
-                // script goes on: the password login gets the number a
-                // session all the same.
-                tally.codes_spent += 1;
-                break;
-            }
-            if !judge(step, &answer, &expected.answers[i], context, tally) {
-                break;
-            }
-            tally.unavailable += 1;
-            assert!(
-                tries <= armed,
-                "{context}: {step:?} still 503 without faults"
-            );
         }
+        assert_whole(&self.h, context).await;
     }
 }
 
@@ -198,32 +216,26 @@ fn figures(label: &str, stats: &FaultStats, tally: &Tally) {
 /// Answers what the proxy did, what the routes answered, and the number of
 /// DynamoDB calls the script makes (each kind was put on each).
 async fn scheduled(times: u32, label: &str) -> Option<(FaultStats, Tally, u64)> {
-    let (h, proxy, router) = rig(&SHORT, SLOW_FOR, label).await?;
-    let expected = record(&h, &proxy, &router).await;
-    let calls: Vec<usize> = expected.operations.iter().map(Vec::len).collect();
+    let mut runs = Runs::start(label).await?;
+    let calls: Vec<usize> = runs.expected.operations.iter().map(Vec::len).collect();
     let positions = calls.iter().copied().max().unwrap_or(0);
-    let mut tally = Tally::default();
     for fault in Fault::ALL {
         for position in 1..=positions {
             let context = format!("{label}: {} at call {position}", fault.name());
-            run_script(
-                &h,
-                &proxy,
-                &router,
-                &expected,
-                &context,
-                &mut tally,
-                1,
-                |i, proxy| {
-                    if position <= calls[i] {
-                        proxy.schedule(None, position as u32, fault, times);
-                    }
-                },
-            )
+            runs.run(&context, 1, |i, proxy| {
+                if position <= calls[i] {
+                    proxy.schedule(None, position as u32, fault, times);
+                }
+            })
             .await;
-            assert_whole(&h, &context).await;
         }
     }
+    let Runs {
+        proxy,
+        expected,
+        tally,
+        ..
+    } = runs;
     let stats = proxy.stats();
     for fault in Fault::ALL {
         assert!(
@@ -277,7 +289,7 @@ async fn a_fault_on_every_attempt_of_any_dynamodb_call_answers_503_and_keeps_acc
 
 #[tokio::test]
 async fn random_faults_with_a_printed_seed() {
-    let Some((h, proxy, router)) = rig(&SHORT, SLOW_FOR, "random faults").await else {
+    let Some(mut runs) = Runs::start("random faults").await else {
         return;
     };
     let seed = std::env::var("WXAUTH_FAULT_SEED")
@@ -285,24 +297,15 @@ async fn random_faults_with_a_printed_seed() {
         .map(|s| s.parse::<u64>().expect("WXAUTH_FAULT_SEED is a number"))
         .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
     println!("random faults: seed {seed} (replay with WXAUTH_FAULT_SEED={seed})");
-    let expected = record(&h, &proxy, &router).await;
-    let mut tally = Tally::default();
     let context = format!("random faults, seed {seed}");
-    proxy.seed(seed);
+    runs.proxy.seed(seed);
     for _ in 0..RANDOM_SESSIONS {
-        run_script(
-            &h,
-            &proxy,
-            &router,
-            &expected,
-            &context,
-            &mut tally,
-            3,
-            |_, proxy| proxy.random(RANDOM_PER_MILLE, &Fault::ALL),
-        )
+        runs.run(&context, 3, |_, proxy| {
+            proxy.random(RANDOM_PER_MILLE, &Fault::ALL)
+        })
         .await;
-        assert_whole(&h, &context).await;
     }
+    let Runs { proxy, tally, .. } = runs;
     let stats = proxy.stats();
     assert!(
         stats.total_injected() > 0,

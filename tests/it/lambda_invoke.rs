@@ -203,37 +203,12 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
 /// log, as Lambda hands it to CloudWatch Logs): every metrics line is a valid
 /// EMF document, and the invocations' figures are there.
 fn check_metrics(log: &str) {
-    let mut documents = 0;
-    let mut names = std::collections::BTreeSet::new();
-    for line in log.lines() {
-        let metrics =
-            emf::parse(line).unwrap_or_else(|why| panic!("not valid EMF ({why}): {line}"));
-        if let Some(metrics) = metrics {
-            documents += 1;
-            names.extend(metrics.into_iter().map(|m| m.name));
-        }
-    }
-    println!(
-        "metrics of the function binaries: {documents} documents, names: {}",
-        names
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
+    let documents: Vec<_> = log.lines().filter_map(emf::valid).collect();
+    emf::assert_names(
+        "of the function binaries",
+        documents.iter().map(Vec::as_slice),
+        emf::FLOW_METRICS.iter().copied(),
     );
-    for name in [
-        "Requests",
-        "LoginNew",
-        "LoginReturning",
-        "Refresh",
-        "SmsSent",
-        "Authorizations",
-        "Error_invalid_code",
-        "WeChatLatency",
-        "DynamoDBLatency",
-    ] {
-        assert!(names.contains(name), "no {name} among {names:?}");
-    }
 }
 
 /// SMS login through the real `sms` binary and the real Tencent sender: a

@@ -1,9 +1,12 @@
 //! A checker of CloudWatch embedded-metric-format documents, after the
 //! specification
 //! (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>):
-//! what CloudWatch Logs needs to extract metrics from a log line.
+//! what CloudWatch Logs needs to extract metrics from a log line. Also what
+//! the metrics tests share: the metrics every run of the flows logs, and the
+//! check that the documents of a run carry them.
 
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 /// The units CloudWatch accepts.
 pub const UNITS: &[&str] = &[
@@ -34,6 +37,22 @@ pub const UNITS: &[&str] = &[
     "Terabits/Second",
     "Count/Second",
     "None",
+];
+
+/// The metrics every run of the login flows logs, in-process or through the
+/// function binaries: a request, a new and a returning login, a refresh, an
+/// SMS sent, an authorization, a refused code, and the WeChat and DynamoDB
+/// latencies.
+pub const FLOW_METRICS: &[&str] = &[
+    "Requests",
+    "LoginNew",
+    "LoginReturning",
+    "Refresh",
+    "SmsSent",
+    "Authorizations",
+    "Error_invalid_code",
+    "WeChatLatency",
+    "DynamoDBLatency",
 ];
 
 /// One metric of a valid document: its namespace, name, unit and values.
@@ -77,6 +96,33 @@ pub fn parse(line: &str) -> Result<Option<Vec<Metric>>, String> {
         metrics.extend(directive_metrics(&root, directive)?);
     }
     Ok(Some(metrics))
+}
+
+/// The metrics of `line` if it is an EMF document, `None` if it is some
+/// other line; panics if it claims to be one and is not valid.
+pub fn valid(line: &str) -> Option<Vec<Metric>> {
+    parse(line).unwrap_or_else(|why| panic!("not valid EMF ({why}): {line}"))
+}
+
+/// Prints the names of the metrics in `documents` as the metrics `seen`;
+/// panics unless every one of `expected` is among them.
+pub fn assert_names<'a, 'b>(
+    seen: &str,
+    documents: impl IntoIterator<Item = &'a [Metric]>,
+    expected: impl IntoIterator<Item = &'b str>,
+) {
+    let (mut count, mut names) = (0, BTreeSet::new());
+    for metrics in documents {
+        count += 1;
+        names.extend(metrics.iter().map(|m| m.name.as_str()));
+    }
+    println!(
+        "metrics {seen}: {count} documents, names: {}",
+        names.iter().copied().collect::<Vec<_>>().join(", ")
+    );
+    for name in expected {
+        assert!(names.contains(name), "no {name} among {names:?}");
+    }
 }
 
 fn directive_metrics(root: &Map<String, Value>, directive: &Value) -> Result<Vec<Metric>, String> {

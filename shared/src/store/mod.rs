@@ -12,9 +12,13 @@
 //! - [`embedded`]: local runs (a redb file), one write transaction checking the
 //!   same guards with [`semantics`].
 //! - [`memory`]: in memory, with the same [`semantics`] (benchmarks, property tests).
+//!
+//! [`invariants`] checks that the accounts in a whole store are whole (the
+//! property tests and the fault tests, never a function).
 
 pub mod dynamo;
 pub mod embedded;
+pub mod invariants;
 pub mod items;
 pub mod memory;
 pub mod semantics;
