@@ -2,20 +2,22 @@
 //! `cargo lambda watch`, driven with `cargo lambda invoke --data-file` over the
 //! committed `events/` fixtures (tokens, refresh tokens, codes and open data
 //! filled in at run time), against the WeChat simulator, the Tencent SMS
-//! stand-in and the DynamoDB emulator.
+//! stand-in and the DynamoDB emulator. Each function runs with exactly the
+//! environment template.yaml gives it ([`LocalStack`]): every route of the
+//! template's HttpApi is invoked through its function, and each function's
+//! DynamoDB actions must be in its policy.
 
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 use wxauth_shared::clock::SystemClock;
-use wxauth_tests::cargo_lambda::{self, Watch, status_and_body};
+use wxauth_shared::crypto::message::{self, PushKey};
+use wxauth_tests::cargo_lambda::{self, status_and_body};
 use wxauth_tests::events::{self, fill, fixture, placeholders};
-use wxauth_tests::harness::{
-    APP_A, PUSH_AES_KEY, PUSH_TOKEN, SECRET_A, signing_key_pem, verify_keys_pem,
-};
+use wxauth_tests::harness::{APP_A, PUSH_AES_KEY, PUSH_TOKEN, SECRET_A, signing_key_pem};
+use wxauth_tests::local_stack::{LocalStack, Redirections};
 use wxauth_tests::tencent_sms::{self, TencentSmsStandIn};
 use wxauth_tests::{emf, emulator};
-use wxauth_wechat_sim::{PhoneSpec, Simulator, phone_payload, profile_payload};
+use wxauth_wechat_sim::{PhoneSpec, Simulator, openid_for, phone_payload, profile_payload};
 
 /// Every fixture, with the function that serves its route.
 const FIXTURES: &[(&str, &str)] = &[
@@ -52,6 +54,7 @@ const FIXTURES: &[(&str, &str)] = &[
     ("avatar", "avatar/upload-not-an-image.json"),
     ("avatar", "avatar/image.json"),
     ("avatar", "avatar/push-verify.json"),
+    ("avatar", "avatar/push-media-check.json"),
     ("authorizer", "authorizer/allowed.json"),
     ("authorizer", "authorizer/denied.json"),
     ("example-me", "example-me/success.json"),
@@ -150,7 +153,7 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
     };
     let table = emulator::fresh_table(&client).await;
     let bucket = emulator::new_bucket().await.expect("the emulator's S3");
-    let s3_endpoint = emulator::url().expect("the emulator's URL");
+    let emulator_url = emulator::url().expect("the emulator's URL");
     let simulator = Simulator::new([(APP_A, SECRET_A)]);
     let running = simulator
         .start("127.0.0.1:0".parse().unwrap())
@@ -159,44 +162,80 @@ async fn every_function_answers_its_events_under_cargo_lambda() {
     // The real sender signs for Tencent; the stand-in checks every signature
     // with the key, application, signature and template it knows.
     let sms = TencentSmsStandIn::start(Arc::new(SystemClock)).await;
-    let sms_endpoint = sms.endpoint();
-    let env: HashMap<String, String> = [
-        ("TABLE_NAME", table.as_str()),
-        ("WECHAT_APPID", APP_A),
-        ("WECHAT_SECRET", SECRET_A),
-        ("WECHAT_API_BASE", running.base_url()),
-        ("TOKEN_SIGNING_KEY", signing_key_pem()),
-        ("TOKEN_VERIFY_KEYS", verify_keys_pem()),
-        ("LOG_LEVEL", "info"),
-        ("SMS_PROVIDER", "tencent"),
-        ("TENCENT_SMS_SECRET_ID", tencent_sms::SECRET_ID),
-        ("TENCENT_SMS_SECRET_KEY", tencent_sms::SECRET_KEY),
-        ("TENCENT_SMS_SDK_APP_ID", tencent_sms::SDK_APP_ID),
-        ("TENCENT_SMS_SIGN_NAME", tencent_sms::SIGN_NAME),
-        ("TENCENT_SMS_TEMPLATE_ID", tencent_sms::TEMPLATE_ID),
-        ("TENCENT_SMS_ENDPOINT", sms_endpoint.as_str()),
-        ("AVATAR_BUCKET", bucket.as_str()),
-        ("AWS_ENDPOINT_URL_S3", s3_endpoint.as_str()),
-        ("WECHAT_PUSH_TOKEN", PUSH_TOKEN),
-        ("WECHAT_PUSH_AES_KEY", PUSH_AES_KEY),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    let redirections = Redirections {
+        dynamodb: emulator_url.clone(),
+        s3: emulator_url,
+        wechat_api_base: running.base_url().to_owned(),
+        tencent_sms_endpoint: sms.endpoint(),
+    };
+    let parameters = [
+        ("AppId", APP_A),
+        ("AppSecret", SECRET_A),
+        ("TokenSigningKey", signing_key_pem()),
+        ("WeChatPushToken", PUSH_TOKEN),
+        ("WeChatPushAesKey", PUSH_AES_KEY),
+        ("SmsProvider", "tencent"),
+        ("TencentSmsSecretId", tencent_sms::SECRET_ID),
+        ("TencentSmsSecretKey", tencent_sms::SECRET_KEY),
+        ("TencentSmsSdkAppId", tencent_sms::SDK_APP_ID),
+        ("TencentSmsSignName", tencent_sms::SIGN_NAME),
+        ("TencentSmsTemplateId", tencent_sms::TEMPLATE_ID),
+    ];
 
     // The blocking part: processes and their answers. The simulator and the
     // stand-in keep serving on the runtime's worker threads meanwhile.
     tokio::task::spawn_blocking(move || {
-        let watch = Watch::start(&env);
-        drive_every_fixture(&watch, &simulator);
-        drive_avatar_fixtures(&watch, &simulator);
-        drive_sms_fixtures(&watch, &sms);
-        drive_password_fixtures(&watch, &sms);
-        check_metrics(&watch.log());
+        let stack = LocalStack::start(&parameters, &table, &bucket, &redirections);
+        drive_every_fixture(&stack, &simulator);
+        drive_avatar_fixtures(&stack, &simulator, &client, &table);
+        drive_sms_fixtures(&stack, &sms);
+        drive_password_fixtures(&stack, &sms);
+        check_metrics(&stack.log());
+        check_routes_and_policies(&stack);
     })
     .await
     .expect("the invocations");
     drop(running);
+}
+
+/// Every route of the template's HttpApi was invoked, through the function
+/// the template sends it to ([`LocalStack::invoke`] refuses any other), and
+/// each function sent DynamoDB only actions its policy allows.
+fn check_routes_and_policies(stack: &LocalStack) {
+    assert_eq!(
+        stack.routes_not_invoked(),
+        Vec::<String>::new(),
+        "routes of template.yaml no fixture invoked"
+    );
+    println!(
+        "template.yaml run: function, routes invoked, DynamoDB actions sent (of those its policy allows)"
+    );
+    for run in stack.runs() {
+        let strip = |actions: &std::collections::BTreeSet<String>| {
+            actions
+                .iter()
+                .map(|a| a.trim_start_matches("dynamodb:"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "  {:<24} {}/{} routes; {} of {}: {}",
+            run.logical_id,
+            run.routes_invoked,
+            run.routes,
+            run.actions_seen.len(),
+            run.actions_allowed.len(),
+            strip(&run.actions_seen)
+        );
+        let denied: Vec<&String> = run.actions_seen.difference(&run.actions_allowed).collect();
+        assert!(
+            denied.is_empty(),
+            "{} ({}) sent {denied:?}, which its policy in template.yaml does not allow ({})",
+            run.logical_id,
+            run.binary,
+            strip(&run.actions_allowed)
+        );
+    }
 }
 
 /// The functions' own stdout (cargo lambda watch passes it through to its
@@ -213,9 +252,9 @@ fn check_metrics(log: &str) {
 
 /// SMS login through the real `sms` binary and the real Tencent sender: a
 /// code sent, then logged in with once, as a new user holding the number.
-fn drive_sms_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
+fn drive_sms_fixtures(stack: &LocalStack, sms: &TencentSmsStandIn) {
     let invoke = |name: &str, values: &[(&str, &str)]| {
-        status_and_body(&watch.invoke("sms", &fill(&fixture(name), values)))
+        status_and_body(&stack.invoke("sms", &fill(&fixture(name), values)))
     };
 
     let (status, body) = invoke("sms/send-invalid-phone.json", &[]);
@@ -250,7 +289,7 @@ fn drive_sms_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
         );
     }
     // The session is live for the authorizer, on the number's user.
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "authorizer",
         &fill(
             &fixture("authorizer/allowed.json"),
@@ -281,11 +320,16 @@ fn drive_sms_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
 /// The avatar function's binary: a `wx.uploadFile` body base64-encoded as API
 /// Gateway hands it over, the image served back base64-encoded, the push
 /// endpoint's server verification.
-fn drive_avatar_fixtures(watch: &Watch, simulator: &Simulator) {
+fn drive_avatar_fixtures(
+    stack: &LocalStack,
+    simulator: &Simulator,
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) {
     let invoke =
-        |name: &str, values: &[(&str, &str)]| watch.invoke("avatar", &fill(&fixture(name), values));
+        |name: &str, values: &[(&str, &str)]| stack.invoke("avatar", &fill(&fixture(name), values));
     let code = format!("avatar-user;n={}", uuid::Uuid::new_v4().simple());
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "login",
         &fill(&fixture("login/success.json"), &[("code", &code)]),
     );
@@ -340,6 +384,56 @@ fn drive_avatar_fixtures(watch: &Watch, simulator: &Simulator) {
     assert_eq!(answer["statusCode"], 200, "{answer}");
     assert_eq!(answer["body"], "6612835531", "{answer}");
     assert!(header(&answer, "content-type").is_some_and(|t| t.starts_with("text/plain")));
+
+    // WeChat's verdict on the upload, pushed signed and encrypted: the image
+    // it checked (the trace WeChat gave, as the function stored it) passes.
+    let trace = media_checks(client, table)
+        .pop()
+        .expect("the upload recorded its media check");
+    let openid = openid_for(APP_A, "avatar-user");
+    let verdict = json!({
+        "ToUserName": "gh_0", "FromUserName": openid, "CreateTime": timestamp.parse::<u64>().unwrap(),
+        "MsgType": "event", "Event": "wxa_media_check", "appid": APP_A,
+        "trace_id": trace, "version": 2, "detail": [],
+        "errcode": 0, "errmsg": "ok",
+        "result": {"suggest": "pass", "label": 100}
+    });
+    let key = PushKey::parse(PUSH_AES_KEY).unwrap();
+    let encrypt = message::encrypt(&key, [7; 16], &verdict.to_string(), APP_A);
+    let msg_signature = message::msg_signature(PUSH_TOKEN, &timestamp, "1320562132", &encrypt);
+    let signature = message::signature(PUSH_TOKEN, &timestamp, "1320562132");
+    let answer = invoke(
+        "avatar/push-media-check.json",
+        &[
+            ("signature", &signature),
+            ("timestamp", &timestamp),
+            ("nonce", "1320562132"),
+            ("openid", &openid),
+            ("msg_signature", &msg_signature),
+            ("to_user_name", "gh_0"),
+            ("encrypt", &encrypt),
+        ],
+    );
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(answer["body"], "success", "{answer}");
+    let (status, me) = status_and_body(&stack.invoke(
+        "account",
+        &fill(&fixture("account/me.json"), &[("token", &token)]),
+    ));
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["avatar"]["state"], "active", "{me}");
+}
+
+/// The trace ids of the media checks in `table` (`MEDIA#<trace_id>` items).
+fn media_checks(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<String> {
+    let scan = tokio::runtime::Handle::current()
+        .block_on(client.scan().table_name(table).send())
+        .expect("scan the table");
+    scan.items()
+        .iter()
+        .filter_map(|item| item.get("pk")?.as_s().ok())
+        .filter_map(|pk| pk.strip_prefix("MEDIA#").map(str::to_owned))
+        .collect()
 }
 
 /// The number of the password fixtures: refused without a proof, then
@@ -350,9 +444,9 @@ const PASSWORD_PHONE: &str = "+8613700137000";
 /// Password login and setting through the real `password` binary (argon2id
 /// as deployed), with an SMS code sent by the real `sms` binary as the
 /// registration's proof of the number.
-fn drive_password_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
+fn drive_password_fixtures(stack: &LocalStack, sms: &TencentSmsStandIn) {
     let invoke = |function: &str, name: &str, values: &[(&str, &str)]| {
-        let answer = watch.invoke(function, &fill(&fixture(name), values));
+        let answer = stack.invoke(function, &fill(&fixture(name), values));
         let (status, body) = status_and_body(&answer);
         if status >= 400 {
             assert!(!error_code(&body).is_empty(), "{name}: {body}");
@@ -398,7 +492,7 @@ fn drive_password_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
     assert_eq!(login["isNewUser"], false, "{login}");
     assert_eq!(login["userId"], registered["userId"], "{login}");
     let token = login["token"].as_str().expect("a token").to_owned();
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "authorizer",
         &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
     );
@@ -422,16 +516,16 @@ fn drive_password_fixtures(watch: &Watch, sms: &TencentSmsStandIn) {
         (401, "wrong_password"),
         "{body}"
     );
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "authorizer",
         &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
     );
     assert_eq!(answer["isAuthorized"], true, "{answer}");
 }
 
-fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
+fn drive_every_fixture(stack: &LocalStack, simulator: &Simulator) {
     let invoke = |function: &str, name: &str, values: &[(&str, &str)]| {
-        let answer = watch.invoke(function, &fill(&fixture(name), values));
+        let answer = stack.invoke(function, &fill(&fixture(name), values));
         let (status, body) = status_and_body(&answer);
         // No function ever answers an error without a stable code.
         if status >= 400 {
@@ -565,14 +659,14 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
     assert_eq!(body["phoneNumber"], "+85261234567", "{body}");
 
     // The authorizer, for a team's own routes, and the example route behind it.
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "authorizer",
         &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
     );
     assert_eq!(answer["isAuthorized"], true, "{answer}");
     assert_eq!(answer["context"]["userId"], user_id.as_str(), "{answer}");
     let context = answer["context"].clone();
-    let answer = watch.invoke("authorizer", &fixture("authorizer/denied.json"));
+    let answer = stack.invoke("authorizer", &fixture("authorizer/denied.json"));
     assert_eq!(
         answer,
         serde_json::json!({"isAuthorized": false, "context": {}})
@@ -603,7 +697,7 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
         (login["isNewUser"].as_bool(), login["hasPhone"].as_bool()),
         (Some(false), Some(true))
     );
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "authorizer",
         &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
     );
@@ -636,7 +730,7 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
     );
 
     // The account as its owner sees it, never cached.
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "account",
         &fill(&fixture("account/me.json"), &[("token", &token)]),
     );
@@ -674,7 +768,7 @@ fn drive_every_fixture(watch: &Watch, simulator: &Simulator) {
         (status, body),
         (200, serde_json::json!({"loggedOut": true}))
     );
-    let answer = watch.invoke(
+    let answer = stack.invoke(
         "authorizer",
         &fill(&fixture("authorizer/allowed.json"), &[("token", &token)]),
     );

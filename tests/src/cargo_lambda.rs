@@ -45,6 +45,18 @@ pub fn available() -> Option<()> {
     None
 }
 
+/// What `cargo lambda watch` needs of the environment to find the toolchain
+/// and build the functions as the test command built them.
+pub const TOOLCHAIN_VARIABLES: &[&str] = &[
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "CARGO_HOME",
+    "CARGO_TARGET_DIR",
+    "CARGO_INCREMENTAL",
+    "RUSTFLAGS",
+];
+
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
@@ -63,10 +75,33 @@ impl Watch {
     /// Starts `cargo lambda watch -A 127.0.0.1 -P <port>` with `env` added to
     /// this process's environment, and waits for its Runtime API.
     pub fn start(env: &HashMap<String, String>) -> Watch {
+        Self::spawn(env, true)
+    }
+
+    /// Starts it with `env` and nothing else of this process's environment
+    /// but the toolchain's own variables ([`TOOLCHAIN_VARIABLES`]), which
+    /// `cargo` needs to build and run the function: the functions see
+    /// exactly `env` plus those and what the Lambda emulator sets itself
+    /// (`AWS_LAMBDA_FUNCTION_NAME`, ...).
+    pub fn start_exact(env: &HashMap<String, String>) -> Watch {
+        Self::spawn(env, false)
+    }
+
+    fn spawn(env: &HashMap<String, String>, inherit: bool) -> Watch {
         let port = free_port();
         let log = std::env::temp_dir().join(format!("wxauth-cargo-lambda-watch-{port}.log"));
         let log_file = std::fs::File::create(&log).expect("create watch log");
-        let child = Command::new("cargo")
+        let mut command = Command::new("cargo");
+        if !inherit {
+            command
+                .env_clear()
+                .envs(std::env::vars().filter(|(name, _)| {
+                    TOOLCHAIN_VARIABLES.contains(&name.as_str())
+                        || name.starts_with("RUSTUP_")
+                        || name.starts_with("CARGO_BUILD_")
+                }));
+        }
+        let child = command
             .args(["lambda", "watch", "--ignore-changes", "--locked"])
             .args(["-A", "127.0.0.1", "-P", &port.to_string()])
             .current_dir(workspace_root())

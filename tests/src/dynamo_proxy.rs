@@ -5,7 +5,8 @@
 //! read and its write while another runs) instead of hoping it happens; and it
 //! can answer as a DynamoDB-compatible server that does not return the old
 //! item of a failed condition; and it can throttle requests, as DynamoDB does
-//! under load, so that the SDK retries.
+//! under load, so that the SDK retries. It also writes down the IAM actions
+//! each request needs ([`iam_actions`]), to hold against a function's policy.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -39,6 +40,7 @@ struct Shared {
     /// Requests still to answer with a throttling error.
     throttle: AtomicU32,
     operations: Mutex<Vec<String>>,
+    actions: Mutex<std::collections::BTreeSet<String>>,
 }
 
 /// The running proxy; stops when dropped.
@@ -90,6 +92,7 @@ impl DynamoProxy {
             strip_old_items: AtomicBool::new(false),
             throttle: AtomicU32::new(0),
             operations: Mutex::new(Vec::new()),
+            actions: Mutex::new(Default::default()),
         });
         let routes = axum::Router::new()
             .fallback(forward)
@@ -133,6 +136,11 @@ impl DynamoProxy {
     /// The operations forwarded since the last call, in order (`UpdateItem`, …).
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.shared.operations.lock().expect("lock"))
+    }
+
+    /// Every IAM action the requests so far needed (`dynamodb:GetItem`, …).
+    pub fn iam_actions(&self) -> std::collections::BTreeSet<String> {
+        self.shared.actions.lock().expect("lock").clone()
     }
 
     /// Answers the next `requests` requests with DynamoDB's throttling error
@@ -204,6 +212,11 @@ async fn forward(
         .lock()
         .expect("lock")
         .push(operation.clone());
+    shared
+        .actions
+        .lock()
+        .expect("lock")
+        .extend(iam_actions(&operation, &body));
     let throttled = shared
         .throttle
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -250,5 +263,60 @@ async fn forward(
         }
         Ok(body) => (status, out, body).into_response(),
         Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+/// The IAM actions a request of `operation` with `body` needs. A transaction
+/// has no action of its own: each of its items needs the action of its kind
+/// (Put → `PutItem`, Update → `UpdateItem`, Delete → `DeleteItem`,
+/// ConditionCheck → `ConditionCheckItem`; TransactGetItems → `GetItem`).
+pub fn iam_actions(operation: &str, body: &[u8]) -> Vec<String> {
+    let items = || {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|b| b["TransactItems"].as_array().cloned())
+            .unwrap_or_default()
+    };
+    let mut actions: Vec<String> = match operation {
+        "TransactWriteItems" => items()
+            .iter()
+            .filter_map(|item| item.as_object()?.keys().next().cloned())
+            .map(|kind| match kind.as_str() {
+                "ConditionCheck" => "ConditionCheckItem".to_owned(),
+                other => format!("{other}Item"),
+            })
+            .collect(),
+        "TransactGetItems" => vec!["GetItem".to_owned()],
+        other => vec![other.to_owned()],
+    };
+    actions.sort();
+    actions.dedup();
+    actions
+        .into_iter()
+        .map(|a| format!("dynamodb:{a}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iam_actions;
+
+    #[test]
+    fn a_transaction_needs_the_action_of_each_item() {
+        let body = br#"{"TransactItems":[{"Put":{}},{"ConditionCheck":{}},{"Update":{}},{"Put":{}},{"Delete":{}}]}"#;
+        assert_eq!(
+            iam_actions("TransactWriteItems", body),
+            [
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem"
+            ]
+        );
+        assert_eq!(iam_actions("TransactGetItems", b"{}"), ["dynamodb:GetItem"]);
+        assert_eq!(
+            iam_actions("BatchGetItem", b"{}"),
+            ["dynamodb:BatchGetItem"]
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod harness;
 pub mod held_store;
 pub mod http_front;
 pub mod invariants;
+pub mod local_stack;
 pub mod scripted_session;
 pub mod template;
 pub mod tencent_sms;
