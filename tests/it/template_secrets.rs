@@ -99,18 +99,8 @@ fn a_provider_left_out_leaves_its_keys_out() {
         return;
     };
     // Tencent alone: the AWS SMS keys go nowhere; no push token: no avatar function.
-    let tencent_only: Vec<(&str, &str)> = EVERY_OPTION
-        .iter()
-        .copied()
-        .filter(|(name, _)| !name.starts_with("AwsSms") && !name.starts_with("WeChatPush"))
-        .map(|(name, value)| {
-            if name == "SmsProvider" {
-                (name, "tencent")
-            } else {
-                (name, value)
-            }
-        })
-        .collect();
+    let tencent_only =
+        template::options_but(&["AwsSms", "WeChatPush"], &[("SmsProvider", "tencent")]);
     let facts = template::facts(&tencent_only, &[]);
     assert!(!facts.functions.contains_key("AvatarFunction"));
     assert_eq!(

@@ -234,35 +234,33 @@ async fn forward(
         let _ = release.await;
     }
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut request = shared
-        .client
-        .request(method, format!("{}{path}", shared.upstream))
-        .body(body);
-    for (name, value) in &headers {
-        if !matches!(name.as_str(), "host" | "content-length" | "connection") {
-            request = request.header(name, value);
-        }
-    }
-    let answer = match request.send().await {
-        Ok(answer) => answer,
-        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
-    };
-    let status = answer.status();
+    let headers_in = headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()));
+    let (status, headers_out, body) = crate::upstream::forward(
+        &shared.client,
+        &shared.upstream,
+        method.as_str(),
+        path,
+        headers_in,
+        body.to_vec(),
+    )
+    .await;
     let mut out = HeaderMap::new();
-    for (name, value) in answer.headers() {
-        if !matches!(
-            name.as_str(),
-            "content-length" | "connection" | "transfer-encoding" | "x-amz-crc32"
+    for (name, value) in &headers_out {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(name.as_bytes()),
+            axum::http::HeaderValue::from_str(value),
         ) {
-            out.append(name, value.clone());
+            out.append(name, value);
         }
     }
-    match answer.bytes().await {
-        Ok(body) if shared.strip_old_items.load(Ordering::SeqCst) && !status.is_success() => {
-            (status, out, without_old_items(body)).into_response()
-        }
-        Ok(body) => (status, out, body).into_response(),
-        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let body = Bytes::from(body);
+    if shared.strip_old_items.load(Ordering::SeqCst) && !status.is_success() {
+        (status, out, without_old_items(body)).into_response()
+    } else {
+        (status, out, body).into_response()
     }
 }
 

@@ -176,7 +176,7 @@ struct Shared {
     tokens: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Forwarded>>>>>,
 }
 
-type Forwarded = (u16, Vec<(String, String)>, Vec<u8>);
+use crate::upstream::{self, Forwarded};
 
 /// The running proxy; stops when dropped.
 pub struct FaultProxy {
@@ -431,42 +431,19 @@ async fn write_answer(
 
 /// What the emulator answers to `request`: status, headers, body.
 async fn forward(shared: &Shared, request: &RawRequest) -> Forwarded {
-    let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or_default();
-    let mut upstream = shared
-        .client
-        .request(method, format!("{}{}", shared.upstream, request.path))
-        .body(request.body.clone());
-    for (name, value) in &request.headers {
-        let name_lower = name.to_ascii_lowercase();
-        if !matches!(
-            name_lower.as_str(),
-            "host" | "content-length" | "connection"
-        ) {
-            upstream = upstream.header(name.as_str(), value.as_str());
-        }
-    }
-    let answer = match upstream.send().await {
-        Ok(answer) => answer,
-        Err(e) => return (502, Vec::new(), e.to_string().into_bytes()),
-    };
-    let status = answer.status().as_u16();
-    let headers = answer
-        .headers()
+    let headers = request
+        .headers
         .iter()
-        .filter(|(name, _)| {
-            !matches!(
-                name.as_str(),
-                "content-length" | "connection" | "transfer-encoding" | "x-amz-crc32"
-            )
-        })
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-        })
-        .collect();
-    match answer.bytes().await {
-        Ok(body) => (status, headers, body.to_vec()),
-        Err(e) => (502, Vec::new(), e.to_string().into_bytes()),
-    }
+        .map(|(name, value)| (name.as_str(), value.as_bytes()));
+    upstream::forward(
+        &shared.client,
+        &shared.upstream,
+        &request.method,
+        &request.path,
+        headers,
+        request.body.clone(),
+    )
+    .await
 }
 
 /// Forwards `request`, but a transaction whose `ClientRequestToken` already

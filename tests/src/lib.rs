@@ -18,5 +18,6 @@ pub mod scripted_session;
 pub mod template;
 pub mod tencent_sms;
 pub mod upload;
+pub mod upstream;
 
 pub use harness::{Harness, StoreKind};

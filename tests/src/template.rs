@@ -29,6 +29,25 @@ pub const EVERY_OPTION: &[(&str, &str)] = &[
     ("AwsSmsSecretAccessKey", "aws-secret"),
 ];
 
+/// [`EVERY_OPTION`] without the parameters whose names start with one of
+/// `left_out`, and with `changed` in place of their values.
+pub fn options_but(
+    left_out: &[&str],
+    changed: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
+    EVERY_OPTION
+        .iter()
+        .filter(|(name, _)| !left_out.iter().any(|prefix| name.starts_with(prefix)))
+        .map(|&(name, value)| {
+            changed
+                .iter()
+                .find(|(n, _)| *n == name)
+                .copied()
+                .unwrap_or((name, value))
+        })
+        .collect()
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TemplateFacts {
     /// By logical id; the functions the conditions leave out are absent.
