@@ -2,6 +2,10 @@
 //! memory size (1 vCPU per 1,769 MB), here a cgroup v1 `cpu` child with a CFS
 //! bandwidth quota. Needs root and the v1 `cpu` controller mounted; where
 //! either is missing, [`CpuQuota::create`] says why instead of failing the run.
+//! Where the v1 `cpuacct` controller is mounted too, the same child there
+//! counts the CPU time of everything in it ([`CpuQuota::cpu_ns`]): threads
+//! that have ended included, to the nanosecond, where `/proc/<pid>/stat`
+//! counts in 10 ms ticks.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,7 +26,10 @@ const MOUNTS: &[&str] = &[
     "/sys/fs/cgroup/cpuacct,cpu",
 ];
 
-/// The shell's exit status when it could not join the cgroup.
+/// Where the v1 `cpuacct` controller is mounted on its own.
+const CPUACCT: &str = "/sys/fs/cgroup/cpuacct";
+
+/// The child's exit status when it could not join the cgroup.
 pub const JOIN_FAILED: i32 = 125;
 
 /// CPU time per [`PERIOD_US`] for a function of `memory_mb`: its share of one
@@ -34,6 +41,9 @@ pub fn quota_us(memory_mb: u32) -> u64 {
 /// A child cgroup holding one memory size's quota; removed on drop.
 pub struct CpuQuota {
     dir: PathBuf,
+    /// The `cpuacct` child, when that controller is mounted apart from `cpu`
+    /// (with `cpu,cpuacct` mounted together, `dir` has its files).
+    accounting: Option<PathBuf>,
     pub quota_us: u64,
 }
 
@@ -47,9 +57,17 @@ impl CpuQuota {
             .ok_or("no cgroup v1 `cpu` controller is mounted under /sys/fs/cgroup")?;
         let dir = mount.join(format!("wxauth-bench-{}-{memory_mb}mb", std::process::id()));
         std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let accounting = match dir.join("cpuacct.usage").exists() {
+            true => None,
+            false => {
+                let apart = Path::new(CPUACCT).join(dir.file_name().expect("a name"));
+                std::fs::create_dir(&apart).ok().map(|()| apart)
+            }
+        };
         // From here on, drop removes it whatever fails next.
         let quota = Self {
             dir,
+            accounting,
             quota_us: quota_us(memory_mb),
         };
         quota.write("cpu.cfs_period_us", PERIOD_US)?;
@@ -57,24 +75,72 @@ impl CpuQuota {
         Ok(quota)
     }
 
-    fn write(&self, file: &str, value: u64) -> Result<(), String> {
+    fn write(&self, file: &str, value: impl ToString) -> Result<(), String> {
         let path = self.dir.join(file);
-        std::fs::write(&path, value.to_string())
+        let value = value.to_string();
+        std::fs::write(&path, &value)
             .map_err(|e| format!("cannot write {value} to {}: {e}", path.display()))
     }
 
-    /// `program`, started inside the cgroup: a shell moves itself in, then
-    /// execs it, so none of the program's work runs outside the quota. The
-    /// shell exits with [`JOIN_FAILED`] when it cannot join.
+    /// Lifts the quota (the whole machine's CPU) until [`throttle`](Self::throttle).
+    pub fn lift(&self) -> Result<(), String> {
+        self.write("cpu.cfs_quota_us", -1)
+    }
+
+    /// Puts the memory size's quota (back) in place.
+    pub fn throttle(&self) -> Result<(), String> {
+        self.write("cpu.cfs_quota_us", self.quota_us)
+    }
+
+    /// CPU time (user + system) of everything that has run in the cgroup, in
+    /// nanoseconds; `None` without the `cpuacct` controller.
+    pub fn cpu_ns(&self) -> Option<u64> {
+        let dir = self.accounting.as_ref().unwrap_or(&self.dir);
+        std::fs::read_to_string(dir.join("cpuacct.usage"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// `program`, started inside the cgroup: the child moves itself in
+    /// (both controllers) between fork and exec, so none of the program's
+    /// work runs outside the quota and no shell's start is counted. A child
+    /// that cannot join exits at once with [`JOIN_FAILED`].
     pub fn command(&self, program: &Path) -> Command {
-        let mut command = Command::new("/bin/sh");
-        command
-            .arg("-c")
-            .arg(format!(
-                r#"echo $$ > "$0" || exit {JOIN_FAILED}; exec "$@""#
-            ))
-            .arg(self.dir.join("cgroup.procs"))
-            .arg(program);
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::process::CommandExt;
+        // The accounting child first: the CPU counted starts before the
+        // quota can delay anything.
+        let files: Vec<std::ffi::CString> = self
+            .accounting
+            .iter()
+            .chain(std::iter::once(&self.dir))
+            .map(|dir| {
+                std::ffi::CString::new(dir.join("cgroup.procs").as_os_str().as_bytes())
+                    .expect("no NUL in a cgroup path")
+            })
+            .collect();
+        let mut command = Command::new(program);
+        // SAFETY: between fork and exec the closure only calls open, write,
+        // close and _exit (async-signal-safe) on paths made before the fork;
+        // it allocates nothing. Writing "0" to cgroup.procs moves the writer.
+        unsafe {
+            command.pre_exec(move || {
+                for file in &files {
+                    let fd = libc::open(file.as_ptr(), libc::O_WRONLY);
+                    if fd < 0 {
+                        libc::_exit(JOIN_FAILED);
+                    }
+                    let written = libc::write(fd, b"0".as_ptr().cast(), 1);
+                    libc::close(fd);
+                    if written != 1 {
+                        libc::_exit(JOIN_FAILED);
+                    }
+                }
+                Ok(())
+            });
+        }
         command
     }
 
@@ -92,6 +158,9 @@ impl CpuQuota {
 impl Drop for CpuQuota {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir(&self.dir);
+        if let Some(dir) = &self.accounting {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 

@@ -18,3 +18,4 @@ pub mod runtime_api;
 pub mod stage;
 pub mod stats;
 pub mod throughput;
+pub mod tls_front;

@@ -1,6 +1,7 @@
 //! One function binary running as Lambda runs it: a fresh process with
 //! Lambda's environment, speaking to its own [`RuntimeApi`].
 
+use crate::cpu_quota::CpuQuota;
 use crate::runtime_api::RuntimeApi;
 use serde_json::Value;
 use std::path::Path;
@@ -29,6 +30,29 @@ impl FunctionProcess {
         env: &[(String, String)],
         log: &Path,
     ) -> Result<Self, String> {
+        Self::start_command(name, Command::new(binary), 128, env, log).await
+    }
+
+    /// As [`start`](Self::start), inside `quota`'s cgroup (a function of
+    /// `memory_mb`): the process's CPU is that memory size's share.
+    pub async fn start_in(
+        quota: &CpuQuota,
+        memory_mb: u32,
+        name: &str,
+        binary: &Path,
+        env: &[(String, String)],
+        log: &Path,
+    ) -> Result<Self, String> {
+        Self::start_command(name, quota.command(binary), memory_mb, env, log).await
+    }
+
+    async fn start_command(
+        name: &str,
+        mut command: Command,
+        memory_mb: u32,
+        env: &[(String, String)],
+        log: &Path,
+    ) -> Result<Self, String> {
         let api = RuntimeApi::start().await.map_err(|e| e.to_string())?;
         let output = std::fs::OpenOptions::new()
             .create(true)
@@ -36,14 +60,13 @@ impl FunctionProcess {
             .open(log)
             .map_err(|e| format!("{}: {e}", log.display()))?;
         let errors = output.try_clone().map_err(|e| e.to_string())?;
-        let mut command = Command::new(binary);
         command
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory_mb.to_string())
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/21/[$LATEST]bench")
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
@@ -52,9 +75,7 @@ impl FunctionProcess {
             .stdout(output)
             .stderr(errors);
         let started = Instant::now();
-        let child = command
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", binary.display()))?;
+        let child = command.spawn().map_err(|e| format!("start {name}: {e}"))?;
         let mut process = Self {
             name: name.to_owned(),
             child,

@@ -57,6 +57,36 @@ pub const TOOLCHAIN_VARIABLES: &[&str] = &[
     "RUSTFLAGS",
 ];
 
+/// This process's [`TOOLCHAIN_VARIABLES`], `RUSTUP_*` and `CARGO_BUILD_*`.
+fn toolchain_env() -> impl Iterator<Item = (String, String)> {
+    std::env::vars().filter(|(name, _)| {
+        TOOLCHAIN_VARIABLES.contains(&name.as_str())
+            || name.starts_with("RUSTUP_")
+            || name.starts_with("CARGO_BUILD_")
+    })
+}
+
+/// Builds each of `binaries` as `cargo lambda watch` will run it (`cargo run
+/// --bin`, alone, with [`Watch::start_exact`]'s environment), so that the
+/// first invocation finds it built instead of compiling past the invocation
+/// timeout on a fresh checkout.
+pub fn build_exact(binaries: &[&str]) {
+    for binary in binaries {
+        let output = Command::new("cargo")
+            .args(["build", "--locked", "--bin", binary])
+            .current_dir(workspace_root())
+            .env_clear()
+            .envs(toolchain_env())
+            .output()
+            .expect("run cargo build");
+        assert!(
+            output.status.success(),
+            "cargo build --bin {binary} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
@@ -93,13 +123,7 @@ impl Watch {
         let log_file = std::fs::File::create(&log).expect("create watch log");
         let mut command = Command::new("cargo");
         if !inherit {
-            command
-                .env_clear()
-                .envs(std::env::vars().filter(|(name, _)| {
-                    TOOLCHAIN_VARIABLES.contains(&name.as_str())
-                        || name.starts_with("RUSTUP_")
-                        || name.starts_with("CARGO_BUILD_")
-                }));
+            command.env_clear().envs(toolchain_env());
         }
         let child = command
             .args(["lambda", "watch", "--ignore-changes", "--locked"])

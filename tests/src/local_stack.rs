@@ -69,6 +69,12 @@ impl LocalStack {
         let runtime = tokio::runtime::Handle::current();
         let resources = [("UsersTable.Ref", table), ("AvatarBucket.Ref", bucket)];
         let before = template::facts(parameters, &resources);
+        let binaries: Vec<&str> = before
+            .functions
+            .values()
+            .map(|f| f.binary.as_str())
+            .collect();
+        crate::cargo_lambda::build_exact(&binaries);
         let signing_key = parameter(parameters, "TokenSigningKey");
         let verify_keys = parameter(parameters, "TokenVerifyKeys");
         let keys = run_token_keys(
