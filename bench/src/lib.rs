@@ -5,6 +5,7 @@
 pub mod argon2_share;
 pub mod artifacts;
 pub mod chart;
+pub mod cold_tls;
 pub mod cpu_quota;
 pub mod criterion_results;
 pub mod fixtures;
@@ -14,6 +15,7 @@ pub mod measure;
 pub mod process;
 pub mod python;
 pub mod report;
+pub mod report_tls;
 pub mod runtime_api;
 pub mod stage;
 pub mod stats;

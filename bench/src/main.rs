@@ -5,18 +5,22 @@
 
 use std::path::PathBuf;
 use wxauth_bench::argon2_share::Argon2Share;
-use wxauth_bench::report::{Cpu, Results, argon2_section, splice, splice_argon2};
+use wxauth_bench::report::{self, Cpu, Results, argon2_section, splice, splice_argon2};
+use wxauth_bench::report_tls;
 use wxauth_bench::stage::{FUNCTIONS, Stage};
 use wxauth_bench::{
-    argon2_share, artifacts, chart, criterion_results, machine, measure, python, throughput,
+    argon2_share, artifacts, chart, cold_tls, criterion_results, machine, measure, python,
+    throughput,
 };
 
 const USAGE: &str = "\
-USAGE: wxauth-bench --bin-dir DIR [--smoke] [--only argon2] [--out FILE]
+USAGE: wxauth-bench --bin-dir DIR [--smoke] [--only argon2|tls] [--out FILE]
                     [--criterion-dir DIR] [--lambda-dir DIR] [--python PATH] [--wrk PATH]
 
   --bin-dir DIR        the function binaries, hello-lambda and wxauth-dev (target/release)
   --smoke              a few runs of everything, to check the harness (scripts/test.sh)
+  --only tls           only the cold starts over TLS at the Lambda CPU share:
+                       replaces that section of the page alone
   --only argon2        only the argon2id verify at each Lambda CPU share: replaces
                        that section of the page alone (needs no emulator)
   --out FILE           the page to write (default docs/benchmarks.md; its chart beside it)
@@ -35,6 +39,7 @@ struct Args {
     bin_dir: PathBuf,
     smoke: bool,
     only_argon2: bool,
+    only_tls: bool,
     out: PathBuf,
     criterion_dir: PathBuf,
     lambda_dir: PathBuf,
@@ -47,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
         bin_dir: PathBuf::new(),
         smoke: false,
         only_argon2: false,
+        only_tls: false,
         out: "docs/benchmarks.md".into(),
         criterion_dir: "target/criterion".into(),
         lambda_dir: "target/lambda".into(),
@@ -62,7 +68,8 @@ fn parse_args() -> Result<Args, String> {
         if flag == "--only" {
             match argv.next().as_deref() {
                 Some("argon2") => args.only_argon2 = true,
-                other => return Err(format!("--only takes argon2, not {other:?}")),
+                Some("tls") => args.only_tls = true,
+                other => return Err(format!("--only takes argon2 or tls, not {other:?}")),
             }
             continue;
         }
@@ -123,9 +130,45 @@ fn run_argon2_only(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Cold starts over TLS at the CPU share: ≥ 20 runs in a full run (21), 5
+/// warm invocations each; one of each on a smoke pass.
+fn tls_counts(smoke: bool) -> (usize, usize) {
+    if smoke { (1, 1) } else { (21, 5) }
+}
+
+/// `--only tls`: that section alone, printed and put in place of its old
+/// figures on the page, with when and where it was run.
+async fn run_tls_only(args: &Args) -> Result<(), String> {
+    let m = machine::Machine::describe();
+    let stage = Stage::start(&args.bin_dir, "target/bench/logs".as_ref()).await?;
+    let mut workloads = stage.workloads().await?;
+    let functions: Vec<&'static str> = workloads.iter().map(|w| w.function).collect();
+    let cases = cold_tls::cases(&functions, args.smoke);
+    let (runs, warm) = tls_counts(args.smoke);
+    eprintln!(
+        "==> cold starts over TLS at the Lambda CPU share: {runs} runs of {} cases",
+        cases.len()
+    );
+    let results = cold_tls::measure(&stage, &mut workloads, &cases, runs, warm).await?;
+    let preface = format!(
+        "Run on its own (`wxauth-bench --only tls`): {}, {} cores, {}, commit `{}`.",
+        m.cpu, m.cores, m.date, m.commit
+    );
+    let section = report_tls::tls_section(&results, runs, warm, args.smoke, &preface);
+    println!("{section}");
+    let page = std::fs::read_to_string(&args.out).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    let page = report::splice_section(&page, report_tls::TLS_HEADING, &section);
+    std::fs::write(&args.out, page).map_err(|e| e.to_string())?;
+    eprintln!("==> wrote its section of {}", args.out.display());
+    Ok(())
+}
+
 async fn run(args: Args) -> Result<(), String> {
     if args.only_argon2 {
         return run_argon2_only(&args);
+    }
+    if args.only_tls {
+        return run_tls_only(&args).await;
     }
     // Full run: ≥ 20 cold starts each (21: the median is one of them).
     let (runs, warm, invocations, seconds, py_runs, py_iterations) = if args.smoke {
@@ -143,6 +186,14 @@ async fn run(args: Args) -> Result<(), String> {
         workloads.len()
     );
     let cold = measure::cold_starts(&stage, &mut workloads, runs, warm).await?;
+    let (tls_runs, tls_warm) = tls_counts(args.smoke);
+    let functions: Vec<&'static str> = workloads.iter().map(|w| w.function).collect();
+    let cases = cold_tls::cases(&functions, args.smoke);
+    eprintln!(
+        "==> cold starts over TLS at the Lambda CPU share: {tls_runs} runs of {} cases",
+        cases.len()
+    );
+    let cold_tls = cold_tls::measure(&stage, &mut workloads, &cases, tls_runs, tls_warm).await?;
     eprintln!("==> init pieces: {runs} fresh processes");
     let init_pieces = stage.init_pieces(runs, &[])?;
     // Lambda's image keeps its roots in one bundle file, where Debian has a
@@ -208,6 +259,9 @@ async fn run(args: Args) -> Result<(), String> {
         python,
         artifacts: artifacts::sizes(FUNCTIONS, &args.bin_dir, &args.lambda_dir),
         argon2,
+        cold_tls,
+        tls_runs,
+        tls_warm,
     };
 
     let section = results.markdown();

@@ -4,10 +4,12 @@
 
 use crate::argon2_share::{Argon2Share, VERIFY_TARGET_MS, Verifies};
 use crate::artifacts::Artifact;
+use crate::cold_tls::ColdTls;
 use crate::cpu_quota::{LAMBDA_MB_PER_VCPU, PERIOD_US};
 use crate::machine::Machine;
 use crate::measure::{ColdStart, Memory, Requests};
 use crate::python::PythonBaseline;
+use crate::report_tls::tls_section;
 use crate::stage::HELLO;
 use crate::throughput::{CONCURRENCY, Throughput};
 use std::fmt::Write;
@@ -54,6 +56,10 @@ pub struct Results {
     pub python: PythonBaseline,
     pub artifacts: Vec<Artifact>,
     pub argon2: Argon2Share,
+    /// Cold starts over TLS at the CPU share, with their runs and warm invocations.
+    pub cold_tls: Vec<ColdTls>,
+    pub tls_runs: usize,
+    pub tls_warm: usize,
 }
 
 pub const INIT_RATIO_TARGET: f64 = 1.3;
@@ -128,6 +134,13 @@ impl Results {
         self.python_section(&mut md);
         self.artifacts_section(&mut md);
         md.push_str(&argon2_section(&self.argon2, self.smoke, ""));
+        md.push_str(&tls_section(
+            &self.cold_tls,
+            self.tls_runs,
+            self.tls_warm,
+            self.smoke,
+            "",
+        ));
         let _ = writeln!(md, "{END}");
         md
     }
@@ -404,13 +417,23 @@ pub fn argon2_section(a: &Argon2Share, smoke: bool, preface: &str) -> String {
 /// `section` (added at the section's end where it has none): for a run of
 /// that measurement alone.
 pub fn splice_argon2(page: &str, section: &str) -> String {
+    splice_section(page, ARGON2_HEADING, section)
+}
+
+/// `page` with the generated section under `heading` replaced by `section`
+/// (up to the next section), or `section` added at the generated part's end.
+pub fn splice_section(page: &str, heading: &str, section: &str) -> String {
     let (Some(begin), Some(end)) = (page.find(BEGIN), page.find(END)) else {
         return splice(page, &format!("{BEGIN}\n\n{section}{END}\n"));
     };
-    let from = page[begin..end]
-        .find(ARGON2_HEADING)
-        .map_or(end, |at| begin + at);
-    format!("{}{section}{}", &page[..from], &page[end..])
+    let from = page[begin..end].find(heading).map_or(end, |at| begin + at);
+    // Up to the next section, or the end of the generated part.
+    let to = page[from..end]
+        .match_indices("\n### ")
+        .map(|(at, _)| from + at + 1)
+        .find(|&at| at > from)
+        .unwrap_or(end);
+    format!("{}{section}{}", &page[..from], &page[to..])
 }
 
 /// `page` with its generated section replaced by `section` (or, for a page
@@ -456,6 +479,16 @@ mod tests {
         let without = format!("{BEGIN}\nsizes\n\n{END}\n");
         assert!(splice_argon2(&without, &new).contains(&format!("sizes\n\n{new}{END}")));
         assert!(splice_argon2("# Benchmarks\n", &new).contains("new"));
+    }
+
+    #[test]
+    fn a_section_alone_replaces_only_itself_up_to_the_next() {
+        let page = format!(
+            "{BEGIN}\n### 7. Artifacts\n\nsizes\n\n{ARGON2_HEADING}\n\nold\n\n### 9. Next\n\nkept\n\n{END}\n"
+        );
+        let spliced = splice_argon2(&page, &format!("{ARGON2_HEADING}\n\nnew\n\n"));
+        assert!(spliced.contains("sizes") && spliced.contains("new") && !spliced.contains("old"));
+        assert!(spliced.contains("### 9. Next\n\nkept"), "{spliced}");
     }
 
     #[test]

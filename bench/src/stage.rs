@@ -5,9 +5,12 @@
 //! code sent through the Tencent stand-in, a password login, …) and the check
 //! that each answer is that success.
 
+use crate::cpu_quota::CpuQuota;
 use crate::process::FunctionProcess;
 use crate::stats::median_f64;
+use crate::tls_front::{TestCa, socket_of};
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wxauth_shared::clock::SystemClock;
@@ -39,6 +42,9 @@ pub struct Stage {
     /// Tencent Cloud SMS as the `sms` function reaches it (TC3 checked).
     pub sms: TencentSmsStandIn,
     env: Vec<(String, String)>,
+    /// [`env`](Self::env) with DynamoDB and WeChat behind TLS fronts, and
+    /// `SSL_CERT_FILE` naming the public roots plus the test CA.
+    tls_env: Vec<(String, String)>,
     bin_dir: PathBuf,
     log_dir: PathBuf,
 }
@@ -84,7 +90,7 @@ impl Stage {
             .map_err(|e| e.to_string())?;
         let sms = TencentSmsStandIn::start(Arc::new(SystemClock)).await;
         let sms_endpoint = sms.endpoint();
-        let env = [
+        let env: Vec<(String, String)> = [
             ("SMS_PROVIDER", "tencent"),
             ("TENCENT_SMS_SECRET_ID", tencent_sms::SECRET_ID),
             ("TENCENT_SMS_SECRET_KEY", tencent_sms::SECRET_KEY),
@@ -111,12 +117,18 @@ impl Stage {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         std::fs::create_dir_all(log_dir).map_err(|e| e.to_string())?;
+        let ca = TestCa::generate()?;
+        let roots = ca.write_roots(&log_dir.join("tls"))?;
+        let dynamodb = ca.front(socket_of(&proxy.url())?).await?;
+        let wechat = ca.front(socket_of(running.base_url())?).await?;
+        let tls_env = tls_env(&env, dynamodb, wechat, &roots);
         Ok(Self {
             simulator,
             _running: running,
             proxy,
             sms,
             env,
+            tls_env,
             bin_dir: bin_dir.to_owned(),
             log_dir: log_dir.to_owned(),
         })
@@ -126,6 +138,28 @@ impl Stage {
     pub async fn launch(&self, function: &str) -> Result<FunctionProcess, String> {
         let log = self.log_dir.join(format!("{function}.log"));
         FunctionProcess::start(function, &self.bin_dir.join(function), &self.env, &log).await
+    }
+
+    /// Starts a fresh process of `function` in `quota`'s cgroup (a function
+    /// of `memory_mb`), reaching DynamoDB and WeChat over TLS; with
+    /// `SSL_CERT_FILE` naming the roots that include the test CA when
+    /// `roots`, else with the roots the function finds on its own.
+    pub async fn launch_tls(
+        &self,
+        function: &str,
+        quota: &CpuQuota,
+        memory_mb: u32,
+        roots: bool,
+    ) -> Result<FunctionProcess, String> {
+        let log = self.log_dir.join(format!("{function}-tls.log"));
+        let env: Vec<(String, String)> = self
+            .tls_env
+            .iter()
+            .filter(|(name, _)| roots || name != "SSL_CERT_FILE")
+            .cloned()
+            .collect();
+        let binary = self.bin_dir.join(function);
+        FunctionProcess::start_in(quota, memory_mb, function, &binary, &env, &log).await
     }
 
     /// Runs `wxauth-init-probe` `runs` times with the functions' environment
@@ -314,6 +348,33 @@ impl Stage {
     pub fn phone_event_for(&self, user: &LoggedIn, phone: &str) -> String {
         phone_event(&self.simulator, user, phone)
     }
+}
+
+/// `env` with DynamoDB at `dynamodb` and WeChat at `wechat` over TLS, and
+/// the roots in `SSL_CERT_FILE`.
+fn tls_env(
+    env: &[(String, String)],
+    dynamodb: SocketAddr,
+    wechat: SocketAddr,
+    roots: &Path,
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = env
+        .iter()
+        .filter(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "AWS_ENDPOINT_URL_DYNAMODB" | "WECHAT_API_BASE"
+            )
+        })
+        .cloned()
+        .collect();
+    env.push((
+        "AWS_ENDPOINT_URL_DYNAMODB".into(),
+        format!("https://{dynamodb}"),
+    ));
+    env.push(("WECHAT_API_BASE".into(), format!("https://{wechat}")));
+    env.push(("SSL_CERT_FILE".into(), roots.display().to_string()));
+    env
 }
 
 /// The password the bench's users register with.

@@ -41,6 +41,8 @@ struct Shared {
     throttle: AtomicU32,
     operations: Mutex<Vec<String>>,
     actions: Mutex<std::collections::BTreeSet<String>>,
+    /// Time spent waiting for the emulator's answers, in nanoseconds.
+    upstream_ns: std::sync::atomic::AtomicU64,
 }
 
 /// The running proxy; stops when dropped.
@@ -93,6 +95,7 @@ impl DynamoProxy {
             throttle: AtomicU32::new(0),
             operations: Mutex::new(Vec::new()),
             actions: Mutex::new(Default::default()),
+            upstream_ns: Default::default(),
         });
         let routes = axum::Router::new()
             .fallback(forward)
@@ -136,6 +139,12 @@ impl DynamoProxy {
     /// The operations forwarded since the last call, in order (`UpdateItem`, …).
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.shared.operations.lock().expect("lock"))
+    }
+
+    /// How long the emulator took to answer, summed over the requests since
+    /// the last call: the stand-in's share of a measured latency.
+    pub fn take_upstream_time(&self) -> Duration {
+        Duration::from_nanos(self.shared.upstream_ns.swap(0, Ordering::SeqCst))
     }
 
     /// Every IAM action the requests so far needed (`dynamodb:GetItem`, …).
@@ -237,6 +246,7 @@ async fn forward(
     let headers_in = headers
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_bytes()));
+    let started = std::time::Instant::now();
     let (status, headers_out, body) = crate::upstream::forward(
         &shared.client,
         &shared.upstream,
@@ -246,6 +256,9 @@ async fn forward(
         body.to_vec(),
     )
     .await;
+    shared
+        .upstream_ns
+        .fetch_add(started.elapsed().as_nanos() as u64, Ordering::SeqCst);
     let mut out = HeaderMap::new();
     for (name, value) in &headers_out {
         if let (Ok(name), Ok(value)) = (
