@@ -21,6 +21,7 @@ USAGE: wxauth-bench --bin-dir DIR [--smoke] [--only argon2|tls] [--out FILE]
   --smoke              a few runs of everything, to check the harness (scripts/test.sh)
   --only tls           only the cold starts over TLS at the Lambda CPU share:
                        replaces that section of the page alone
+  --tls-runs N         runs of each TLS cold-start case (default 21; smoke 1)
   --only argon2        only the argon2id verify at each Lambda CPU share: replaces
                        that section of the page alone (needs no emulator)
   --out FILE           the page to write (default docs/benchmarks.md; its chart beside it)
@@ -40,6 +41,7 @@ struct Args {
     smoke: bool,
     only_argon2: bool,
     only_tls: bool,
+    tls_runs: Option<usize>,
     out: PathBuf,
     criterion_dir: PathBuf,
     lambda_dir: PathBuf,
@@ -53,6 +55,7 @@ fn parse_args() -> Result<Args, String> {
         smoke: false,
         only_argon2: false,
         only_tls: false,
+        tls_runs: None,
         out: "docs/benchmarks.md".into(),
         criterion_dir: "target/criterion".into(),
         lambda_dir: "target/lambda".into(),
@@ -63,6 +66,11 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = argv.next() {
         if flag == "--smoke" {
             args.smoke = true;
+            continue;
+        }
+        if flag == "--tls-runs" {
+            let n = argv.next().ok_or("--tls-runs needs a number")?;
+            args.tls_runs = Some(n.parse().map_err(|e| format!("--tls-runs {n}: {e}"))?);
             continue;
         }
         if flag == "--only" {
@@ -132,8 +140,9 @@ fn run_argon2_only(args: &Args) -> Result<(), String> {
 
 /// Cold starts over TLS at the CPU share: ≥ 20 runs in a full run (21), 5
 /// warm invocations each; one of each on a smoke pass.
-fn tls_counts(smoke: bool) -> (usize, usize) {
-    if smoke { (1, 1) } else { (21, 5) }
+fn tls_counts(args: &Args) -> (usize, usize) {
+    let (runs, warm) = if args.smoke { (1, 1) } else { (21, 5) };
+    (args.tls_runs.unwrap_or(runs), warm)
 }
 
 /// `--only tls`: that section alone, printed and put in place of its old
@@ -144,7 +153,7 @@ async fn run_tls_only(args: &Args) -> Result<(), String> {
     let mut workloads = stage.workloads().await?;
     let functions: Vec<&'static str> = workloads.iter().map(|w| w.function).collect();
     let cases = cold_tls::cases(&functions, args.smoke);
-    let (runs, warm) = tls_counts(args.smoke);
+    let (runs, warm) = tls_counts(args);
     eprintln!(
         "==> cold starts over TLS at the Lambda CPU share: {runs} runs of {} cases",
         cases.len()
@@ -186,7 +195,7 @@ async fn run(args: Args) -> Result<(), String> {
         workloads.len()
     );
     let cold = measure::cold_starts(&stage, &mut workloads, runs, warm).await?;
-    let (tls_runs, tls_warm) = tls_counts(args.smoke);
+    let (tls_runs, tls_warm) = tls_counts(&args);
     let functions: Vec<&'static str> = workloads.iter().map(|w| w.function).collect();
     let cases = cold_tls::cases(&functions, args.smoke);
     eprintln!(
