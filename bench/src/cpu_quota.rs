@@ -108,6 +108,15 @@ impl CpuQuota {
     /// work runs outside the quota and no shell's start is counted. A child
     /// that cannot join exits at once with [`JOIN_FAILED`].
     pub fn command(&self, program: &Path) -> Command {
+        self.command_signalling(program, None)
+    }
+
+    /// As [`command`](Self::command), the child also writing one byte to
+    /// `joined`'s pipe once it is in the cgroup, just before exec: the moment
+    /// the process starts as Lambda starts it. Moving a process between
+    /// cgroups waits for the kernel (tens of ms, none of it the function's),
+    /// so a start timed from the fork would count that wait as init.
+    pub fn command_signalling(&self, program: &Path, joined: Option<&JoinSignal>) -> Command {
         use std::os::unix::ffi::OsStrExt;
         use std::os::unix::process::CommandExt;
         // The accounting child first: the CPU counted starts before the
@@ -121,6 +130,7 @@ impl CpuQuota {
                     .expect("no NUL in a cgroup path")
             })
             .collect();
+        let signal = joined.map(|j| j.write);
         let mut command = Command::new(program);
         // SAFETY: between fork and exec the closure only calls open, write,
         // close and _exit (async-signal-safe) on paths made before the fork;
@@ -138,6 +148,9 @@ impl CpuQuota {
                         libc::_exit(JOIN_FAILED);
                     }
                 }
+                if let Some(fd) = signal {
+                    libc::write(fd, b"j".as_ptr().cast(), 1);
+                }
                 Ok(())
             });
         }
@@ -152,6 +165,51 @@ impl CpuQuota {
             .lines()
             .find_map(|line| line.strip_prefix("nr_throttled "))
             .and_then(|n| n.trim().parse().ok())
+    }
+}
+
+/// A pipe a child writes one byte to once it has joined the cgroup
+/// ([`CpuQuota::command_signalling`]). Both ends close on exec.
+pub struct JoinSignal {
+    read: std::fs::File,
+    write: i32,
+}
+
+impl JoinSignal {
+    pub fn new() -> Result<Self, String> {
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe2 fills the two descriptors it is given room for.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(format!("pipe2: {}", std::io::Error::last_os_error()));
+        }
+        use std::os::fd::FromRawFd;
+        // SAFETY: fds[0] is a fresh descriptor that nothing else owns.
+        let read = unsafe { std::fs::File::from_raw_fd(fds[0]) };
+        Ok(Self {
+            read,
+            write: fds[1],
+        })
+    }
+
+    /// Waits (after the spawn) until the child has joined; false when it
+    /// ended before writing (it could not join, or the spawn failed).
+    pub fn wait(mut self) -> bool {
+        // This end's copy of the write end: closed, so a child that dies
+        // before writing ends the read with nothing.
+        // SAFETY: `write` is ours and closed once.
+        unsafe { libc::close(self.write) };
+        self.write = -1;
+        let mut byte = [0u8; 1];
+        matches!(std::io::Read::read(&mut self.read, &mut byte), Ok(1))
+    }
+}
+
+impl Drop for JoinSignal {
+    fn drop(&mut self) {
+        if self.write >= 0 {
+            // SAFETY: not closed yet (wait sets it to -1).
+            unsafe { libc::close(self.write) };
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One function binary running as Lambda runs it: a fresh process with
 //! Lambda's environment, speaking to its own [`RuntimeApi`].
 
-use crate::cpu_quota::CpuQuota;
+use crate::cpu_quota::{CpuQuota, JoinSignal};
 use crate::runtime_api::RuntimeApi;
 use serde_json::Value;
 use std::path::Path;
@@ -30,7 +30,7 @@ impl FunctionProcess {
         env: &[(String, String)],
         log: &Path,
     ) -> Result<Self, String> {
-        Self::start_command(name, Command::new(binary), 128, env, log).await
+        Self::start_command(name, Command::new(binary), None, 128, env, log).await
     }
 
     /// As [`start`](Self::start), inside `quota`'s cgroup (a function of
@@ -43,12 +43,15 @@ impl FunctionProcess {
         env: &[(String, String)],
         log: &Path,
     ) -> Result<Self, String> {
-        Self::start_command(name, quota.command(binary), memory_mb, env, log).await
+        let joined = JoinSignal::new()?;
+        let command = quota.command_signalling(binary, Some(&joined));
+        Self::start_command(name, command, Some(joined), memory_mb, env, log).await
     }
 
     async fn start_command(
         name: &str,
         mut command: Command,
+        joined: Option<JoinSignal>,
         memory_mb: u32,
         env: &[(String, String)],
         log: &Path,
@@ -74,8 +77,18 @@ impl FunctionProcess {
             .stdin(Stdio::null())
             .stdout(output)
             .stderr(errors);
-        let started = Instant::now();
+        let mut started = Instant::now();
         let child = command.spawn().map_err(|e| format!("start {name}: {e}"))?;
+        if let Some(joined) = joined {
+            // The start Lambda sees: the process in its cgroup, about to exec.
+            let ok = tokio::task::spawn_blocking(move || joined.wait())
+                .await
+                .map_err(|e| e.to_string())?;
+            if !ok {
+                return Err(format!("{name}: the process could not join its cgroup"));
+            }
+            started = Instant::now();
+        }
         let mut process = Self {
             name: name.to_owned(),
             child,
