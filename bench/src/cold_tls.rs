@@ -163,29 +163,12 @@ async fn run_once(
     let init = process.init;
     quota.throttle()?;
     stage.proxy.take_upstream_time();
-    let event = if case.function == "login" {
-        new_user_login()
-    } else {
-        (workload.next_event)()
-    };
-    let (first, answer) = process.invoke(event).await?;
-    if !(workload.check)(&answer) {
-        return Err(format!("{}: unexpected answer {answer}", case.function));
-    }
+    let first = invoke_checked(&process, workload).await?;
     let after_first = cpu()?;
     result.first_emulator.push(stage.proxy.take_upstream_time());
     let mut latencies = Vec::with_capacity(warm);
     for _ in 0..warm {
-        let event = if case.function == "login" {
-            new_user_login()
-        } else {
-            (workload.next_event)()
-        };
-        let (latency, answer) = process.invoke(event).await?;
-        if !(workload.check)(&answer) {
-            return Err(format!("{}: unexpected answer {answer}", case.function));
-        }
-        latencies.push(latency);
+        latencies.push(invoke_checked(&process, workload).await?);
     }
     let after_warm = cpu()?;
     drop(process);
@@ -200,6 +183,24 @@ async fn run_once(
             .push((after_warm - after_first) / warm as u32);
     }
     Ok(())
+}
+
+/// One invocation of the case's request (a new user's login for the login),
+/// checked to be the workload's success; its latency.
+async fn invoke_checked(
+    process: &crate::process::FunctionProcess,
+    workload: &mut Workload,
+) -> Result<Duration, String> {
+    let event = if workload.function == "login" {
+        new_user_login()
+    } else {
+        (workload.next_event)()
+    };
+    let (latency, answer) = process.invoke(event).await?;
+    if !(workload.check)(&answer) {
+        return Err(format!("{}: unexpected answer {answer}", workload.function));
+    }
+    Ok(latency)
 }
 
 /// The login over TLS without `SSL_CERT_FILE` must fail: the test CA is in
