@@ -162,7 +162,7 @@ pub async fn send(
 
 /// The HTTP client the answers are sent with.
 pub fn client() -> Result<reqwest::Client, String> {
-    crate::outbound::client().map_err(crate::outbound::describe)
+    crate::outbound::client()
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub mod passwords;
 pub mod setup;
 pub mod sms;
 pub mod store;
+pub mod tls;
 pub mod tokens;
 pub mod usecases;
 pub mod wechat;

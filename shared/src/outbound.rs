@@ -6,12 +6,17 @@
 /// the connection pool. Connections open within 2 s and idle ones close after
 /// 50 s, before the servers' own keep-alive ends (WeChat's and the SMS
 /// providers' are about a minute), so a reused connection is not a dead one.
-pub(crate) fn client() -> Result<reqwest::Client, reqwest::Error> {
+/// TLS is the process's one configuration ([`crate::tls`]). An error is told
+/// in words, naming `SSL_CERT_FILE` when the roots are the problem.
+pub(crate) fn client() -> Result<reqwest::Client, String> {
+    let tls = crate::tls::client_config()?;
     reqwest::Client::builder()
+        .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
         .connect_timeout(std::time::Duration::from_secs(2))
         .pool_idle_timeout(std::time::Duration::from_secs(50))
         .user_agent(concat!("wxauth/", env!("CARGO_PKG_VERSION")))
         .build()
+        .map_err(describe)
 }
 
 /// Why an answer's body could not be read.

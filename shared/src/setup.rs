@@ -20,6 +20,7 @@ use crate::objects::s3::S3Objects;
 use crate::sms::{CodeHasher, SmsSender};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
+use crate::tls::SSL_CERT_FILE;
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
 use crate::usecases::account::AccountService;
 use crate::usecases::avatar::AvatarService;
@@ -115,7 +116,8 @@ pub fn wechat_client(config: &Config) -> Result<Arc<dyn WeChatApi>, ConfigError>
 pub fn dynamo_store(config: &Config) -> Result<Arc<dyn ItemStore>, ConfigError> {
     let table = config.dynamo.table_name.get()?;
     let aws = config.dynamo.aws.get()?;
-    let client = aws_sdk_dynamodb::Client::from_conf(client_config(aws).build());
+    let config = client_config(aws).map_err(|e| ConfigError::new(SSL_CERT_FILE, e))?;
+    let client = aws_sdk_dynamodb::Client::from_conf(config.build());
     Ok(Arc::new(DynamoStore::new(client, table.clone())))
 }
 

@@ -408,6 +408,7 @@ async fn the_production_budget_ends_a_stuck_dynamodb_call_in_time() {
         session_token: None,
         endpoint_url: None,
     })
+    .expect("the trusted roots")
     .build();
     assert_eq!(
         settings

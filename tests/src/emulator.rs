@@ -36,6 +36,7 @@ pub async fn client() -> Option<(Client, RequestCounter)> {
     }
     let counter = RequestCounter::default();
     let config = client_config_within(&aws_settings(), &EMULATOR_BUDGET)
+        .expect("the trusted roots")
         .interceptor(counter.clone())
         .build();
     Some((Client::from_conf(config), counter))
@@ -62,7 +63,8 @@ fn configured() -> bool {
 pub fn client_via(endpoint: &str) -> Client {
     let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
-    Client::from_conf(client_config_within(&settings, &EMULATOR_BUDGET).build())
+    let config = client_config_within(&settings, &EMULATOR_BUDGET).expect("the trusted roots");
+    Client::from_conf(config.build())
 }
 
 /// A client for the emulator through `endpoint` with `budget` (timeouts and
@@ -73,6 +75,7 @@ pub fn client_within(endpoint: &str, budget: &DynamoBudget, partition: &str) -> 
     let mut settings = aws_settings();
     settings.endpoint_url = Some(endpoint.to_owned());
     let config = client_config_within(&settings, budget)
+        .expect("the trusted roots")
         .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(
             partition.to_owned(),
         ))

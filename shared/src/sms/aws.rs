@@ -40,7 +40,7 @@ pub struct AwsSms {
 }
 
 impl AwsSms {
-    pub fn new(settings: AwsSmsSettings, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
+    pub fn new(settings: AwsSmsSettings, clock: Arc<dyn Clock>) -> Result<Self, String> {
         let client = outbound::client()?;
         let credentials = settings.credentials.sdk();
         Ok(Self {

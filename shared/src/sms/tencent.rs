@@ -32,7 +32,7 @@ pub struct TencentSms {
 }
 
 impl TencentSms {
-    pub fn new(settings: TencentSettings, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
+    pub fn new(settings: TencentSettings, clock: Arc<dyn Clock>) -> Result<Self, String> {
         let client = outbound::client()?;
         Ok(Self {
             client,

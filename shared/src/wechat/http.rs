@@ -28,7 +28,7 @@ pub struct HttpWeChat {
 }
 
 impl HttpWeChat {
-    pub fn new(settings: &WeChatSettings) -> Result<Self, reqwest::Error> {
+    pub fn new(settings: &WeChatSettings) -> Result<Self, String> {
         let client = outbound::client()?;
         Ok(Self {
             client,

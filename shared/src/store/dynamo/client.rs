@@ -69,15 +69,16 @@ impl DynamoBudget {
 /// time and binary size, and on Lambda the credentials are in the
 /// environment anyway. Every operation reports its latency and retries to
 /// the request's metrics.
-pub fn client_config(settings: &AwsSettings) -> aws_sdk_dynamodb::config::Builder {
+pub fn client_config(settings: &AwsSettings) -> Result<aws_sdk_dynamodb::config::Builder, String> {
     client_config_within(settings, &DynamoBudget::PRODUCTION)
 }
 
 /// The same with another budget (the fault tests shorten it to run fast).
+/// Fails only when the trusted roots cannot be read ([`crate::tls`]).
 pub fn client_config_within(
     settings: &AwsSettings,
     budget: &DynamoBudget,
-) -> aws_sdk_dynamodb::config::Builder {
+) -> Result<aws_sdk_dynamodb::config::Builder, String> {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(budget.connect_timeout)
         .operation_attempt_timeout(budget.attempt_timeout)
@@ -96,11 +97,12 @@ pub fn client_config_within(
         .credentials_provider(settings.credentials())
         .timeout_config(timeouts)
         .retry_config(retries)
-        .interceptor(crate::metrics::DynamoTiming);
+        .interceptor(crate::metrics::DynamoTiming)
+        .http_client(super::http::http_client(budget.connect_timeout)?);
     if let Some(url) = &settings.endpoint_url {
         builder = builder.endpoint_url(url);
     }
-    builder
+    Ok(builder)
 }
 
 pub(crate) fn unavailable<E, R>(error: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
@@ -205,7 +207,7 @@ mod tests {
             session_token: None,
             endpoint_url: None,
         };
-        let config = client_config(&settings).build();
+        let config = client_config(&settings).unwrap().build();
         let timeouts = config.timeout_config().expect("timeouts");
         assert_eq!(
             timeouts.operation_attempt_timeout(),

@@ -6,6 +6,7 @@
 
 mod client;
 mod codec;
+mod http;
 mod write;
 
 pub use client::{DynamoBudget, RequestCounter, client_config, client_config_within, create_table};
