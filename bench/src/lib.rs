@@ -4,6 +4,8 @@
 
 pub mod argon2_share;
 pub mod artifacts;
+pub mod capacity;
+pub mod census;
 pub mod chart;
 pub mod cold_tls;
 pub mod cpu_quota;

@@ -4,6 +4,7 @@
 
 use crate::argon2_share::{Argon2Share, VERIFY_TARGET_MS, Verifies};
 use crate::artifacts::Artifact;
+use crate::census::Census;
 use crate::cold_tls::ColdTls;
 use crate::cpu_quota::{LAMBDA_MB_PER_VCPU, PERIOD_US};
 use crate::machine::Machine;
@@ -50,6 +51,8 @@ pub struct Results {
     pub init_pieces_bundle: Option<Vec<(String, f64)>>,
     pub memory: Vec<Memory>,
     pub requests: Vec<Requests>,
+    /// The table's items after the DynamoDB requests were counted.
+    pub census: Option<Census>,
     pub cpu: Cpu,
     pub throughput: Vec<Throughput>,
     pub throughput_seconds: u32,
