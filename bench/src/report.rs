@@ -10,6 +10,7 @@ use crate::cpu_quota::{LAMBDA_MB_PER_VCPU, PERIOD_US};
 use crate::machine::Machine;
 use crate::measure::{ColdStart, Memory, Requests};
 use crate::python::PythonBaseline;
+use crate::report_cost::cost_section;
 use crate::report_tls::tls_section;
 use crate::stage::HELLO;
 use crate::throughput::{CONCURRENCY, Throughput};
@@ -143,6 +144,12 @@ impl Results {
             self.tls_warm,
             self.smoke,
             "",
+        ));
+        md.push_str(&cost_section(
+            &self.cold_tls,
+            &self.requests,
+            self.census,
+            self.smoke,
         ));
         let _ = writeln!(md, "{END}");
         md
