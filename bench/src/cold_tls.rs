@@ -52,6 +52,11 @@ pub enum Ask {
     ReturningLogin,
     /// A refresh with the session's latest refresh token.
     Refresh,
+    /// A new user's first profile decrypt (it links the unionId): a repeat
+    /// of an unchanged profile writes nothing.
+    FirstProfile,
+    /// A new user binding a number (a rebind of the same one writes nothing).
+    FirstBind,
     /// A new number's SMS login, with a code sent just before (not timed).
     SmsLogin,
 }
@@ -62,6 +67,8 @@ impl Ask {
             Self::Usual => None,
             Self::ReturningLogin => Some("returning user"),
             Self::Refresh => Some("refresh"),
+            Self::FirstProfile => Some("new user's profile"),
+            Self::FirstBind => Some("new user's number"),
             Self::SmsLogin => Some("SMS login"),
         }
     }
@@ -72,11 +79,13 @@ impl Ask {
 pub const COST_ASKS: &[(&str, Ask)] = &[
     ("login", Ask::ReturningLogin),
     ("login", Ask::Refresh),
+    ("decrypt-profile", Ask::FirstProfile),
+    ("bind-phone", Ask::FirstBind),
     ("sms", Ask::SmsLogin),
 ];
 
 /// The binaries whose usual request the cost section prices.
-const COST_FUNCTIONS: &[&str] = &["login", "decrypt-profile", "bind-phone", "sms"];
+const COST_FUNCTIONS: &[&str] = &["login", "sms"];
 
 /// What the runs of one [`Case`] measured.
 #[derive(Debug, Clone)]
@@ -207,10 +216,11 @@ pub async fn measure(
 const RETURNING: &str = "bench-returning";
 
 /// What the asks other than the usual need between invocations: the session
-/// whose refresh token the last refresh handed out, and a process of the
-/// `sms` function, outside any quota, that sends the codes of the SMS logins.
+/// whose refresh token the last refresh handed out, and processes outside
+/// any quota that log the new users in and send the SMS logins' codes.
 struct Asker {
     refreshing: Option<LoggedIn>,
+    login: Option<FunctionProcess>,
     sms: Option<FunctionProcess>,
 }
 
@@ -219,14 +229,24 @@ impl Asker {
         let wants = |ask| cases.iter().any(|c| c.ask == ask);
         let mut asker = Self {
             refreshing: None,
+            login: None,
             sms: None,
         };
-        if wants(Ask::ReturningLogin) || wants(Ask::Refresh) {
+        if [
+            Ask::ReturningLogin,
+            Ask::Refresh,
+            Ask::FirstProfile,
+            Ask::FirstBind,
+        ]
+        .into_iter()
+        .any(wants)
+        {
             let login = stage.launch("login").await?;
             stage.log_in(&login, RETURNING).await?;
             if wants(Ask::Refresh) {
                 asker.refreshing = Some(stage.log_in(&login, "bench-refreshing").await?);
             }
+            asker.login = Some(login);
         }
         if wants(Ask::SmsLogin) {
             asker.sms = Some(stage.launch("sms").await?);
@@ -246,6 +266,8 @@ impl Asker {
             Ask::Usual => (workload.next_event)(),
             Ask::ReturningLogin => login_event(RETURNING),
             Ask::Refresh => refresh_event(self.refreshing.as_ref().ok_or("no session to refresh")?),
+            Ask::FirstProfile => stage.profile_event(&self.new_user(stage).await?)?,
+            Ask::FirstBind => stage.phone_event_for(&self.new_user(stage).await?, &fresh_number()),
             Ask::SmsLogin => {
                 let sms = self.sms.as_ref().ok_or("no sms process to send codes")?;
                 let number = fresh_number();
@@ -260,11 +282,20 @@ impl Asker {
         })
     }
 
+    /// A user logged in for the first time.
+    async fn new_user(&self, stage: &Stage) -> Result<LoggedIn, String> {
+        let login = self.login.as_ref().ok_or("no login process")?;
+        let label = format!("bench-first-{}", uuid::Uuid::new_v4().simple());
+        stage.log_in(login, &label).await
+    }
+
     /// Whether `answer` is the ask's success; a refresh's next token is kept.
     fn check(&mut self, workload: &Workload, ask: Ask, answer: &Value) -> bool {
         match ask {
             Ask::Usual => (workload.check)(answer),
-            Ask::ReturningLogin | Ask::SmsLogin => http_body(answer).is_some(),
+            Ask::ReturningLogin | Ask::SmsLogin | Ask::FirstProfile | Ask::FirstBind => {
+                http_body(answer).is_some()
+            }
             Ask::Refresh => {
                 let next = http_body(answer)
                     .and_then(|body| body["refreshToken"].as_str().map(str::to_owned));

@@ -61,13 +61,13 @@ const PRICED: &[Priced] = &[
     Priced {
         operation: "profile decrypt",
         function: "decrypt-profile",
-        ask: Ask::Usual,
+        ask: Ask::FirstProfile,
         fee: Fee::None,
     },
     Priced {
         operation: "phone bind",
         function: "bind-phone",
-        ask: Ask::Usual,
+        ask: Ask::FirstBind,
         fee: Fee::WeChatPhone,
     },
     Priced {
@@ -213,7 +213,7 @@ fn units_table(md: &mut String, requests: &[Requests], census: Option<Census>) {
 fn bills_table(md: &mut String, cold: &[ColdTls], requests: &[Requests]) {
     let _ = writeln!(
         md,
-        "**A million of each**, US dollars, us-east-1. *Node.js 22* is an estimate of a handler of the same flow: the same HTTP API, DynamoDB and fees; its cold start is lambda-perf's Node.js 22 init at 128 MB on arm64 ({NODE_INIT_MS:.0} ms; it uses {NODE_MEMORY_USED_MB} MB, so 128 MB holds it) plus our first invocation, and its warm invocation is assumed as long as ours: a warm request here is mostly waiting for DynamoDB and WeChat, the same for either runtime, and Node's CPU per request is not less than ours, so the estimate is the least Node would cost.\n\n| operation | binary | billed ms, warm / cold | Lambda | HTTP API | DynamoDB | SMS / WeChat | **total** | total, {:.0} % cold | Node.js 22: Lambda | Node.js 22: total |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "**A million of each**, US dollars, us-east-1. *profile decrypt* and *phone bind* are a new user's first, as in section 3 (linking the unionId; claiming the number); repeated with nothing new they only read. *Node.js 22* is an estimate of a handler of the same flow: the same HTTP API, DynamoDB and fees; its cold start is lambda-perf's Node.js 22 init at 128 MB on arm64 ({NODE_INIT_MS:.0} ms; it uses {NODE_MEMORY_USED_MB} MB, so 128 MB holds it) plus our first invocation, and its warm invocation is assumed as long as ours: a warm request here is mostly waiting for DynamoDB and WeChat, the same for either runtime, and Node's CPU per request is not less than ours, so the estimate is the least Node would cost.\n\n| operation | binary | billed ms, warm / cold | Lambda | HTTP API | DynamoDB | SMS / WeChat | **total** | total, {:.0} % cold | Node.js 22: Lambda | Node.js 22: total |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         COLD_RATE_HIGH * 100.0
     );
     let mut largest: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -256,7 +256,7 @@ fn bills_table(md: &mut String, cold: &[ColdTls], requests: &[Requests]) {
     if !largest.is_empty() {
         let parts: Vec<String> = largest
             .iter()
-            .map(|(part, ops)| format!("{part} for {}", ops.join(", ")))
+            .map(|(part, ops)| format!("{part} for {}", listed(ops)))
             .collect();
         let _ = writeln!(
             md,
@@ -268,16 +268,29 @@ fn bills_table(md: &mut String, cold: &[ColdTls], requests: &[Requests]) {
     }
 }
 
+/// `*a*`, `*a* and *b*`, `*a*, *b* and *c*`.
+fn listed(names: &[&str]) -> String {
+    let italic: Vec<String> = names.iter().map(|n| format!("*{n}*")).collect();
+    match italic.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 fn prices_table(md: &mut String) {
     let _ = writeln!(
         md,
         "**Prices** (`bench/src/prices.rs`; the date is the price's or its page copy's):\n\n| price | region | amount | source | date |\n|---|---|---:|---|---|"
     );
     for p in PRICES {
-        let amount = match (p.currency, p.quantity == 1.0) {
-            (Currency::Usd, true) => format!("${} per {}", p.amount, p.unit),
-            (Currency::Usd, false) => format!("${:.3} per {:.0} {}", p.amount, p.quantity, p.unit),
-            (Currency::Cny, _) => format!("¥{} per {}", p.amount, p.unit),
+        let symbol = match p.currency {
+            Currency::Usd => "$",
+            Currency::Cny => "¥",
+        };
+        let amount = match p.quantity {
+            1e6 => format!("{symbol}{:.3} per million {}", p.amount, p.unit),
+            _ => format!("{symbol}{} per {}", p.amount, p.unit),
         };
         let _ = writeln!(
             md,
@@ -357,7 +370,7 @@ mod tests {
     fn the_section_renders_every_operation_and_names_what_dominates() {
         let cold = [
             runs("login", Ask::Usual, 40, 80, 41),
-            runs("bind-phone", Ask::Usual, 60, 58, 20),
+            runs("bind-phone", Ask::FirstBind, 60, 58, 20),
         ];
         let reqs = [
             requests("login, new user", 1.0, 8.0),
@@ -386,10 +399,18 @@ mod tests {
             )),
             "{md}"
         );
-        assert!(md.contains("the SMS or WeChat fee for phone bind"));
-        assert!(md.contains("DynamoDB for login, new user"));
+        assert!(md.contains("the SMS or WeChat fee for *phone bind*"));
+        assert!(md.contains("DynamoDB for *login, new user*"));
+        assert!(md.contains("$0.625 per million WRU"));
         assert!(md.contains("under 1 KB"));
         assert!(!md.contains('✅') && !md.contains('❌'));
+    }
+
+    #[test]
+    fn names_are_listed_in_italics() {
+        assert_eq!(listed(&["a"]), "*a*");
+        assert_eq!(listed(&["a, b", "c"]), "*a, b* and *c*");
+        assert_eq!(listed(&["a", "b", "c"]), "*a*, *b* and *c*");
     }
 
     #[test]
