@@ -196,13 +196,13 @@ fn units_table(md: &mut String, requests: &[Requests], census: Option<Census>) {
     }
     if let Some(c) = census {
         let verdict = if c.largest_bytes < 1_024 {
-            "every item is under 1 KB, so each write is 1 unit (2 in a transaction, condition checks included) and each strongly consistent read 1, whatever the item"
+            "every item is under 1 KB, so each write is 1 unit (2 in a transaction, condition checks included) and each read 1 (½ if eventually consistent), whatever the item"
         } else {
             "some item is 1 KB or more: its writes cost a unit per KB"
         };
         let _ = writeln!(
             md,
-            "\nAfter these operations the table held {} items (the bench's users, identities, codes and counters), the largest {} bytes by DynamoDB's count: {verdict}. The functions read with `ConsistentRead`.\n",
+            "\nAfter these operations the table held {} items (the bench's users, identities, codes and counters), the largest {} bytes by DynamoDB's count: {verdict}.\n",
             c.items, c.largest_bytes
         );
     } else {
