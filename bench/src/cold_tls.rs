@@ -13,17 +13,79 @@
 //! unthrottled (the quota put in place at the first poll for work).
 
 use crate::cpu_quota::CpuQuota;
-use crate::stage::{HELLO, Stage, Workload, login_event};
+use crate::process::FunctionProcess;
+use crate::stage::{
+    HELLO, LoggedIn, Stage, Workload, fresh_number, http_body, login_event, refresh_event,
+    sms_login_event, sms_send_event,
+};
 use crate::stats::{median, millis};
+use serde_json::Value;
 use std::time::Duration;
 
-/// One binary, memory size and init mode.
+/// One binary, memory size and init mode, and what its invocations ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Case {
     pub function: &'static str,
     pub memory_mb: u32,
     pub init_throttled: bool,
+    pub ask: Ask,
 }
+
+impl Case {
+    /// The binary, with the request when it is not the usual one.
+    pub fn label(&self) -> String {
+        match self.ask.what() {
+            None => self.function.to_owned(),
+            Some(what) => format!("{} ({what})", self.function),
+        }
+    }
+}
+
+/// What each invocation of a case asks: the binary's usual request, or
+/// another route of it, so that each operation the cost section prices has
+/// its own cold and warm figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// The workload's request; for the login, a new user's login.
+    Usual,
+    /// A returning user's login, with a fresh code.
+    ReturningLogin,
+    /// A refresh with the session's latest refresh token.
+    Refresh,
+    /// A new user's first profile decrypt (it links the unionId): a repeat
+    /// of an unchanged profile writes nothing.
+    FirstProfile,
+    /// A new user binding a number (a rebind of the same one writes nothing).
+    FirstBind,
+    /// A new number's SMS login, with a code sent just before (not timed).
+    SmsLogin,
+}
+
+impl Ask {
+    pub fn what(self) -> Option<&'static str> {
+        match self {
+            Self::Usual => None,
+            Self::ReturningLogin => Some("returning user"),
+            Self::Refresh => Some("refresh"),
+            Self::FirstProfile => Some("new user's profile"),
+            Self::FirstBind => Some("new user's number"),
+            Self::SmsLogin => Some("SMS login"),
+        }
+    }
+}
+
+/// The other routes measured, at 128 MB with init throttled, for the cost
+/// section ([`crate::report_cost`]).
+pub const COST_ASKS: &[(&str, Ask)] = &[
+    ("login", Ask::ReturningLogin),
+    ("login", Ask::Refresh),
+    ("decrypt-profile", Ask::FirstProfile),
+    ("bind-phone", Ask::FirstBind),
+    ("sms", Ask::SmsLogin),
+];
+
+/// The binaries whose usual request the cost section prices.
+const COST_FUNCTIONS: &[&str] = &["login", "sms"];
 
 /// What the runs of one [`Case`] measured.
 #[derive(Debug, Clone)]
@@ -75,9 +137,10 @@ fn sums(a: &[Duration], b: &[Duration]) -> Vec<Duration> {
 /// The memory sizes measured.
 pub const SIZES: &[u32] = &[128, 256, 512];
 
-/// Every function at 128 MB with init throttled; the login and the
-/// hello-world at each of [`SIZES`], init throttled and not. `smoke`: the
-/// login and the hello-world at 128 MB, both modes.
+/// Every function at 128 MB with init throttled, and the [`COST_ASKS`]; the
+/// login and the hello-world at each of [`SIZES`], init throttled and not.
+/// `smoke`: the login and the hello-world at 128 MB, both modes, and what
+/// the cost section prices, once each.
 pub fn cases(functions: &[&'static str], smoke: bool) -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
     let mut add = |case: Case| {
@@ -85,13 +148,26 @@ pub fn cases(functions: &[&'static str], smoke: bool) -> Vec<Case> {
             cases.push(case);
         }
     };
-    if !smoke {
-        for &function in functions {
-            add(Case {
-                function,
-                memory_mb: 128,
-                init_throttled: true,
-            });
+    let at_128 = |function, ask| Case {
+        function,
+        memory_mb: 128,
+        init_throttled: true,
+        ask,
+    };
+    let usual: Vec<&'static str> = match smoke {
+        true => functions
+            .iter()
+            .copied()
+            .filter(|f| COST_FUNCTIONS.contains(f))
+            .collect(),
+        false => functions.to_vec(),
+    };
+    for function in usual {
+        add(at_128(function, Ask::Usual));
+    }
+    for &(function, ask) in COST_ASKS {
+        if functions.contains(&function) {
+            add(at_128(function, ask));
         }
     }
     let sizes: &[u32] = if smoke { &[128] } else { SIZES };
@@ -102,6 +178,7 @@ pub fn cases(functions: &[&'static str], smoke: bool) -> Vec<Case> {
                     function,
                     memory_mb,
                     init_throttled,
+                    ask: Ask::Usual,
                 });
             }
         }
@@ -121,6 +198,7 @@ pub async fn measure(
     warm: usize,
 ) -> Result<Vec<ColdTls>, String> {
     roots_come_from_ssl_cert_file(stage).await?;
+    let mut asker = Asker::prepare(stage, cases).await?;
     let mut results: Vec<ColdTls> = cases.iter().copied().map(ColdTls::new).collect();
     for _ in 0..runs {
         for result in &mut results {
@@ -128,10 +206,109 @@ pub async fn measure(
                 .iter_mut()
                 .find(|w| w.function == result.case.function)
                 .ok_or_else(|| format!("no workload for {}", result.case.function))?;
-            run_once(stage, workload, result, warm).await?;
+            run_once(stage, workload, &mut asker, result, warm).await?;
         }
     }
     Ok(results)
+}
+
+/// The returning user of [`Ask::ReturningLogin`].
+const RETURNING: &str = "bench-returning";
+
+/// What the asks other than the usual need between invocations: the session
+/// whose refresh token the last refresh handed out, and processes outside
+/// any quota that log the new users in and send the SMS logins' codes.
+struct Asker {
+    refreshing: Option<LoggedIn>,
+    login: Option<FunctionProcess>,
+    sms: Option<FunctionProcess>,
+}
+
+impl Asker {
+    async fn prepare(stage: &Stage, cases: &[Case]) -> Result<Self, String> {
+        let wants = |ask| cases.iter().any(|c| c.ask == ask);
+        let mut asker = Self {
+            refreshing: None,
+            login: None,
+            sms: None,
+        };
+        if [
+            Ask::ReturningLogin,
+            Ask::Refresh,
+            Ask::FirstProfile,
+            Ask::FirstBind,
+        ]
+        .into_iter()
+        .any(wants)
+        {
+            let login = stage.launch("login").await?;
+            stage.log_in(&login, RETURNING).await?;
+            if wants(Ask::Refresh) {
+                asker.refreshing = Some(stage.log_in(&login, "bench-refreshing").await?);
+            }
+            asker.login = Some(login);
+        }
+        if wants(Ask::SmsLogin) {
+            asker.sms = Some(stage.launch("sms").await?);
+        }
+        Ok(asker)
+    }
+
+    /// The next invocation's event; for an SMS login, the code is sent first.
+    async fn event(
+        &mut self,
+        stage: &Stage,
+        workload: &mut Workload,
+        ask: Ask,
+    ) -> Result<String, String> {
+        Ok(match ask {
+            Ask::Usual if workload.function == "login" => new_user_login(),
+            Ask::Usual => (workload.next_event)(),
+            Ask::ReturningLogin => login_event(RETURNING),
+            Ask::Refresh => refresh_event(self.refreshing.as_ref().ok_or("no session to refresh")?),
+            Ask::FirstProfile => stage.profile_event(&self.new_user(stage).await?)?,
+            Ask::FirstBind => stage.phone_event_for(&self.new_user(stage).await?, &fresh_number()),
+            Ask::SmsLogin => {
+                let sms = self.sms.as_ref().ok_or("no sms process to send codes")?;
+                let number = fresh_number();
+                let (_, answer) = sms.invoke(sms_send_event(&number)).await?;
+                http_body(&answer).ok_or_else(|| format!("SMS send failed: {answer}"))?;
+                let code = stage
+                    .sms
+                    .last_code_to(&format!("+86{number}"))
+                    .ok_or("the stand-in received no code")?;
+                sms_login_event(&number, &code)
+            }
+        })
+    }
+
+    /// A user logged in for the first time.
+    async fn new_user(&self, stage: &Stage) -> Result<LoggedIn, String> {
+        let login = self.login.as_ref().ok_or("no login process")?;
+        let label = format!("bench-first-{}", uuid::Uuid::new_v4().simple());
+        stage.log_in(login, &label).await
+    }
+
+    /// Whether `answer` is the ask's success; a refresh's next token is kept.
+    fn check(&mut self, workload: &Workload, ask: Ask, answer: &Value) -> bool {
+        match ask {
+            Ask::Usual => (workload.check)(answer),
+            Ask::ReturningLogin | Ask::SmsLogin | Ask::FirstProfile | Ask::FirstBind => {
+                http_body(answer).is_some()
+            }
+            Ask::Refresh => {
+                let next = http_body(answer)
+                    .and_then(|body| body["refreshToken"].as_str().map(str::to_owned));
+                match (next, self.refreshing.as_mut()) {
+                    (Some(next), Some(session)) => {
+                        session.refresh_token = next;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
 }
 
 /// A new user's login event, each time another user.
@@ -142,6 +319,7 @@ pub fn new_user_login() -> String {
 async fn run_once(
     stage: &Stage,
     workload: &mut Workload,
+    asker: &mut Asker,
     result: &mut ColdTls,
     warm: usize,
 ) -> Result<(), String> {
@@ -162,13 +340,16 @@ async fn run_once(
     let init_cpu = cpu()?;
     let init = process.init;
     quota.throttle()?;
+    // The event first: an SMS login's code is sent before the timing.
+    let event = asker.event(stage, workload, case.ask).await?;
     stage.proxy.take_upstream_time();
-    let first = invoke_checked(&process, workload).await?;
+    let first = invoke_checked(&process, workload, asker, case, event).await?;
     let after_first = cpu()?;
     result.first_emulator.push(stage.proxy.take_upstream_time());
     let mut latencies = Vec::with_capacity(warm);
     for _ in 0..warm {
-        latencies.push(invoke_checked(&process, workload).await?);
+        let event = asker.event(stage, workload, case.ask).await?;
+        latencies.push(invoke_checked(&process, workload, asker, case, event).await?);
     }
     let after_warm = cpu()?;
     drop(process);
@@ -185,20 +366,17 @@ async fn run_once(
     Ok(())
 }
 
-/// One invocation of the case's request (a new user's login for the login),
-/// checked to be the workload's success; its latency.
+/// One invocation with the case's `event`, checked to be its success; its latency.
 async fn invoke_checked(
-    process: &crate::process::FunctionProcess,
-    workload: &mut Workload,
+    process: &FunctionProcess,
+    workload: &Workload,
+    asker: &mut Asker,
+    case: Case,
+    event: String,
 ) -> Result<Duration, String> {
-    let event = if workload.function == "login" {
-        new_user_login()
-    } else {
-        (workload.next_event)()
-    };
     let (latency, answer) = process.invoke(event).await?;
-    if !(workload.check)(&answer) {
-        return Err(format!("{}: unexpected answer {answer}", workload.function));
+    if !asker.check(workload, case.ask, &answer) {
+        return Err(format!("{}: unexpected answer {answer}", case.label()));
     }
     Ok(latency)
 }

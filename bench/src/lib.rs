@@ -4,17 +4,22 @@
 
 pub mod argon2_share;
 pub mod artifacts;
+pub mod capacity;
+pub mod census;
 pub mod chart;
 pub mod cold_tls;
+pub mod cost;
 pub mod cpu_quota;
 pub mod criterion_results;
 pub mod fixtures;
 pub mod loopback;
 pub mod machine;
 pub mod measure;
+pub mod prices;
 pub mod process;
 pub mod python;
 pub mod report;
+pub mod report_cost;
 pub mod report_tls;
 pub mod runtime_api;
 pub mod stage;

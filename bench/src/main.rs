@@ -189,6 +189,10 @@ async fn run(args: Args) -> Result<(), String> {
     let machine = machine::Machine::describe();
     let stage = Stage::start(&args.bin_dir, &work_dir.join("logs")).await?;
     let mut workloads = stage.workloads().await?;
+    // First, while the table is young: each operation scans it twice, for
+    // the sizes of the items its requests touch.
+    eprintln!("==> DynamoDB requests and their units");
+    let (requests, census) = measure::dynamodb_requests(&stage).await?;
 
     eprintln!(
         "==> cold starts: {runs} runs of {} binaries",
@@ -214,8 +218,6 @@ async fn run(args: Args) -> Result<(), String> {
     };
     eprintln!("==> memory: {invocations} invocations each");
     let memory = measure::memory(&stage, &mut workloads, invocations).await?;
-    eprintln!("==> DynamoDB requests");
-    let requests = measure::dynamodb_requests(&stage).await?;
     eprintln!("==> throughput: wrk for {seconds} s per route");
     let throughput = throughput::measure(
         &args.bin_dir,
@@ -262,6 +264,7 @@ async fn run(args: Args) -> Result<(), String> {
         init_pieces_bundle,
         memory,
         requests,
+        census: Some(census),
         cpu,
         throughput,
         throughput_seconds: seconds,

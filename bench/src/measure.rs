@@ -2,6 +2,8 @@
 //! overhead), peak memory after many invocations, and DynamoDB requests per
 //! operation.
 
+use crate::capacity::{self, Sizes, Units};
+use crate::census::{self, Census};
 use crate::stage::{
     BENCH_PASSWORD, LoggedIn, Stage, Workload, authorizer_event, fresh_number, http_body,
     logout_event, password_login_event, refresh_event, sms_login_event, sms_send_event,
@@ -131,18 +133,67 @@ pub async fn memory(
     Ok(results)
 }
 
-/// DynamoDB requests of one operation, as the proxy saw them.
+/// DynamoDB requests of one operation, as the proxy saw them, and their
+/// request units computed from their bodies and the items' sizes.
 #[derive(Debug, Clone)]
 pub struct Requests {
     pub operation: &'static str,
     pub target: usize,
     pub sent: Vec<String>,
+    pub units: Units,
+}
+
+/// Counts each operation's requests: the proxy's copies since the last
+/// count, priced against the table's items before and after them.
+struct Counter<'a> {
+    stage: &'a Stage,
+    before: Sizes,
+}
+
+impl<'a> Counter<'a> {
+    /// Starts counting from now: what the proxy saw so far is dropped.
+    async fn start(stage: &'a Stage) -> Result<Self, String> {
+        stage.proxy.take();
+        Ok(Self {
+            stage,
+            before: census::sizes(stage.table()).await?,
+        })
+    }
+
+    /// The requests since the last count, as `operation`.
+    async fn count(&mut self, operation: &'static str, target: usize) -> Result<Requests, String> {
+        let sent = self.stage.proxy.take_sent();
+        let after = census::sizes(self.stage.table()).await?;
+        let mut units = Units::default();
+        for request in &sent {
+            units = units
+                + capacity::units(&request.operation, &request.body, &self.before, &after)
+                    .map_err(|e| format!("{operation}: {e}"))?;
+        }
+        self.before = after;
+        Ok(Requests {
+            operation,
+            target,
+            sent: sent.into_iter().map(|r| r.operation).collect(),
+            units,
+        })
+    }
+
+    /// The table's items now: what `count` holds against afterwards.
+    async fn census(&mut self) -> Result<Census, String> {
+        self.stage.proxy.take();
+        self.before = census::sizes(self.stage.table()).await?;
+        Ok(Census::of(&self.before))
+    }
 }
 
 /// DynamoDB requests per login (new user, returning user), per profile
 /// decrypt, phone bind, refresh, authorizer check, logout and logout
-/// everywhere, each done by the release binary.
-pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
+/// everywhere, and the logins by number, each done by the release binary,
+/// with their request units; and the table's items at the end. Run on a
+/// young table: each operation scans it twice, for the items' sizes before
+/// and after.
+pub async fn dynamodb_requests(stage: &Stage) -> Result<(Vec<Requests>, Census), String> {
     let login = stage.launch("login").await?;
     let profile = stage.launch("decrypt-profile").await?;
     let phone = stage.launch("bind-phone").await?;
@@ -150,19 +201,11 @@ pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
     let label = format!("bench-count-{}", uuid::Uuid::new_v4().simple());
     let mut results = Vec::new();
 
-    stage.proxy.take();
+    let mut counter = Counter::start(stage).await?;
     let user = stage.log_in(&login, &label).await?;
-    results.push(Requests {
-        operation: "login, new user",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("login, new user", 2).await?);
     let again = stage.log_in(&login, &label).await?;
-    results.push(Requests {
-        operation: "login, returning user",
-        target: 1,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("login, returning user", 1).await?);
     if again.user_id != user.user_id {
         return Err(format!("{label} came back as another user"));
     }
@@ -171,27 +214,15 @@ pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
     let event = stage.profile_event(&user)?;
     let (_, answer) = profile.invoke(event).await?;
     http_body(&answer).ok_or_else(|| format!("decrypt-profile failed: {answer}"))?;
-    results.push(Requests {
-        operation: "profile decrypt",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("profile decrypt", 2).await?);
     let (_, answer) = phone
         .invoke(stage.phone_event_for(&user, "13700001111"))
         .await?;
     http_body(&answer).ok_or_else(|| format!("bind-phone failed: {answer}"))?;
-    results.push(Requests {
-        operation: "phone bind",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("phone bind", 2).await?);
     let (_, answer) = login.invoke(refresh_event(&user)).await?;
     let renewed = http_body(&answer).ok_or_else(|| format!("refresh failed: {answer}"))?;
-    results.push(Requests {
-        operation: "refresh",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("refresh", 2).await?);
     let user = LoggedIn {
         token: renewed["token"].as_str().unwrap_or_default().to_owned(),
         ..user
@@ -200,29 +231,18 @@ pub async fn dynamodb_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
     if answer["isAuthorized"] != true {
         return Err(format!("the authorizer denied a live token: {answer}"));
     }
-    results.push(Requests {
-        operation: "authorizer check",
-        target: 1,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("authorizer check", 1).await?);
     let (_, answer) = login.invoke(logout_event(&user, false)).await?;
     http_body(&answer).ok_or_else(|| format!("logout failed: {answer}"))?;
-    results.push(Requests {
-        operation: "logout",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("logout", 2).await?);
     let again = stage.log_in(&login, &label).await?;
-    stage.proxy.take();
+    counter.census().await?;
     let (_, answer) = login.invoke(logout_event(&again, true)).await?;
     http_body(&answer).ok_or_else(|| format!("logout everywhere failed: {answer}"))?;
-    results.push(Requests {
-        operation: "logout everywhere",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("logout everywhere", 2).await?);
     results.extend(number_requests(stage).await?);
-    Ok(results)
+    let census = Census::of(&census::sizes(stage.table()).await?);
+    Ok((results, census))
 }
 
 /// The requests of the logins by number: an SMS code sent (its limits and the
@@ -234,41 +254,25 @@ async fn number_requests(stage: &Stage) -> Result<Vec<Requests>, String> {
     let password = stage.launch("password").await?;
     let number = fresh_number();
     let mut results = Vec::new();
-    stage.proxy.take();
+    let mut counter = Counter::start(stage).await?;
     let (_, answer) = sms.invoke(sms_send_event(&number)).await?;
     http_body(&answer).ok_or_else(|| format!("SMS send failed: {answer}"))?;
-    results.push(Requests {
-        operation: "SMS code sent",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("SMS code sent", 2).await?);
     let code = stage
         .sms
         .last_code_to(&format!("+86{number}"))
         .ok_or("the stand-in received no code")?;
     let (_, answer) = sms.invoke(sms_login_event(&number, &code)).await?;
     let by_sms = http_body(&answer).ok_or_else(|| format!("SMS login failed: {answer}"))?;
-    results.push(Requests {
-        operation: "SMS login, new number",
-        target: 4,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("SMS login, new number", 4).await?);
     let body = serde_json::json!({ "password": BENCH_PASSWORD }).to_string();
     let token = by_sms["token"].as_str().unwrap_or_default();
     let event = http_api_event("POST", "/auth/password", Some(&body), Some(token)).to_string();
     let (_, answer) = password.invoke(event).await?;
     http_body(&answer).ok_or_else(|| format!("password set failed: {answer}"))?;
-    results.push(Requests {
-        operation: "password set (the first)",
-        target: 2,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("password set (the first)", 2).await?);
     let (_, answer) = password.invoke(password_login_event(&number)).await?;
     http_body(&answer).ok_or_else(|| format!("password login failed: {answer}"))?;
-    results.push(Requests {
-        operation: "password login",
-        target: 5,
-        sent: stage.proxy.take(),
-    });
+    results.push(counter.count("password login", 5).await?);
     Ok(results)
 }

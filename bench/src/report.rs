@@ -4,11 +4,13 @@
 
 use crate::argon2_share::{Argon2Share, VERIFY_TARGET_MS, Verifies};
 use crate::artifacts::Artifact;
+use crate::census::Census;
 use crate::cold_tls::ColdTls;
 use crate::cpu_quota::{LAMBDA_MB_PER_VCPU, PERIOD_US};
 use crate::machine::Machine;
 use crate::measure::{ColdStart, Memory, Requests};
 use crate::python::PythonBaseline;
+use crate::report_cost::cost_section;
 use crate::report_tls::tls_section;
 use crate::stage::HELLO;
 use crate::throughput::{CONCURRENCY, Throughput};
@@ -50,6 +52,8 @@ pub struct Results {
     pub init_pieces_bundle: Option<Vec<(String, f64)>>,
     pub memory: Vec<Memory>,
     pub requests: Vec<Requests>,
+    /// The table's items after the DynamoDB requests were counted.
+    pub census: Option<Census>,
     pub cpu: Cpu,
     pub throughput: Vec<Throughput>,
     pub throughput_seconds: u32,
@@ -140,6 +144,12 @@ impl Results {
             self.tls_warm,
             self.smoke,
             "",
+        ));
+        md.push_str(&cost_section(
+            &self.cold_tls,
+            &self.requests,
+            self.census,
+            self.smoke,
         ));
         let _ = writeln!(md, "{END}");
         md

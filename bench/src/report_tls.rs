@@ -1,7 +1,7 @@
 //! The report's section on cold start over TLS at a Lambda's CPU share
 //! ([`crate::cold_tls`]), with its two targets.
 
-use crate::cold_tls::{ColdTls, SIZES};
+use crate::cold_tls::{Ask, ColdTls, SIZES};
 use crate::cpu_quota::{LAMBDA_MB_PER_VCPU, PERIOD_US, quota_us};
 use crate::stage::HELLO;
 use std::fmt::Write;
@@ -12,14 +12,27 @@ pub const INIT_CPU_RATIO_TARGET: f64 = 1.3;
 /// A whole cold login's CPU (init + first request) against the hello-world's init CPU.
 pub const COLD_LOGIN_CPU_RATIO_TARGET: f64 = 2.5;
 
-fn find<'a>(
+/// The runs of `function`'s usual request at `memory_mb`, init throttled or not.
+pub fn find<'a>(
     runs: &'a [ColdTls],
     function: &str,
     memory_mb: u32,
     init_throttled: bool,
 ) -> Option<&'a ColdTls> {
+    find_ask(runs, function, Ask::Usual, memory_mb, init_throttled)
+}
+
+/// The runs of `function` asked `ask` at `memory_mb`, init throttled or not.
+pub fn find_ask<'a>(
+    runs: &'a [ColdTls],
+    function: &str,
+    ask: Ask,
+    memory_mb: u32,
+    init_throttled: bool,
+) -> Option<&'a ColdTls> {
     runs.iter().find(|r| {
         r.case.function == function
+            && r.case.ask == ask
             && r.case.memory_mb == memory_mb
             && r.case.init_throttled == init_throttled
     })
@@ -49,7 +62,7 @@ pub fn tls_section(
     }
     let _ = writeln!(
         md,
-        "Each release binary as a Lambda of that memory size lives a cold start: a fresh process in a cgroup v1 CPU quota of the size's share of one vCPU (1 per {} MB; a CFS period of {} ms, short enough that the quota bites on a few ms of work: 128 MB gets {:.2} ms of each period, above the kernel's 1 ms minimum), reaching DynamoDB (the emulator, behind the counting proxy) and WeChat (the simulator) over TLS on loopback through fronts with a certificate from a test CA the bench makes (`bench/src/tls_front.rs`). `SSL_CERT_FILE` names a bundle of the machine's public roots plus that CA, so the functions load a full public bundle, as on Lambda; the run checks first that without it the login fails (the CA is in no other store). Medians of {runs} runs per row, interleaved, {warm} warm invocations each. *CPU* is the kernel's account of the process, user + system, all threads (`cpuacct.usage`): the targets count it, because the stand-ins' answer times are not the function's; *emulator* is how long the DynamoDB emulator itself took within the first invocation, included in its wall time. The login's invocations each log a new user in: `jscode2session` over TLS, DynamoDB over TLS (the new-user transaction), an RS256 token. The hello-world is `bench/hello`, in the same quota.\n",
+        "Each release binary as a Lambda of that memory size lives a cold start: a fresh process in a cgroup v1 CPU quota of the size's share of one vCPU (1 per {} MB; a CFS period of {} ms, short enough that the quota bites on a few ms of work: 128 MB gets {:.2} ms of each period, above the kernel's 1 ms minimum), reaching DynamoDB (the emulator, behind the counting proxy) and WeChat (the simulator) over TLS on loopback through fronts with a certificate from a test CA the bench makes (`bench/src/tls_front.rs`). `SSL_CERT_FILE` names a bundle of the machine's public roots plus that CA, so the functions load a full public bundle, as on Lambda; the run checks first that without it the login fails (the CA is in no other store). Medians of {runs} runs per row, interleaved, {warm} warm invocations each. *CPU* is the kernel's account of the process, user + system, all threads (`cpuacct.usage`): the targets count it, because the stand-ins' answer times are not the function's; *emulator* is how long the DynamoDB emulator itself took within the first invocation, included in its wall time. The login's invocations each log a new user in: `jscode2session` over TLS, DynamoDB over TLS (the new-user transaction), an RS256 token; the rows with a request in brackets ask the same binary another route, for the cost section (a returning user's login; a refresh with the latest refresh token; a new user's first profile decrypt and first number, each user logged in just before; a new number's SMS login with a code sent just before; what comes before an invocation is outside its timing). The hello-world is `bench/hello`, in the same quota.\n",
         LAMBDA_MB_PER_VCPU,
         PERIOD_US / 1_000,
         quota_us(128) as f64 / 1_000.0,
@@ -73,7 +86,7 @@ pub fn tls_section(
             "baseline".to_owned()
         } else {
             let mut ok = ratio <= INIT_CPU_RATIO_TARGET;
-            if r.case.function == "login" {
+            if r.case.function == "login" && r.case.ask == Ask::Usual {
                 ok &= hello_cpu.is_some_and(|h| r.cold_cpu_ms() / h <= COLD_LOGIN_CPU_RATIO_TARGET);
             }
             verdict(ok, smoke).to_owned()
@@ -81,7 +94,7 @@ pub fn tls_section(
         let _ = writeln!(
             md,
             "| {} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} | {:.1} | {:.1} | {:.2} | {:.1} | {:.2} | {target} |",
-            r.case.function,
+            r.case.label(),
             ms(&r.init),
             init_cpu,
             ratio,

@@ -348,6 +348,14 @@ impl Stage {
     pub fn phone_event_for(&self, user: &LoggedIn, phone: &str) -> String {
         phone_event(&self.simulator, user, phone)
     }
+
+    /// The functions' table (`TABLE_NAME`).
+    pub fn table(&self) -> &str {
+        self.env
+            .iter()
+            .find(|(name, _)| name == "TABLE_NAME")
+            .map_or("", |(_, value)| value)
+    }
 }
 
 /// `env` with DynamoDB at `dynamodb` and WeChat at `wechat` over TLS, and

@@ -1,6 +1,6 @@
 //! A pass-through proxy in front of the DynamoDB emulator. It writes down every
-//! request's operation (`X-Amz-Target`), so the benchmarks count what the
-//! release binaries really send; it can hold one request until a test lets it
+//! request's operation (`X-Amz-Target`) and body, so the benchmarks count what
+//! the release binaries really send, and what each request asked for; it can hold one request until a test lets it
 //! go, so a race test forces an interleaving (one request held between its
 //! read and its write while another runs) instead of hoping it happens; and it
 //! can answer as a DynamoDB-compatible server that does not return the old
@@ -39,10 +39,20 @@ struct Shared {
     strip_old_items: AtomicBool,
     /// Requests still to answer with a throttling error.
     throttle: AtomicU32,
-    operations: Mutex<Vec<String>>,
+    /// Each request's operation and body, in order.
+    sent: Mutex<Vec<Sent>>,
     actions: Mutex<std::collections::BTreeSet<String>>,
     /// Time spent waiting for the emulator's answers, in nanoseconds.
     upstream_ns: std::sync::atomic::AtomicU64,
+}
+
+/// One request as the proxy forwarded it: its operation (`X-Amz-Target`'s
+/// last part) and its JSON body, for what the request asked (items, keys,
+/// `ConsistentRead`), not just how many were made.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub operation: String,
+    pub body: serde_json::Value,
 }
 
 /// The running proxy; stops when dropped.
@@ -93,7 +103,7 @@ impl DynamoProxy {
             hold: Mutex::new(None),
             strip_old_items: AtomicBool::new(false),
             throttle: AtomicU32::new(0),
-            operations: Mutex::new(Vec::new()),
+            sent: Mutex::new(Vec::new()),
             actions: Mutex::new(Default::default()),
             upstream_ns: Default::default(),
         });
@@ -138,7 +148,12 @@ impl DynamoProxy {
 
     /// The operations forwarded since the last call, in order (`UpdateItem`, …).
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.shared.operations.lock().expect("lock"))
+        self.take_sent().into_iter().map(|s| s.operation).collect()
+    }
+
+    /// The requests forwarded since the last call, in order, with their bodies.
+    pub fn take_sent(&self) -> Vec<Sent> {
+        std::mem::take(&mut *self.shared.sent.lock().expect("lock"))
     }
 
     /// How long the emulator took to answer, summed over the requests since
@@ -216,11 +231,10 @@ async fn forward(
         .and_then(|v| v.to_str().ok())
         .map(|target| target.rsplit('.').next().unwrap_or(target).to_owned())
         .unwrap_or_default();
-    shared
-        .operations
-        .lock()
-        .expect("lock")
-        .push(operation.clone());
+    shared.sent.lock().expect("lock").push(Sent {
+        operation: operation.clone(),
+        body: serde_json::from_slice(&body).unwrap_or_default(),
+    });
     shared
         .actions
         .lock()
