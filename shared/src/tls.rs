@@ -162,7 +162,10 @@ mod tests {
         let empty = dir.join("empty.pem");
         std::fs::write(&empty, "no certificates here\n").unwrap();
         let refused = trusted_roots(Some(empty.clone())).unwrap_err();
-        assert!(refused.ends_with("holds no usable certificate"), "{refused}");
+        assert!(
+            refused.ends_with("holds no usable certificate"),
+            "{refused}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
