@@ -41,7 +41,12 @@ if $smoke; then
   cargo run --locked -p wxauth-bench -- --smoke --bin-dir target/debug --out target/bench/benchmarks.md
 else
   echo "==> release builds"
-  cargo build --release --locked "${binaries[@]}"
+  # The functions on their own, as `cargo lambda build` and `sam build` build
+  # them: built with the tools, cargo would unify their dependencies'
+  # features with the tests' (the S3 SDK's own HTTPS client, for one), and
+  # the bench would time binaries that never ship.
+  cargo build --release --locked "${functions[@]}" -p wxauth-bench-hello
+  cargo build --release --locked -p wxauth-dev -p wxauth-bench
   echo "==> release zips (arm64)"
   cargo lambda build --release --arm64 --output-format zip --locked "${functions[@]}"
   echo "==> criterion"

@@ -26,3 +26,4 @@ pub mod stage;
 pub mod stats;
 pub mod throughput;
 pub mod tls_front;
+pub mod tls_pieces;

@@ -8,9 +8,10 @@ use wxauth_bench::argon2_share::Argon2Share;
 use wxauth_bench::report::{self, Cpu, Results, argon2_section, splice, splice_argon2};
 use wxauth_bench::report_tls;
 use wxauth_bench::stage::{FUNCTIONS, Stage};
+use wxauth_bench::tls_front::PUBLIC_BUNDLE;
 use wxauth_bench::{
     argon2_share, artifacts, chart, cold_tls, criterion_results, machine, measure, python,
-    throughput,
+    throughput, tls_pieces,
 };
 
 const USAGE: &str = "\
@@ -159,11 +160,12 @@ async fn run_tls_only(args: &Args) -> Result<(), String> {
         cases.len()
     );
     let results = cold_tls::measure(&stage, &mut workloads, &cases, runs, warm).await?;
+    let pieces = tls_pieces::measure(&args.bin_dir, PUBLIC_BUNDLE.as_ref(), runs)?;
     let preface = format!(
         "Run on its own (`wxauth-bench --only tls`): {}, {} cores, {}, commit `{}`.",
         m.cpu, m.cores, m.date, m.commit
     );
-    let section = report_tls::tls_section(&results, runs, warm, args.smoke, &preface);
+    let section = report_tls::tls_section(&results, &pieces, runs, warm, args.smoke, &preface);
     println!("{section}");
     let page = std::fs::read_to_string(&args.out).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
     let page = report::splice_section(&page, report_tls::TLS_HEADING, &section);
@@ -207,6 +209,8 @@ async fn run(args: Args) -> Result<(), String> {
         cases.len()
     );
     let cold_tls = cold_tls::measure(&stage, &mut workloads, &cases, tls_runs, tls_warm).await?;
+    eprintln!("==> TLS one-time costs: {tls_runs} fresh processes");
+    let tls_pieces = tls_pieces::measure(&args.bin_dir, PUBLIC_BUNDLE.as_ref(), tls_runs)?;
     eprintln!("==> init pieces: {runs} fresh processes");
     let init_pieces = stage.init_pieces(runs, &[])?;
     // Lambda's image keeps its roots in one bundle file, where Debian has a
@@ -274,6 +278,7 @@ async fn run(args: Args) -> Result<(), String> {
         cold_tls,
         tls_runs,
         tls_warm,
+        tls_pieces,
     };
 
     let section = results.markdown();

@@ -62,6 +62,7 @@ pub struct Results {
     pub argon2: Argon2Share,
     /// Cold starts over TLS at the CPU share, with their runs and warm invocations.
     pub cold_tls: Vec<ColdTls>,
+    pub tls_pieces: crate::tls_pieces::TlsPieces,
     pub tls_runs: usize,
     pub tls_warm: usize,
 }
@@ -140,6 +141,7 @@ impl Results {
         md.push_str(&argon2_section(&self.argon2, self.smoke, ""));
         md.push_str(&tls_section(
             &self.cold_tls,
+            &self.tls_pieces,
             self.tls_runs,
             self.tls_warm,
             self.smoke,

@@ -4,6 +4,7 @@
 use crate::cold_tls::{Ask, ColdTls, SIZES};
 use crate::cpu_quota::{LAMBDA_MB_PER_VCPU, PERIOD_US, quota_us};
 use crate::stage::HELLO;
+use crate::tls_pieces::TlsPieces;
 use std::fmt::Write;
 
 pub const TLS_HEADING: &str = "### 9. Cold start over TLS at a Lambda's CPU share";
@@ -49,6 +50,7 @@ fn verdict(ok: bool, smoke: bool) -> &'static str {
 /// The section; `runs` and `warm` as measured.
 pub fn tls_section(
     results: &[ColdTls],
+    pieces: &TlsPieces,
     runs: usize,
     warm: usize,
     smoke: bool,
@@ -147,6 +149,8 @@ pub fn tls_section(
             );
         }
     }
+    md.push('\n');
+    md.push_str(&pieces.render());
     md.push('\n');
     md
 }

@@ -65,6 +65,11 @@ impl TestCa {
         })
     }
 
+    /// The server side's configuration (its certificate signed by the CA).
+    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        self.server.clone()
+    }
+
     /// Writes the public bundle plus this CA to `dir/roots.pem` and returns
     /// its path, for `SSL_CERT_FILE`.
     pub fn write_roots(&self, dir: &Path) -> Result<PathBuf, String> {
