@@ -29,15 +29,21 @@ fn main() {
             .map(drop)
             .map_err(|e| e.to_string())
     });
-    time("WeChat HTTP client (reqwest; reads the roots for every client)", &mut || {
-        setup::wechat_client(&config)
-            .map(drop)
-            .map_err(|e| e.to_string())
-    });
-    time("DynamoDB client (SDK over reqwest, the same TLS)", &mut || {
-        setup::dynamo_store(&config)
-            .map(drop)
-            .map_err(|e| e.to_string())
-    });
+    time(
+        "WeChat HTTP client (reqwest; reads the roots for every client)",
+        &mut || {
+            setup::wechat_client(&config)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    );
+    time(
+        "DynamoDB client (SDK over reqwest, the same TLS)",
+        &mut || {
+            setup::dynamo_store(&config)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    );
     println!("{}", serde_json::Value::Object(timings));
 }

@@ -95,7 +95,7 @@ impl TlsPieces {
         let mut md = String::new();
         let _ = writeln!(
             md,
-            "**One-time costs, measured side by side** (`wxauth-tls-probe`: each piece timed once in a fresh process, as a cold start meets it, CPU time of the probe's thread, unthrottled; median of {} processes; the public bundle of roots the bench's `SSL_CERT_FILE` holds):\n\n| piece | µs of CPU | what it stands for |\n|---|---:|---|",
+            "**One-time costs, measured side by side** (`wxauth-tls-probe`: each piece timed once in a fresh process, as a cold start meets it, CPU time of the probe's thread, unthrottled; the median over {} such processes; the public bundle of roots the bench's `SSL_CERT_FILE` holds):\n\n| piece | µs of CPU | what it stands for |\n|---|---:|---|",
             self.runs
         );
         for ((name, micros), (_, role)) in self.medians.iter().zip(PIECES) {

@@ -12,15 +12,14 @@ use crate::api::{
 use crate::authorizer::TokenAuthorizer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
-    Config, ConfigError, SMS_CODE_KEY, SMS_PROVIDER, TOKEN_SIGNING_KEY, TOKEN_VERIFY_KEYS,
-    WECHAT_API_BASE,
+    Config, ConfigError, SMS_CODE_KEY, SMS_PROVIDER, SSL_CERT_FILE, TOKEN_SIGNING_KEY,
+    TOKEN_VERIFY_KEYS, WECHAT_API_BASE,
 };
 use crate::objects::ObjectStore;
 use crate::objects::s3::S3Objects;
 use crate::sms::{CodeHasher, SmsSender};
 use crate::store::ItemStore;
 use crate::store::dynamo::{DynamoStore, client_config};
-use crate::tls::SSL_CERT_FILE;
 use crate::tokens::{Jwks, SigningKey, TokenIssuer, TokenVerifier, public_keys_from_pem};
 use crate::usecases::account::AccountService;
 use crate::usecases::avatar::AvatarService;

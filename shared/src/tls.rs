@@ -12,13 +12,11 @@
 //! reqwest's) read the bundle again. Roots are public: a plain base64 decoder
 //! and one read serve both (docs/benchmarks.md, "Issue 16").
 
+pub use crate::config::SSL_CERT_FILE;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-
-/// The setting that names the trusted roots (the name OpenSSL and rustls use).
-pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 
 /// Where systems keep their bundle of public roots, in the order tried when
 /// `SSL_CERT_FILE` is unset: Amazon Linux and Fedora/RHEL, Debian/Ubuntu and

@@ -199,6 +199,13 @@ pub const AVATAR_BUCKET: &str = "AVATAR_BUCKET";
 /// path. Unset: the region's endpoint.
 pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 
+// TLS: read by `tls::client_config`, once per process, when the first
+// outbound client is built.
+
+/// A PEM bundle of the root certificates every HTTPS call trusts. Unset: the
+/// system's bundle file (`tls::SYSTEM_BUNDLES`).
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
 // Logs: read by `logging::init`, before the configuration, so that a bad
 // setting is logged.
 
