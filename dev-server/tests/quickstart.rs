@@ -1,16 +1,29 @@
 //! Runs the README's "Run it locally" commands as written: the local server
-//! (the binary `cargo run -p wxauth-dev` runs) and the curl login against it.
+//! (the binary `cargo run -p wxauth-dev` runs) and the curl login against it;
+//! and its walk-throughs, which README.zh-CN.md shows with the same commands.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-fn readme() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-        .expect("README.md")
+fn read(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// The `sh` code blocks of the README section `heading`, one string each.
+/// The `sh` blocks of README.md's section `heading`, after checking that
+/// README.zh-CN.md's section `zh_heading` shows exactly the same commands.
+fn sh_blocks_in_both(heading: &str, zh_heading: &str) -> Vec<String> {
+    let blocks = sh_blocks(&read("README.md"), heading);
+    assert_eq!(
+        sh_blocks(&read("README.zh-CN.md"), zh_heading),
+        blocks,
+        "README.zh-CN.md's {zh_heading} shows the commands of README.md's {heading}"
+    );
+    blocks
+}
+
+/// The `sh` code blocks of the section `heading` of a README, one string each.
 fn sh_blocks(readme: &str, heading: &str) -> Vec<String> {
     let section = readme.split(heading).nth(1).expect("section exists");
     let section = section.split("\n## ").next().unwrap();
@@ -80,8 +93,7 @@ fn run_sh(command: &str) -> serde_json::Value {
 
 #[test]
 fn readme_local_run_serves_a_simulated_login_to_curl() {
-    let readme = readme();
-    let blocks = sh_blocks(&readme, "## Run it locally");
+    let blocks = sh_blocks_in_both("## Run it locally", "## 本地运行");
     assert_eq!(
         blocks[0], "cargo run -p wxauth-dev",
         "the README's run command"
@@ -91,13 +103,9 @@ fn readme_local_run_serves_a_simulated_login_to_curl() {
         curl.starts_with("curl ") && curl.contains("http://127.0.0.1:3000/auth/login"),
         "{curl}"
     );
-    // The Chinese quick start shows the same commands.
-    let quick = sh_blocks(&readme, "## 快速开始").join("\n");
-    assert!(
-        quick.contains("cargo run -p wxauth-dev")
-            && quick.contains(curl.as_str())
-            && quick.contains("scripts/test.sh")
-    );
+    // The Chinese README shows the test command too.
+    let test = sh_blocks_in_both("## Test", "## 测试");
+    assert_eq!(test, ["scripts/test.sh"], "the test command");
 
     let data_dir: PathBuf =
         std::env::temp_dir().join(format!("wxauth-quickstart-{}", std::process::id()));
@@ -159,8 +167,10 @@ fn bad_settings_stop_the_server_naming_them() {
 
 #[test]
 fn readme_walk_through_runs_as_written() {
-    let readme = readme();
-    let blocks = sh_blocks(&readme, "## Walk-through: login, profile, phone");
+    let blocks = sh_blocks_in_both(
+        "## Walk-through: login, profile, phone",
+        "## 流程演示：登录、资料、手机号",
+    );
     assert_eq!(blocks.len(), 1);
     let data_dir: PathBuf =
         std::env::temp_dir().join(format!("wxauth-walk-{}", std::process::id()));
@@ -199,17 +209,11 @@ fn readme_walk_through_runs_as_written() {
 
 /// Runs the one `sh` block of the README section `heading` as written, from
 /// the directory where a fresh server keeps `.wxauth/` (the outbox is read
-/// there), after checking that the Chinese quick start shows the same
-/// commands; the JSON answers it printed.
-fn run_walk_through(heading: &str, name: &str) -> Vec<serde_json::Value> {
-    let readme = readme();
-    let blocks = sh_blocks(&readme, heading);
+/// there), after checking that README.zh-CN.md's section `zh_heading` shows
+/// the same commands; the JSON answers it printed.
+fn run_walk_through(heading: &str, zh_heading: &str, name: &str) -> Vec<serde_json::Value> {
+    let blocks = sh_blocks_in_both(heading, zh_heading);
     assert_eq!(blocks.len(), 1);
-    let quick = sh_blocks(&readme, "## 快速开始").join("\n");
-    assert!(
-        quick.contains(&blocks[0]),
-        "the Chinese quick start shows the commands of {heading}"
-    );
     let work_dir: PathBuf =
         std::env::temp_dir().join(format!("wxauth-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work_dir);
@@ -248,7 +252,7 @@ fn run_walk_through(heading: &str, name: &str) -> Vec<serde_json::Value> {
 /// The README's SMS walk-through, run as written.
 #[test]
 fn readme_sms_walk_through_runs_as_written() {
-    let answers = run_walk_through("## Walk-through: SMS login", "sms");
+    let answers = run_walk_through("## Walk-through: SMS login", "## 流程演示：短信登录", "sms");
     assert_eq!(answers.len(), 2, "{answers:?}");
     assert_eq!(
         answers[0],
@@ -262,7 +266,11 @@ fn readme_sms_walk_through_runs_as_written() {
 /// by SMS, a login by the password, a wrong one.
 #[test]
 fn readme_password_walk_through_runs_as_written() {
-    let answers = run_walk_through("## Walk-through: password login", "password");
+    let answers = run_walk_through(
+        "## Walk-through: password login",
+        "## 流程演示：密码登录",
+        "password",
+    );
     assert_eq!(answers.len(), 4, "{answers:?}");
     assert_eq!(answers[0]["sent"], true);
     assert_eq!(answers[1]["isNewUser"], true, "{answers:?}");
@@ -283,6 +291,7 @@ fn readme_password_walk_through_runs_as_written() {
 fn readme_nickname_and_avatar_walk_through_runs_as_written() {
     let answers = run_walk_through(
         "## Walk-through: a nickname and an avatar the user chose",
+        "## 流程演示：用户自选的昵称和头像",
         "nickname",
     );
     assert_eq!(answers.len(), 5, "{answers:?}");
