@@ -167,33 +167,12 @@ fn bad_settings_stop_the_server_naming_them() {
 
 #[test]
 fn readme_walk_through_runs_as_written() {
-    let blocks = sh_blocks_in_both(
+    let answers = run_walk_through(
         "## Walk-through: login, profile, phone",
         "## 流程演示：登录、资料、手机号",
+        "walk",
     );
-    assert_eq!(blocks.len(), 1);
-    let data_dir: PathBuf =
-        std::env::temp_dir().join(format!("wxauth-walk-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data_dir);
-    std::fs::create_dir_all(&data_dir).unwrap();
-    let server = start(&data_dir);
-    let script = format!(
-        "set -e\n{}",
-        blocks[0].replace("http://127.0.0.1:3000", &server.base_url)
-    );
-    // Run where a user would: profile.json lands in the working directory.
-    let output = Command::new("sh")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(&data_dir)
-        .output()
-        .expect("run sh");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "walk-through failed: {output:?}");
-    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("JSON answers");
+    let stdout = serde_json::to_string(&answers).unwrap();
     assert_eq!(answers.len(), 2, "{stdout}");
     assert_eq!(answers[0]["profile"]["nickName"], "Alice", "{stdout}");
     assert!(answers[0]["unionId"].is_string(), "{stdout}");
@@ -203,8 +182,31 @@ fn readme_walk_through_runs_as_written() {
     );
     assert_eq!(answers[1]["phoneNumber"], "+8613800138000", "{stdout}");
     assert_eq!(answers[1]["userId"], answers[0]["userId"]);
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// What the documented commands leave in the repository is git-ignored:
+/// the local server's data, cargo's and SAM's builds, the scripts'
+/// virtualenv, the SDK's packages, and the signing key README "Deploy" has
+/// a team make.
+#[test]
+fn what_the_documented_commands_leave_is_git_ignored() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for path in [
+        ".wxauth/data/users.db",
+        ".wxauth/sms-outbox.jsonl",
+        "target/debug/wxauth-dev",
+        ".aws-sam/build.toml",
+        ".venv/bin/python",
+        "client/node_modules/typescript/package.json",
+        "key.pem",
+    ] {
+        let status = Command::new("git")
+            .args(["check-ignore", "--quiet", "--no-index", path])
+            .current_dir(&root)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "{path} is not in .gitignore");
+    }
 }
 
 /// Runs the one `sh` block of the README section `heading` as written, from
@@ -242,6 +244,14 @@ fn run_walk_through(heading: &str, zh_heading: &str, name: &str) -> Vec<serde_js
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{heading} failed: {output:?}");
     drop(server);
+    // A walk-through writes nothing where it runs but the server's data: no
+    // file for a user to clean up or to commit by mistake.
+    let left: Vec<String> = std::fs::read_dir(&work_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".wxauth" && name != "tests")
+        .collect();
+    assert!(left.is_empty(), "{heading} left {left:?} behind");
     let _ = std::fs::remove_dir_all(&work_dir);
     serde_json::Deserializer::from_str(&stdout)
         .into_iter()
