@@ -180,7 +180,7 @@ fn readme_walk_through_runs_as_written() {
         answers[0]["profile"].get("avatarUrl").is_none(),
         "the grey placeholder is not stored"
     );
-    assert_eq!(answers[1]["phoneNumber"], "+8613800138000", "{stdout}");
+    assert_eq!(answers[1]["phoneNumber"], "+8613815823931", "{stdout}");
     assert_eq!(answers[1]["userId"], answers[0]["userId"]);
 }
 

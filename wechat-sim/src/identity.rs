@@ -37,6 +37,18 @@ pub fn unionid_for(label: &str) -> String {
     derived_id(&format!("unionid|{label}"))
 }
 
+/// The mainland mobile number (without country code) of simulated user
+/// `user`, when a mint does not name one: `"138"` + the first 8 bytes of
+/// sha256(`"phone|" + user`) as a big-endian number, modulo 10^8, in 8 digits.
+/// Distinct users get distinct numbers (but for a 1 in 10^8 chance per pair),
+/// so a walk-through repeated as another user binds another number.
+pub fn phone_for(user: &str) -> String {
+    let hash = digest(&SHA256, format!("phone|{user}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash.as_ref()[..8]);
+    format!("138{:08}", u64::from_be_bytes(first) % 100_000_000)
+}
+
 /// The original id (原始ID) of mini-program `appid`, as message pushes name
 /// it in `ToUserName`: `"gh_"` + the first 12 hex digits of
 /// sha256(`"original|" + appid`), shaped like WeChat's `gh_97417a04a28d`.

@@ -112,7 +112,7 @@ mod signature;
 mod simulator;
 mod state;
 
-pub use identity::{openid_for, original_id_for, unionid_for};
+pub use identity::{openid_for, original_id_for, phone_for, unionid_for};
 pub use open_data::{OpenData, profile_payload};
 pub use outbox::DeliveredPush;
 pub use phone::{PhoneSpec, phone_payload};

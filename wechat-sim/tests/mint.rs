@@ -8,7 +8,9 @@ use common::{
     post, sha1_hex, start, unix_now,
 };
 use serde_json::{Value, json};
-use wxauth_wechat_sim::{PhoneSpec, openid_for, phone_payload, profile_payload, unionid_for};
+use wxauth_wechat_sim::{
+    PhoneSpec, openid_for, phone_for, phone_payload, profile_payload, unionid_for,
+};
 
 /// Asserts `plaintext` ends with a fresh watermark for `appid` and returns
 /// the JSON.
@@ -203,8 +205,10 @@ async fn control_mints_phone_codes() {
     )
     .await;
     let info = &phone.json()["phone_info"];
-    assert_eq!(info["phoneNumber"], "13800138000");
-    assert_eq!(info["purePhoneNumber"], "13800138000");
+    // Without a number, the user's own: alice's, as README's table says.
+    assert_eq!(phone_for("alice"), "13815823931");
+    assert_eq!(info["phoneNumber"], "13815823931");
+    assert_eq!(info["purePhoneNumber"], "13815823931");
     assert_eq!(info["countryCode"], "86");
 
     let body = json!({"user": "alice", "phoneNumber": "61234567", "countryCode": 852});
@@ -315,4 +319,49 @@ async fn control_refusals() {
         0,
         "control routes are not counted"
     );
+}
+
+/// Users minted a phone without a number each get their own: the
+/// walk-through repeated as bob binds bob's number, not alice's (which would
+/// be `409 phone_taken`).
+#[tokio::test]
+async fn users_minted_without_a_number_get_distinct_numbers() {
+    let sim = start().await;
+    let token = access_token(&sim).await;
+    let mut numbers = std::collections::BTreeSet::new();
+    for user in ["alice", "bob", "carol", "dave", "erin"] {
+        log_in(&sim, user).await;
+        let body = json!({ "user": user }).to_string();
+        let answer = post(sim.base_url(), "/sim/mint/phone-code", body).await;
+        let code = control(&answer, 200)["code"].as_str().unwrap().to_owned();
+        let phone = get_phone(&sim, &token, json!({ "code": code })).await;
+        let number = phone.json()["phone_info"]["purePhoneNumber"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(number, phone_for(user));
+        assert!(
+            number.len() == 11 && number.starts_with("138") && number.bytes().all(|b| b.is_ascii_digit()),
+            "{number} is a mainland mobile number"
+        );
+        numbers.insert(number);
+    }
+    assert_eq!(numbers.len(), 5, "{numbers:?}");
+}
+
+/// README's table of what the simulator derives shows what it derives.
+#[test]
+fn the_readme_s_derivation_examples_are_the_simulator_s() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for readme in ["README.md", "README.zh-CN.md"] {
+        let text = std::fs::read_to_string(root.join(readme)).unwrap();
+        for derived in [
+            openid_for("wx5e1a0d0c0de0b0b0", "alice"),
+            unionid_for("acme"),
+            phone_for("alice"),
+            phone_for("bob"),
+        ] {
+            assert!(text.contains(&format!("`{derived}`")), "{readme} shows {derived}");
+        }
+    }
 }

@@ -26,8 +26,9 @@
 //! `appid` defaults to the first app given to [`Simulator::new`], `user` is a
 //! user label as in login codes, `nickName` to `微信用户`, `avatarUrl` to
 //! WeChat's grey default avatar, `phoneNumber` (the number without country
-//! code) to `13800138000` and `countryCode` to `"86"`; a `countryCode` given
-//! as a JSON number is answered as a number.
+//! code) to the user's own ([`crate::phone_for`]) and `countryCode` to `"86"`;
+//! a `countryCode` given as a JSON number is answered as a number. README
+//! "What the simulator makes up, and how" lists them all.
 
 use std::time::Instant;
 
@@ -41,7 +42,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::identity::openid_for;
+use crate::identity::{openid_for, phone_for};
 use crate::mint::{self, MintError, seal_for, session_key_of};
 use crate::open_data::{OpenData, profile_payload};
 use crate::phone::{PhoneSpec, phone_payload};
@@ -53,8 +54,6 @@ use crate::state::World;
 const DEFAULT_NICKNAME: &str = "微信用户";
 /// WeChat's grey default avatar.
 const DEFAULT_AVATAR: &str = "https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132";
-/// Phone number of users for whom none is given.
-const DEFAULT_PHONE: &str = "13800138000";
 /// Country code of users for whom none is given.
 const DEFAULT_COUNTRY_CODE: &str = "86";
 
@@ -234,7 +233,7 @@ fn parse_phone(body: &[u8]) -> Result<(PhoneRequest, PhoneSpec), Refusal> {
     let pure_number = request
         .phone_number
         .take()
-        .unwrap_or_else(|| DEFAULT_PHONE.to_owned());
+        .unwrap_or_else(|| phone_for(&request.user));
     let phone = match request.country_code.take() {
         None => PhoneSpec::new(DEFAULT_COUNTRY_CODE, pure_number),
         Some(CountryCode::Text(code)) => PhoneSpec::new(code, pure_number),
