@@ -11,7 +11,8 @@
 #     required: those tests fail, not skip); tests/it/lambda_invoke.rs runs the
 #     function binaries under `cargo lambda watch` with the events/ fixtures;
 #     then the mini-program SDK's tests (client/test.sh: npm ci, tsc,
-#     node --test against the local server); then the contract fuzz
+#     node --test against the local server) and the Node.js example's
+#     (examples/node-verify: jose against the JWKS); then the contract fuzz
 #     (scripts/fuzz.sh: Schemathesis against docs/openapi.yaml and the local
 #     server);
 #  5. builds the release zips with `cargo lambda build --release --arm64` and
@@ -47,6 +48,9 @@ cargo test --workspace --locked
 echo "==> client: the mini-program SDK's tests (Node $(node --version))"
 cargo build --locked -p wxauth-dev
 WXAUTH_DEV_BIN="$PWD/target/debug/wxauth-dev" client/test.sh
+# The Node.js example that verifies wxauth's tokens with the JWKS (jose).
+echo "==> examples/node-verify: tokens verified in Node.js"
+WXAUTH_DEV_BIN="$PWD/target/debug/wxauth-dev" examples/node-verify/test.sh
 
 # The contract (docs/openapi.yaml), fuzzed against the same local server:
 # at least 10,000 generated requests, no 5xx, every answer the spec's.

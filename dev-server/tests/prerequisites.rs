@@ -106,7 +106,7 @@ const PINNED_INDEX: &[&str] = &[
 /// The files the test and benchmark commands run or install from.
 fn install_files() -> Vec<PathBuf> {
     let root = root();
-    let mut files: Vec<PathBuf> = ["scripts", "client", ".ci"]
+    let mut files: Vec<PathBuf> = ["scripts", "client", "examples/node-verify", ".ci"]
         .iter()
         .flat_map(|dir| std::fs::read_dir(root.join(dir)).expect("a directory"))
         .map(|entry| entry.expect("an entry").path())
