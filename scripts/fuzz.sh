@@ -9,8 +9,7 @@
 # bodies, the error-code check and the request count.
 #
 # Not fuzzed: the simulator under /wechat-sim/ (not in the spec: WeChat's
-# stand-ins, not wxauth's API) and GET /example/me (tag authorizer: behind API
-# Gateway's authorizer, which the local server does not run).
+# stand-ins, not wxauth's API).
 #
 #   FUZZ_SEED      the first round's seed (default 15; `random` picks one);
 #                  printed, so `FUZZ_SEED=<seed> scripts/fuzz.sh` replays a run
@@ -74,7 +73,6 @@ fuzz_round() {
     --max-examples "$examples" \
     --mode all \
     --phases examples,coverage,fuzzing \
-    --exclude-tag authorizer \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,error_code_conformance \
     --workers 1 \
     --request-timeout 30 \

@@ -1,5 +1,6 @@
-//! `wxauth-dev`: the local server. Serves every route of the three Lambda
-//! functions on one port through the very same shared router, stores users in an
+//! `wxauth-dev`: the local server. Serves every route of the Lambda functions
+//! on one port through the very same shared router, and the example of a
+//! team's own route behind the authorizer's decision; stores users in an
 //! embedded database under a data directory, and, when no app secret is
 //! configured, runs the WeChat simulator in-process.
 
@@ -9,6 +10,7 @@ mod push_settings;
 mod signing_key;
 
 use std::sync::Arc;
+use wxauth_shared::authorizer::TokenAuthorizer;
 use wxauth_shared::clock::SystemClock;
 use wxauth_shared::config::{AppsConfig, Config, ProcessEnv, Setting};
 use wxauth_shared::domain::AppId;
@@ -43,7 +45,9 @@ async fn run() -> Result<(), Error> {
     };
     logging::init();
 
-    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .map_err(|e| cannot_listen(&args, &e))?;
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");
 
@@ -92,10 +96,13 @@ async fn run() -> Result<(), Error> {
         };
     // Avatars: images under <data dir>/avatars, served at /avatars/….
     let objects = Arc::new(FileObjects::new(args.data_dir.join("avatars")));
+    // GET /example/me, behind the decision the authorizer function makes.
+    let authorizer = TokenAuthorizer::new(keys.verifier.clone(), store.clone(), clock.clone());
     let router = setup::all_routes(&config, store, objects, wechat, sms, keys, clock)?;
 
     let app = http_edge::app(
         router,
+        authorizer,
         simulator
             .as_ref()
             .map(|sim| (SIMULATOR_PREFIX, sim.router())),
@@ -107,6 +114,18 @@ async fn run() -> Result<(), Error> {
         })
         .await?;
     Ok(())
+}
+
+/// Why the server cannot listen, naming the address and what to do.
+fn cannot_listen(args: &args::Args, error: &std::io::Error) -> String {
+    let address = format!("{}:{}", args.host, args.port);
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "port {} is in use on {}: another wxauth-dev (or another server) is listening there; stop it, or choose another port with --port or PORT",
+            args.port, args.host
+        ),
+        _ => format!("cannot listen on {address}: {error}"),
+    }
 }
 
 fn print_banner(base_url: &str, args: &args::Args, simulated: bool, config: &Config) {

@@ -165,6 +165,25 @@ fn bad_settings_stop_the_server_naming_them() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("port"));
 }
 
+/// A second server on a port already taken says which port, and what to do.
+#[test]
+fn a_port_in_use_is_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_wxauth-dev"))
+        .args(["--port", &port, "--data-dir"])
+        .arg(std::env::temp_dir().join(format!("wxauth-port-{}", std::process::id())))
+        .env_remove("WECHAT_SECRET")
+        .output()
+        .expect("run wxauth-dev");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} is in use on 127.0.0.1")) && stderr.contains("--port"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn readme_walk_through_runs_as_written() {
     let answers = run_walk_through(
@@ -338,4 +357,27 @@ fn readme_nickname_and_avatar_walk_through_runs_as_written() {
     assert_eq!(me["contentChecks"]["avatar"]["state"], "passed", "{me}");
     assert_eq!(me["avatar"]["state"], "refused", "{me}");
     assert_eq!(me["avatar"]["label"], 20002, "{me}");
+}
+
+/// The README's walk-through of a team's own route, run as written: the
+/// example route answers a live session's caller, then API Gateway's bare
+/// 403 after the logout, and its bare 401 without a token.
+#[test]
+fn readme_own_route_walk_through_runs_as_written() {
+    let answers = run_walk_through(
+        "## Walk-through: your own route behind the authorizer",
+        "## 流程演示：authorizer 保护的自有接口",
+        "own-route",
+    );
+    assert_eq!(answers.len(), 4, "{answers:?}");
+    assert!(answers[0]["userId"].is_string(), "{answers:?}");
+    assert_eq!(answers[0]["appid"], "wx5e1a0d0c0de0b0b0", "{answers:?}");
+    assert_eq!(
+        answers[0]["openid"],
+        wxauth_wechat_sim::openid_for("wx5e1a0d0c0de0b0b0", "olivia"),
+        "{answers:?}"
+    );
+    assert_eq!(answers[1], serde_json::json!({"loggedOut": true}));
+    assert_eq!(answers[2], serde_json::json!({"message": "Forbidden"}));
+    assert_eq!(answers[3], serde_json::json!({"message": "Unauthorized"}));
 }

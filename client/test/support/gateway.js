@@ -1,18 +1,12 @@
 'use strict';
 
-// API Gateway in front of wxauth-dev, for the example's own route: the local
-// server serves wxauth's routes but not a team's routes behind the authorizer
-// (template.yaml's GET /example/me). This stands in for the gateway and the
-// authorizer the way the deployed stack behaves: every other path is passed
-// to wxauth-dev; /example/me gets API Gateway's bare 401 without a token, its
-// bare 403 for a token the authorizer denies (bad signature, expired, or its
-// session ended), else functions/example-me's answer from the token's claims.
-// Routes given limits (template.yaml's RouteSettings) are throttled as API
-// Gateway throttles them: a token bucket per route, and its bare 429 beyond.
-const crypto = require('node:crypto');
+// API Gateway in front of wxauth-dev, for what only the gateway does: routes
+// given limits (template.yaml's RouteSettings) are throttled as API Gateway
+// throttles them, a token bucket per route and its bare 429 beyond. Every
+// request it admits is passed to wxauth-dev, which itself answers a team's
+// own route (GET /example/me) behind the authorizer's decision, with API
+// Gateway's bare 401 and 403.
 const http = require('node:http');
-
-const LEEWAY_SECS = 30; // as the authorizer's verifier
 
 function reply(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -23,41 +17,6 @@ async function readBody(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-/** The token's claims when its RS256 signature is one of the JWKS keys, else null. */
-function verifiedClaims(token, jwks) {
-  const parts = token.split('.');
-  if (parts.length !== 3) return null;
-  let header;
-  let claims;
-  try {
-    header = JSON.parse(Buffer.from(parts[0], 'base64url'));
-    claims = JSON.parse(Buffer.from(parts[1], 'base64url'));
-  } catch (_) {
-    return null;
-  }
-  const jwk = jwks.keys.find((k) => k.kid === header.kid);
-  if (header.alg !== 'RS256' || !jwk) return null;
-  const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
-  const ok = crypto.verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), key, Buffer.from(parts[2], 'base64url'));
-  return ok ? claims : null;
-}
-
-async function exampleMe(upstream, req, res) {
-  const auth = req.headers.authorization || '';
-  if (!auth.startsWith('Bearer ')) return reply(res, 401, { message: 'Unauthorized' });
-  const token = auth.slice('Bearer '.length);
-  const jwks = await (await fetch(`${upstream}/.well-known/jwks.json`)).json();
-  const claims = verifiedClaims(token, jwks);
-  const now = Math.floor(Date.now() / 1000);
-  if (!claims || claims.typ !== 'access' || claims.exp + LEEWAY_SECS <= now) {
-    return reply(res, 403, { message: 'Forbidden' });
-  }
-  // The authorizer reads the session: an ended one is denied.
-  const live = await fetch(`${upstream}/auth/me`, { headers: { authorization: auth } });
-  if (live.status !== 200) return reply(res, 403, { message: 'Forbidden' });
-  return reply(res, 200, { userId: claims.sub, appid: claims.appid || null, openid: claims.openid || null });
 }
 
 async function pass(upstream, req, res) {
@@ -108,8 +67,7 @@ function startGateway(server, limits = {}) {
     const admit = buckets.get(key);
     if (admit && !admit()) return reply(res, 429, { message: 'Too Many Requests' });
     passed.set(key, (passed.get(key) || 0) + 1);
-    const route = pathname === '/example/me' ? exampleMe : pass;
-    route(server.url, req, res).catch((err) => reply(res, 502, { message: err.message }));
+    pass(server.url, req, res).catch((err) => reply(res, 502, { message: err.message }));
   });
   return new Promise((resolve) => {
     gateway.listen(0, '127.0.0.1', () => {

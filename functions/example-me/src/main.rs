@@ -1,11 +1,10 @@
 //! An example of a team's own function on the same HTTP API, behind the wxauth
 //! authorizer (template.yaml: `Auth: Authorizer: WxauthToken`). It holds no
 //! auth code: API Gateway only invokes it for a valid, unrevoked token, and the
-//! authorizer's context says who the caller is.
+//! authorizer's context says who the caller is (`lib.rs` answers it).
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Error, Request, RequestExt, Response, run, service_fn};
-use serde_json::{Value, json};
 
 /// `GET /example/me`: the caller as the authorizer described them.
 async fn me(request: Request) -> Result<Response<Body>, Error> {
@@ -16,24 +15,7 @@ async fn me(request: Request) -> Result<Response<Body>, Error> {
             .map(|authorizer| authorizer.fields.clone()),
         _ => None,
     };
-    let field = |caller: &std::collections::HashMap<String, Value>, name: &str| {
-        caller.get(name).and_then(Value::as_str).map(str::to_owned)
-    };
-    let (status, body) = match caller.as_ref().and_then(|c| Some((field(c, "userId")?, c))) {
-        Some((user_id, caller)) => (
-            200,
-            json!({
-                "userId": user_id,
-                "appid": field(caller, "appid"),
-                "openid": field(caller, "openid"),
-            }),
-        ),
-        // Only reachable when the route is deployed without the authorizer.
-        None => (
-            401,
-            json!({"error": {"code": "unauthorized", "message": "this route needs the wxauth authorizer"}}),
-        ),
-    };
+    let (status, body) = example_me::answer(caller.as_ref());
     Ok(Response::builder()
         .status(status)
         .header("content-type", "application/json; charset=utf-8")
