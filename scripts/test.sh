@@ -7,8 +7,8 @@
 #  3. starts the emulator on 127.0.0.1 on a free port, one request at a time as
 #     DynamoDB makes each request atomic (scripts/dynamodb_emulator.py says why);
 #  4. runs cargo fmt --check, cargo clippy -D warnings and cargo test --workspace
-#     with every DynamoDB test pointed at it and cargo-lambda on the PATH (both
-#     required: those tests fail, not skip); tests/it/lambda_invoke.rs runs the
+#     with every DynamoDB test pointed at it and cargo-lambda on the PATH (a
+#     test that needs either fails without it, never passes unrun); tests/it/lambda_invoke.rs runs the
 #     function binaries under `cargo lambda watch` with the events/ fixtures;
 #     then the mini-program SDK's tests (client/test.sh: npm ci, tsc,
 #     node --test against the local server) and the Node.js example's
@@ -34,7 +34,6 @@ cfn-lint --regions cn-north-1 cn-northwest-1 -- template.yaml
 sam validate --lint --template-file template.yaml
 
 start_emulator
-export WXAUTH_REQUIRE_EMULATOR=1 WXAUTH_REQUIRE_LAMBDA_TOOLS=1
 
 echo "==> cargo fmt --check"
 cargo fmt --all --check

@@ -74,14 +74,10 @@ impl Stage {
     pub async fn start(bin_dir: &Path, log_dir: &Path) -> Result<Self, String> {
         let emulator = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
             .map_err(|_| "AWS_ENDPOINT_URL_DYNAMODB is not set: run scripts/bench.sh".to_owned())?;
-        let (client, _) = wxauth_tests::emulator::client()
-            .await
-            .ok_or("no DynamoDB emulator")?;
+        let (client, _) = wxauth_tests::emulator::client().await;
         let table = wxauth_tests::emulator::fresh_table(&client).await;
         // The account function deletes a user's avatar images with it.
-        let bucket = wxauth_tests::emulator::new_bucket()
-            .await
-            .ok_or("no S3 on the emulator")?;
+        let bucket = wxauth_tests::emulator::new_bucket().await;
         let proxy = DynamoProxy::start(&emulator).await;
         let simulator = Simulator::new([(APP_A, SECRET_A)]);
         let running = simulator

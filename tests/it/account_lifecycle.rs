@@ -36,9 +36,7 @@ fn with(keys: &[String], needles: &[&str]) -> Vec<String> {
 }
 
 async fn me_shows_the_account_masked(kind: StoreKind) {
-    let Some(h) = Harness::start(kind).await else {
-        return;
-    };
+    let h = Harness::start(kind).await;
     let first = h.logged_in("mia", "unionid=acme-mia", APP_A).await;
     h.logged_in("mia", "unionid=acme-mia", APP_B).await;
     let number = unique_number();
@@ -93,9 +91,7 @@ async fn me_on_the_embedded_store() {
 /// refused everywhere; WeChat resets each session_key; the number and the
 /// unionId are free; a new login is a new user.
 async fn deletion_removes_every_item_of_the_user(kind: StoreKind) {
-    let Some(h) = Harness::start(kind).await else {
-        return;
-    };
+    let h = Harness::start(kind).await;
     let bystander = h.logged_in("bo", "unionid=acme-bo", APP_A).await;
     let first = h.logged_in("dee", "unionid=acme-dee", APP_A).await;
     let joined = h.logged_in("dee", "unionid=acme-dee", APP_B).await;
@@ -220,9 +216,7 @@ async fn deletion_on_the_embedded_store() {
 /// WeChat failing `resetusersessionkey` does not stop a deletion.
 #[tokio::test]
 async fn a_deletion_goes_through_when_wechat_fails_the_reset() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let first = h.logged_in("ned", "", APP_A).await;
     let openid = openid_for(APP_A, "ned");
     let key_before = h.simulator().current_session_key(APP_A, &openid);
@@ -303,9 +297,7 @@ async fn assert_no_orphans(h: &Harness, needles: &[&str]) {
 /// orphan, no user left, the new session ended.
 #[tokio::test]
 async fn logins_during_a_deletion_are_deleted_with_it() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     for (user, joined_before) in [("ray", true), ("rex", false)] {
         let options = format!("unionid=acme-{user}");
         let first = h.logged_in(user, &options, APP_A).await;
@@ -350,9 +342,7 @@ async fn logins_during_a_deletion_are_deleted_with_it() {
 /// its session ended and is refused; the account stays whole.
 #[tokio::test]
 async fn a_deletion_whose_session_was_replaced_meanwhile_is_refused() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     let first = h.logged_in("rue", "unionid=acme-rue", APP_A).await;
     let mut newer = None;
     let (status, answer) = deletion_held_during(&h, &proxy, token(&first), 1, async {
@@ -391,9 +381,7 @@ async fn a_deletion_whose_session_was_replaced_meanwhile_is_refused() {
 /// deletion runs: it decides again and makes one whole new user.
 #[tokio::test]
 async fn a_join_held_across_a_deletion_makes_a_whole_new_user() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     let first = h.logged_in("kay", "unionid=acme-kay", APP_A).await;
     let router = h.router_via(&proxy);
     // The join's writes: the returning-login patch (fails: no identity yet),

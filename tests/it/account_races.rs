@@ -70,9 +70,7 @@ async fn stored_profile(h: &Harness, appid: &str, user: &str, token: &str) -> Va
 /// Defect 1: two profile posts of one user at once; both posts' fields survive.
 #[tokio::test]
 async fn concurrent_profile_posts_lose_no_field() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     let alice = token(&h.logged_in("alice", "", APP_A).await);
     let first = profile_body(&h, APP_A, "alice", json!({ "nickName": "Alice" }));
     let second = profile_body(&h, APP_A, "alice", json!({ "city": "Hangzhou" }));
@@ -90,9 +88,7 @@ async fn concurrent_profile_posts_lose_no_field() {
 /// on the new state (409 account_conflict), not retried stale into a 503.
 #[tokio::test]
 async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     h.logged_in("olga", "unionid=acme-olga", APP_A).await;
     let uma = token(&h.logged_in("uma", "", APP_B).await);
     let fold = profile_body(
@@ -121,9 +117,7 @@ async fn a_fold_whose_user_gained_a_number_meanwhile_is_a_conflict() {
 /// the user ends with exactly one number and the other is free again.
 #[tokio::test]
 async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     let bea = token(&h.logged_in("bea", "", APP_A).await);
     let (first, second) = (unique_number(), unique_number());
     let second_body = phone_body(&h, APP_A, "bea", &second);
@@ -166,9 +160,7 @@ async fn a_second_bind_of_the_same_user_meanwhile_is_decided_again() {
 /// one re-reads and answers 200 (it is hers), never 409 or 5xx.
 #[tokio::test]
 async fn the_same_number_twice_at_once_is_yours_even_without_old_items() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     proxy.strip_old_items();
     let dan = token(&h.logged_in("dan", "", APP_A).await);
     let number = unique_number();
@@ -188,9 +180,7 @@ async fn the_same_number_twice_at_once_is_yours_even_without_old_items() {
 /// session (401 session_ended), writes nothing, and is no 503.
 #[tokio::test]
 async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     let owner = h.logged_in("ola", "unionid=acme-ola", APP_A).await;
     let una = token(&h.logged_in("una", "", APP_B).await);
     let number = unique_number();
@@ -237,9 +227,7 @@ async fn a_bind_whose_user_was_folded_meanwhile_ends_the_session() {
 /// through the unionId. Every identity reports the number afterwards.
 #[tokio::test]
 async fn a_join_during_a_bind_leaves_every_identity_with_has_phone() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     let pia = token(&h.logged_in("pia", "unionid=acme-pia", APP_A).await);
     let meanwhile = async {
         let joined = h.logged_in("pia", "unionid=acme-pia", APP_B).await;
@@ -263,9 +251,7 @@ async fn a_join_during_a_bind_leaves_every_identity_with_has_phone() {
 /// write while the user binds a number. The joined identity reports it.
 #[tokio::test]
 async fn a_bind_during_a_join_leaves_every_identity_with_has_phone() {
-    let Some((h, proxy)) = Harness::with_proxy().await else {
-        return;
-    };
+    let (h, proxy) = Harness::with_proxy().await;
     let quin = token(&h.logged_in("quin", "unionid=acme-quin", APP_A).await);
     let join_code = Harness::code("quin", "unionid=acme-quin");
     let join_body = json!({ "code": join_code, "appid": APP_B }).to_string();

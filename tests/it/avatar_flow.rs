@@ -65,9 +65,7 @@ fn url_of(answer: &Value) -> String {
 /// Each image type: 202 pending, served at its URL at once (WeChat fetches
 /// it), not the profile's until the verdict; a pass makes it the profile's.
 async fn each_image_type_waits_for_its_verdict(kind: StoreKind) {
-    let Some(h) = Harness::start(kind).await else {
-        return;
-    };
+    let h = Harness::start(kind).await;
     let front = h.serve_with(&[]).await;
     let t = token(&h.logged_in("ava", "", APP_A).await);
     h.simulator().hold_media_events(APP_A);
@@ -124,9 +122,7 @@ async fn each_image_type_waits_for_its_verdict_on_the_embedded_store() {
 /// Risky: refused with WeChat's label, its image deleted, the previous
 /// avatar still the profile's. Review (accepted by default): shown, marked.
 async fn a_risky_avatar_is_refused_and_deleted(kind: StoreKind) {
-    let Some(h) = Harness::start(kind).await else {
-        return;
-    };
+    let h = Harness::start(kind).await;
     let front = h.serve_with(&[]).await;
     let t = token(&h.logged_in("rita", "", APP_A).await);
     h.simulator().hold_media_events(APP_A);
@@ -179,9 +175,7 @@ async fn a_risky_avatar_is_refused_and_deleted_on_the_embedded_store() {
 /// upload's commit: either way the avatar ends active.
 #[tokio::test]
 async fn a_verdict_that_overtakes_the_upload_is_kept_for_it() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let front = h.serve_with(&[]).await;
     let t = token(&h.logged_in("fast", "", APP_A).await);
     let (status, answer) = upload(&front, &t, "a.png", &fixture_image("pixel.png")).await;
@@ -199,9 +193,7 @@ async fn a_verdict_that_overtakes_the_upload_is_kept_for_it() {
 
 /// A fake image, one too big, a body that is not multipart, no token.
 async fn bad_uploads_are_refused(kind: StoreKind) {
-    let Some(h) = Harness::start(kind).await else {
-        return;
-    };
+    let h = Harness::start(kind).await;
     let front = h.serve_with(&[]).await;
     let t = token(&h.logged_in("bob", "", APP_A).await);
     let checks = h.simulator().calls("media_check_async");
@@ -306,9 +298,7 @@ async fn post(url: &str, body: &str) -> (u16, String) {
 /// the window: no change; after it: refused), for an unknown trace.
 #[tokio::test]
 async fn pushes_are_believed_only_when_signed_fresh_and_ours() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let front = h.serve_with(&[]).await;
     let now = h.clock.now_unix();
 
@@ -409,11 +399,7 @@ async fn pushes_are_believed_only_when_signed_fresh_and_ours() {
 /// image gone, lenient shown unchecked; off: shown, WeChat never asked.
 #[tokio::test]
 async fn without_a_verdict_the_policy_decides() {
-    let Some(h) =
-        Harness::start_with(StoreKind::Embedded, &[("AVATAR_CHECK_TIMEOUT_SECS", "60")]).await
-    else {
-        return;
-    };
+    let h = Harness::start_with(StoreKind::Embedded, &[("AVATAR_CHECK_TIMEOUT_SECS", "60")]).await;
     let strict = h.serve_with(&[]).await;
     let t = token(&h.logged_in("tim", "", APP_A).await);
     h.simulator().hold_media_events(APP_A);
@@ -468,9 +454,7 @@ async fn without_a_verdict_the_policy_decides() {
 /// Strict, and WeChat refuses the check itself: the image is not kept.
 #[tokio::test]
 async fn a_refused_check_keeps_no_image() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let front = h.serve_with(&[]).await;
     let t = token(&h.logged_in("una", "", APP_A).await);
     for _ in 0..3 {
@@ -479,16 +463,14 @@ async fn a_refused_check_keeps_no_image() {
     let (status, _) = upload(&front, &t, "a.png", &fixture_image("pixel.png")).await;
     assert_eq!(status, 503);
     let bucket = h.bucket.clone().expect("a bucket");
-    let s3 = aws_sdk_s3::Client::from_conf(wxauth_tests::emulator::s3_config().unwrap());
+    let s3 = aws_sdk_s3::Client::from_conf(wxauth_tests::emulator::s3_config());
     let listed = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
     assert_eq!(listed.key_count(), Some(0), "{:?}", listed.contents());
 }
 
 /// `DELETE /auth/account` removes every image of the user, every version.
 async fn deleting_the_account_removes_its_images(kind: StoreKind) {
-    let Some(h) = Harness::start(kind).await else {
-        return;
-    };
+    let h = Harness::start(kind).await;
     let front = h.serve_with(&[]).await;
     let t = token(&h.logged_in("del", "", APP_A).await);
     let other = token(&h.logged_in("keep", "", APP_A).await);
@@ -522,7 +504,7 @@ async fn deleting_the_account_removes_its_images(kind: StoreKind) {
             .all(|p| p.answer == "success")
     );
     if let Some(bucket) = &h.bucket {
-        let s3 = aws_sdk_s3::Client::from_conf(wxauth_tests::emulator::s3_config().unwrap());
+        let s3 = aws_sdk_s3::Client::from_conf(wxauth_tests::emulator::s3_config());
         let versions = s3
             .list_object_versions()
             .bucket(bucket)

@@ -45,13 +45,13 @@ async fn rig(
     budget: &DynamoBudget,
     slow_for: Duration,
     partition: &str,
-) -> Option<(Harness, FaultProxy, Router)> {
-    let h = Harness::start(StoreKind::Dynamo).await?;
-    let proxy = FaultProxy::start(&emulator::url()?, slow_for).await;
+) -> (Harness, FaultProxy, Router) {
+    let h = Harness::start(StoreKind::Dynamo).await;
+    let proxy = FaultProxy::start(&emulator::url(), slow_for).await;
     let client = emulator::client_within(&proxy.url(), budget, partition);
     let table = h.dynamo_table.clone().expect("a DynamoDB harness");
     let router = h.router_over(Arc::new(DynamoStore::new(client, table)));
-    Some((h, proxy, router))
+    (h, proxy, router)
 }
 
 /// The fault-free answers of the script, and the DynamoDB operations of each step.
@@ -128,16 +128,16 @@ struct Runs {
 
 impl Runs {
     /// A rig (see [`rig`]) and the script's fault-free answers on it.
-    async fn start(partition: &str) -> Option<Self> {
-        let (h, proxy, router) = rig(&SHORT, SLOW_FOR, partition).await?;
+    async fn start(partition: &str) -> Self {
+        let (h, proxy, router) = rig(&SHORT, SLOW_FOR, partition).await;
         let expected = record(&h, &proxy, &router).await;
-        Some(Self {
+        Self {
             h,
             proxy,
             router,
             expected,
             tally: Tally::default(),
-        })
+        }
     }
 
     /// Runs the script once, then checks every account is whole; before
@@ -215,8 +215,8 @@ fn figures(label: &str, stats: &FaultStats, tally: &Tally) {
 /// script (one run per kind and position), on `times` attempts in a row.
 /// Answers what the proxy did, what the routes answered, and the number of
 /// DynamoDB calls the script makes (each kind was put on each).
-async fn scheduled(times: u32, label: &str) -> Option<(FaultStats, Tally, u64)> {
-    let mut runs = Runs::start(label).await?;
+async fn scheduled(times: u32, label: &str) -> (FaultStats, Tally, u64) {
+    let mut runs = Runs::start(label).await;
     let calls: Vec<usize> = runs.expected.operations.iter().map(Vec::len).collect();
     let positions = calls.iter().copied().max().unwrap_or(0);
     for fault in Fault::ALL {
@@ -253,16 +253,14 @@ async fn scheduled(times: u32, label: &str) -> Option<(FaultStats, Tally, u64)> 
         "{label}:\n{}",
         tally.wrong.join("\n")
     );
-    Some((stats, tally, calls.iter().sum::<usize>() as u64))
+    (stats, tally, calls.iter().sum::<usize>() as u64)
 }
 
 #[tokio::test]
 async fn one_fault_at_any_dynamodb_call_is_absorbed() {
     // The SDK retries throttling, 500s, timeouts and resets; a conflict is
     // read again and decided again: the client never sees one fault.
-    let Some((_, tally, _)) = scheduled(1, "one fault per call").await else {
-        return;
-    };
+    let (_, tally, _) = scheduled(1, "one fault per call").await;
     assert_eq!(tally.unavailable, 0, "a single fault reached a client");
 }
 
@@ -271,14 +269,10 @@ async fn a_fault_on_every_attempt_of_any_dynamodb_call_answers_503_and_keeps_acc
     // Every attempt of the call fails: the route answers 503 (a conflict
     // still settles within the rounds), writes nothing half, and the same
     // request sent again answers what it answers without faults.
-    let Some((_, tally, calls)) = scheduled(
+    let (_, tally, calls) = scheduled(
         DynamoBudget::PRODUCTION.max_attempts,
         "a fault on every attempt",
-    )
-    .await
-    else {
-        return;
-    };
+    ).await;
     // One 503 for each kind but the conflict at each call of each route.
     let lasting = (Fault::ALL.len() as u64 - 1) * calls;
     assert_eq!(
@@ -289,9 +283,7 @@ async fn a_fault_on_every_attempt_of_any_dynamodb_call_answers_503_and_keeps_acc
 
 #[tokio::test]
 async fn random_faults_with_a_printed_seed() {
-    let Some(mut runs) = Runs::start("random faults").await else {
-        return;
-    };
+    let mut runs = Runs::start("random faults").await;
     let seed = std::env::var("WXAUTH_FAULT_SEED")
         .ok()
         .map(|s| s.parse::<u64>().expect("WXAUTH_FAULT_SEED is a number"))
@@ -317,9 +309,7 @@ async fn random_faults_with_a_printed_seed() {
 
 #[tokio::test]
 async fn a_conflict_that_never_clears_ends_in_503_after_the_bounded_rounds() {
-    let Some((h, proxy, router)) = rig(&SHORT, SLOW_FOR, "lasting conflict").await else {
-        return;
-    };
+    let (h, proxy, router) = rig(&SHORT, SLOW_FOR, "lasting conflict").await;
     let mut session = Session::new(&h);
     proxy.take_operations();
     proxy.always(Fault::TransactionConflict);
@@ -359,11 +349,8 @@ async fn a_conflict_that_never_clears_ends_in_503_after_the_bounded_rounds() {
 #[tokio::test]
 async fn the_production_budget_ends_a_stuck_dynamodb_call_in_time() {
     // A DynamoDB that never answers, with the functions' own client settings.
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
-    let Some(url) = emulator::url() else { return };
-    let proxy = FaultProxy::start(&url, Duration::from_secs(5)).await;
+    let h = Harness::start(StoreKind::Dynamo).await;
+    let proxy = FaultProxy::start(&emulator::url(), Duration::from_secs(5)).await;
     let client = emulator::client_within(
         &proxy.url(),
         &DynamoBudget::PRODUCTION,

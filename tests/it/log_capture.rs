@@ -309,9 +309,7 @@ async fn scenario(h: &Harness) -> Vec<String> {
 
 async fn check(kind: StoreKind) {
     let capture = capture();
-    let Some(h) = Harness::start(kind).await else {
-        return;
-    };
+    let h = Harness::start(kind).await;
     let secrets = scenario(&h).await;
     let logs = capture.text();
 

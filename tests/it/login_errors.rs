@@ -26,9 +26,7 @@ async fn attempt(h: &Harness, options: &str) -> (u16, String, bool) {
 
 #[tokio::test]
 async fn wechat_errcodes_map_to_stable_codes() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let cases = [
         ("errcode=40029", 400, "invalid_code"),
         ("errcode=40163", 400, "code_used"),
@@ -51,9 +49,7 @@ async fn wechat_errcodes_map_to_stable_codes() {
 
 #[tokio::test]
 async fn a_reused_code_is_code_used() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let code = Harness::code("erin", "");
     assert_eq!(h.login(&code, None).await.0, 200);
     let (status, body) = h.login(&code, None).await;
@@ -65,9 +61,7 @@ async fn a_reused_code_is_code_used() {
 
 #[tokio::test]
 async fn an_invalid_login_code_is_invalid_code() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let (status, code, written) = attempt(&h, "errcode=40029").await;
     assert_eq!(
         (status, code.as_str(), written),
@@ -81,9 +75,7 @@ async fn an_invalid_login_code_is_invalid_code() {
 
 #[tokio::test]
 async fn busy_is_retried_with_backoff_then_succeeds_or_gives_up() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let before = h.simulator().calls("jscode2session");
     let (status, _, written) = attempt(&h, "errcode=-1;times=2").await;
     assert_eq!(
@@ -108,10 +100,7 @@ async fn busy_is_retried_with_backoff_then_succeeds_or_gives_up() {
 
 #[tokio::test]
 async fn no_answer_in_time_is_wechat_timeout() {
-    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("WECHAT_TIMEOUT_MS", "300")]).await
-    else {
-        return;
-    };
+    let h = Harness::start_with(StoreKind::Embedded, &[("WECHAT_TIMEOUT_MS", "300")]).await;
     let started = Instant::now();
     let (status, code, written) = attempt(&h, "delay_ms=3000").await;
     assert_eq!(
@@ -127,11 +116,7 @@ async fn no_answer_in_time_is_wechat_timeout() {
 
 #[tokio::test]
 async fn wrong_secret_and_unreachable_wechat_are_wechat_error() {
-    let Some(h) =
-        Harness::start_with(StoreKind::Embedded, &[("WECHAT_SECRET", "wrong-a,wrong-b")]).await
-    else {
-        return;
-    };
+    let h = Harness::start_with(StoreKind::Embedded, &[("WECHAT_SECRET", "wrong-a,wrong-b")]).await;
     assert_eq!(
         attempt(&h, "").await,
         (502, "wechat_error".to_owned(), false)
@@ -144,10 +129,7 @@ async fn wrong_secret_and_unreachable_wechat_are_wechat_error() {
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let Some(h) = Harness::start_with(StoreKind::Embedded, &[("WECHAT_API_BASE", &base)]).await
-    else {
-        return;
-    };
+    let h = Harness::start_with(StoreKind::Embedded, &[("WECHAT_API_BASE", &base)]).await;
     assert_eq!(
         attempt(&h, "").await,
         (502, "wechat_error".to_owned(), false)
@@ -156,9 +138,7 @@ async fn wrong_secret_and_unreachable_wechat_are_wechat_error() {
 
 #[tokio::test]
 async fn malformed_requests_are_bad_request() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let long_code = format!("{{\"code\":\"{}\"}}", "x".repeat(300));
     let bodies = [
         "",
@@ -219,9 +199,7 @@ impl Noise {
 
 #[tokio::test]
 async fn arbitrary_input_never_answers_a_server_error() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let mut noise = Noise(0x5eed_cafe_f00d_beef);
     let fragments = [
         "{",

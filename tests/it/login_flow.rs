@@ -16,9 +16,7 @@ fn token_part(token: &str, index: usize) -> Value {
 
 #[tokio::test]
 async fn new_user_then_returning_user() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let (status, first) = h.login(&Harness::code("alice", ""), None).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["tokenType"], "Bearer");
@@ -85,9 +83,7 @@ async fn new_user_then_returning_user() {
 
 #[tokio::test]
 async fn unionid_joins_apps_of_one_open_platform() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let (status, a) = h
         .login(&Harness::code("bob", "unionid=acme-bob"), Some(APP_A))
         .await;
@@ -115,9 +111,7 @@ async fn unionid_joins_apps_of_one_open_platform() {
 
 #[tokio::test]
 async fn the_embedded_store_serves_the_same_flow() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let (status, first) = h
         .login(&Harness::code("carol", "unionid=acme-carol"), None)
         .await;
@@ -134,9 +128,7 @@ async fn the_embedded_store_serves_the_same_flow() {
 
 #[tokio::test]
 async fn appid_must_be_a_configured_app() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let (status, body) = h
         .login(&Harness::code("dave", ""), Some("wx0000000000000000"))
         .await;
@@ -160,9 +152,7 @@ async fn appid_must_be_a_configured_app() {
 
 #[tokio::test]
 async fn protected_routes_need_a_valid_token() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let subject = TokenSubject {
         user_id: wxauth_shared::domain::UserId::parse("u-1").unwrap(),
         identity: wxauth_shared::domain::Identity::wechat(
@@ -235,9 +225,7 @@ async fn protected_routes_need_a_valid_token() {
 
 #[tokio::test]
 async fn unknown_routes_methods_and_oversized_bodies() {
-    let Some(h) = Harness::start(StoreKind::Embedded).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Embedded).await;
     let (status, body) = h.call("GET", "/auth/login", None, None).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),

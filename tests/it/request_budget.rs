@@ -5,9 +5,7 @@ use wxauth_tests::harness::{APP_B, Harness};
 
 #[tokio::test]
 async fn returning_login_costs_one_request_and_a_new_user_two() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let counter = h
         .dynamo_requests
         .clone()
@@ -57,9 +55,7 @@ async fn returning_login_costs_one_request_and_a_new_user_two() {
 
 #[tokio::test]
 async fn a_profile_decrypt_costs_two_requests() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let counter = h
         .dynamo_requests
         .clone()
@@ -97,9 +93,7 @@ async fn a_profile_decrypt_costs_two_requests() {
 
 #[tokio::test]
 async fn a_phone_bind_costs_two_requests() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let counter = h
         .dynamo_requests
         .clone()
@@ -127,9 +121,7 @@ async fn a_phone_bind_costs_two_requests() {
 /// one; logout everywhere two; the authorizer one read per token.
 #[tokio::test]
 async fn refresh_logout_and_the_authorizer_stay_within_their_budgets() {
-    let Some(h) = Harness::start(StoreKind::Dynamo).await else {
-        return;
-    };
+    let h = Harness::start(StoreKind::Dynamo).await;
     let counter = h
         .dynamo_requests
         .clone()

@@ -30,9 +30,7 @@ fn default_of(facts: &TemplateFacts, parameter: &str) -> String {
 
 #[test]
 fn the_costly_routes_are_throttled_tighter_than_the_rest() {
-    let Some(()) = template::available() else {
-        return;
-    };
+    template::require();
     let facts = template::facts(EVERY_OPTION, &[]);
     let stage = facts.throttling.default;
     assert_eq!(
@@ -84,9 +82,7 @@ fn the_costly_routes_are_throttled_tighter_than_the_rest() {
 
 #[test]
 fn a_route_left_out_takes_its_limits_with_it() {
-    let Some(()) = template::available() else {
-        return;
-    };
+    template::require();
     // No SMS provider: no sms function, and no setting naming its route.
     let without_sms = template::options_but(&["TencentSms", "AwsSms", "SmsProvider"], &[]);
     let facts = template::facts(&without_sms, &[]);
@@ -100,9 +96,7 @@ fn a_route_left_out_takes_its_limits_with_it() {
 
 #[test]
 fn limits_and_reserved_concurrency_follow_their_parameters() {
-    let Some(()) = template::available() else {
-        return;
-    };
+    template::require();
     let facts = template::facts(EVERY_OPTION, &[]);
     for (name, function) in &facts.functions {
         assert_eq!(
@@ -149,9 +143,7 @@ fn limits_and_reserved_concurrency_follow_their_parameters() {
 /// parameter with the template's default: change one, and this asks for the other.
 #[test]
 fn the_readme_states_each_limit_and_its_default() {
-    let Some(()) = template::available() else {
-        return;
-    };
+    template::require();
     let facts = template::facts(EVERY_OPTION, &[]);
     let readmes = ["README.md", "README.zh-CN.md"].map(|name| {
         let text = std::fs::read_to_string(workspace_root().join(name)).unwrap();

@@ -3,8 +3,8 @@
 //! `cargo lambda watch` serves the Lambda Runtime API on 127.0.0.1 and runs each
 //! function's `bootstrap` (here, the workspace binary of the same name) when it is
 //! first invoked; `cargo lambda invoke --data-file` sends it an event. The test
-//! command installs cargo-lambda into `.venv` and sets `WXAUTH_REQUIRE_LAMBDA_TOOLS=1`,
-//! so a missing cargo-lambda fails there; a plain `cargo test` skips instead.
+//! command installs cargo-lambda into `.venv`; without it on the PATH these
+//! tests fail, saying so.
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -25,24 +25,20 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Whether `cargo lambda` can run here; `None` means skip.
-pub fn available() -> Option<()> {
+/// Fails the calling test, saying why and what to run, when `cargo lambda`
+/// does not run here.
+pub fn require() {
     let works = Command::new("cargo")
         .args(["lambda", "--version"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if works {
-        return Some(());
-    }
-    if std::env::var("WXAUTH_REQUIRE_LAMBDA_TOOLS").is_ok_and(|v| v == "1") {
-        panic!(
-            "WXAUTH_REQUIRE_LAMBDA_TOOLS=1 but `cargo lambda` does not run: run scripts/test.sh"
-        );
-    }
-    eprintln!("skipped: cargo-lambda is not installed; scripts/test.sh installs it into .venv");
-    None
+    assert!(
+        works,
+        "this test needs cargo-lambda and `cargo lambda` does not run: \
+         run scripts/test.sh, or scripts/with-services.sh cargo test … (it puts .venv/bin on the PATH)"
+    );
 }
 
 /// What `cargo lambda watch` needs of the environment to find the toolchain

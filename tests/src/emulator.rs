@@ -1,8 +1,9 @@
 //! The DynamoDB emulator the test command starts (moto's server on 127.0.0.1).
 //!
-//! Tests that need it get a client here. Under the README's test command
-//! (`WXAUTH_REQUIRE_EMULATOR=1`) a missing emulator fails the test; a plain
-//! `cargo test` without one skips those tests with a message instead.
+//! Tests that need it get a client here. Without one configured
+//! (`AWS_ENDPOINT_URL_DYNAMODB`), they fail, saying so: a test that cannot
+//! run never counts as passed. `scripts/test.sh` starts it, and
+//! `scripts/with-services.sh <command>` starts it for a command of your own.
 //!
 //! The same server serves S3 (moto serves every service on one port): the S3
 //! client goes to `AWS_ENDPOINT_URL_S3` when set, else to the DynamoDB
@@ -28,35 +29,25 @@ const EMULATOR_BUDGET: DynamoBudget = DynamoBudget {
     ..DynamoBudget::PRODUCTION
 };
 
-/// A client for the emulator, counting its requests, or `None` (skip) when no
-/// emulator is configured and none is required.
-pub async fn client() -> Option<(Client, RequestCounter)> {
-    if !configured() {
-        return None;
-    }
+/// A client for the emulator, counting its requests.
+pub async fn client() -> (Client, RequestCounter) {
+    require();
     let counter = RequestCounter::default();
     let config = client_config_within(&aws_settings(), &EMULATOR_BUDGET)
         .expect("the trusted roots")
         .interceptor(counter.clone())
         .build();
-    Some((Client::from_conf(config), counter))
+    (Client::from_conf(config), counter)
 }
 
-/// Whether an emulator is configured: a test without one skips, with a
-/// message, unless one is required (`WXAUTH_REQUIRE_EMULATOR=1`): then it fails.
-fn configured() -> bool {
-    if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
-        if std::env::var("WXAUTH_REQUIRE_EMULATOR").is_ok_and(|v| v == "1") {
-            panic!(
-                "WXAUTH_REQUIRE_EMULATOR=1 but AWS_ENDPOINT_URL_DYNAMODB is not set: run scripts/test.sh"
-            );
-        }
-        eprintln!(
-            "skipped: no DynamoDB emulator (AWS_ENDPOINT_URL_DYNAMODB unset); scripts/test.sh runs one"
-        );
-        return false;
-    }
-    true
+/// Fails the calling test, saying why and what to run, when no emulator is
+/// configured.
+pub fn require() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "this test needs the DynamoDB emulator and AWS_ENDPOINT_URL_DYNAMODB is not set: \
+         run scripts/test.sh, or scripts/with-services.sh cargo test …"
+    );
 }
 
 /// A client for the emulator through `endpoint` (a proxy in front of it).
@@ -90,9 +81,10 @@ fn aws_settings() -> AwsSettings {
     aws.expect("AWS settings for the emulator").clone()
 }
 
-/// The emulator's own URL, when one is configured.
-pub fn url() -> Option<String> {
-    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok()
+/// The emulator's own URL.
+pub fn url() -> String {
+    require();
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("required above")
 }
 
 /// A new, empty table with the production key schema, unique to the caller.
@@ -105,26 +97,22 @@ pub async fn fresh_table(client: &Client) -> String {
 }
 
 /// The emulator's S3 as the avatar store reaches it (`AWS_ENDPOINT_URL_S3`,
-/// else the DynamoDB emulator's URL: moto serves both), or `None` (skip) as
-/// [`client`] decides.
-pub fn s3_settings() -> Option<AwsSettings> {
-    if !configured() {
-        return None;
-    }
+/// else the DynamoDB emulator's URL: moto serves both).
+pub fn s3_settings() -> AwsSettings {
     let mut settings = aws_settings();
-    settings.endpoint_url = std::env::var("AWS_ENDPOINT_URL_S3").ok().or_else(url);
-    Some(settings)
+    settings.endpoint_url = Some(std::env::var("AWS_ENDPOINT_URL_S3").unwrap_or_else(|_| url()));
+    settings
 }
 
 /// The avatar store on the emulator's bucket `bucket`.
-pub fn s3_objects(bucket: &str) -> Option<S3Objects> {
-    Some(S3Objects::new(&s3_settings()?, bucket).expect("an S3 client"))
+pub fn s3_objects(bucket: &str) -> S3Objects {
+    S3Objects::new(&s3_settings(), bucket).expect("an S3 client")
 }
 
 /// The AWS SDK's S3 client on the emulator: an independent client, for the
 /// tests to make buckets and look at what the avatar store did.
-pub fn s3_config() -> Option<aws_sdk_s3::Config> {
-    let settings = s3_settings()?;
+pub fn s3_config() -> aws_sdk_s3::Config {
+    let settings = s3_settings();
     let credentials = aws_sdk_s3::config::Credentials::new(
         &settings.access_key_id,
         settings.secret_access_key.expose(),
@@ -140,7 +128,7 @@ pub fn s3_config() -> Option<aws_sdk_s3::Config> {
     if let Some(url) = &settings.endpoint_url {
         builder = builder.endpoint_url(url);
     }
-    Some(builder.build())
+    builder.build()
 }
 
 /// A new, empty, versioned bucket unique to the caller, as `template.yaml`
@@ -168,8 +156,7 @@ pub async fn fresh_bucket(client: &aws_sdk_s3::Client) -> String {
 }
 
 /// A new versioned bucket on the emulator's S3 (for the functions run as
-/// processes, which are told its name), or `None` as [`s3_config`] decides.
-pub async fn new_bucket() -> Option<String> {
-    let config = s3_config()?;
-    Some(fresh_bucket(&aws_sdk_s3::Client::from_conf(config)).await)
+/// processes, which are told its name).
+pub async fn new_bucket() -> String {
+    fresh_bucket(&aws_sdk_s3::Client::from_conf(s3_config())).await
 }

@@ -123,14 +123,14 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A backend over `kind`, or `None` when that store is unavailable and may be
-    /// skipped (see [`emulator::client`]).
-    pub async fn start(kind: StoreKind) -> Option<Self> {
+    /// A backend over `kind` (DynamoDB: the emulator, which must be running,
+    /// see [`emulator::client`]).
+    pub async fn start(kind: StoreKind) -> Self {
         Self::start_with(kind, &[]).await
     }
 
     /// Same, with extra settings (e.g. `WECHAT_TIMEOUT_MS`).
-    pub async fn start_with(kind: StoreKind, settings: &[(&str, &str)]) -> Option<Self> {
+    pub async fn start_with(kind: StoreKind, settings: &[(&str, &str)]) -> Self {
         let mut dynamo_table = None;
         let mut embedded = None;
         let mut bucket = None;
@@ -141,16 +141,16 @@ impl Harness {
             _,
         ) = match kind {
             StoreKind::Dynamo => {
-                let (client, counter) = emulator::client().await?;
+                let (client, counter) = emulator::client().await;
                 let table = emulator::fresh_table(&client).await;
                 dynamo_table = Some(table.clone());
-                let s3 = emulator::s3_config()?;
+                let s3 = emulator::s3_config();
                 let name = emulator::fresh_bucket(&aws_sdk_s3::Client::from_conf(s3.clone())).await;
                 bucket = Some(name.clone());
                 counter.take();
                 (
                     Arc::new(DynamoStore::new(client, table)),
-                    Arc::new(emulator::s3_objects(&name)?),
+                    Arc::new(emulator::s3_objects(&name)),
                     Some(counter),
                     None,
                 )
@@ -192,7 +192,7 @@ impl Harness {
             clock.clone(),
             &outbox.0,
         );
-        Some(Self {
+        Self {
             sim,
             router,
             store,
@@ -205,7 +205,7 @@ impl Harness {
             embedded,
             outbox,
             _data_dir: data_dir,
-        })
+        }
     }
 
     /// Another router over the same store and simulator, with some settings
@@ -273,7 +273,7 @@ impl Harness {
         let mut keys = match (&self.embedded, &self.dynamo_table) {
             (Some(store), _) => store.keys().await.expect("list the embedded store"),
             (None, Some(table)) => {
-                let (client, _) = emulator::client().await.expect("the emulator");
+                let (client, _) = emulator::client().await;
                 let mut keys = Vec::new();
                 let mut start = None;
                 loop {
@@ -312,12 +312,11 @@ impl Harness {
         body
     }
 
-    /// A DynamoDB harness and a proxy in front of the emulator (the race
-    /// tests), or `None` when the emulator is unavailable (skip).
-    pub async fn with_proxy() -> Option<(Self, DynamoProxy)> {
-        let h = Self::start(StoreKind::Dynamo).await?;
-        let proxy = DynamoProxy::start(&emulator::url()?).await;
-        Some((h, proxy))
+    /// A DynamoDB harness and a proxy in front of the emulator (the race tests).
+    pub async fn with_proxy() -> (Self, DynamoProxy) {
+        let h = Self::start(StoreKind::Dynamo).await;
+        let proxy = DynamoProxy::start(&emulator::url()).await;
+        (h, proxy)
     }
 
     /// The codes sent so far to `e164`, oldest first, from the SMS outbox.

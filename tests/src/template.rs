@@ -90,25 +90,18 @@ pub struct FunctionFacts {
     pub reserved_concurrency: Option<u64>,
 }
 
-/// Whether the translator runs here; `None` means skip (a plain `cargo test`
-/// without `.venv`); under the test command its absence fails.
-pub fn available() -> Option<()> {
+/// Fails the calling test, saying why and what to run, when python3 cannot
+/// import the SAM translator (it is in `.venv`).
+pub fn require() {
     let works = Command::new("python3")
         .args(["-c", "import samtranslator"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(());
-    }
-    if std::env::var("WXAUTH_REQUIRE_LAMBDA_TOOLS").is_ok_and(|v| v == "1") {
-        panic!(
-            "WXAUTH_REQUIRE_LAMBDA_TOOLS=1 but python3 cannot import samtranslator: run scripts/test.sh"
-        );
-    }
-    eprintln!(
-        "skipped: aws-sam-translator is not installed; scripts/test.sh installs it into .venv"
+    assert!(
+        works,
+        "this test needs aws-sam-translator and python3 cannot import it: \
+         run scripts/test.sh, or scripts/with-services.sh cargo test … (it puts .venv/bin on the PATH)"
     );
-    None
 }
 
 /// The template's functions under `parameters` (name, value) and resource
