@@ -151,15 +151,19 @@ fn tls_counts(args: &Args) -> (usize, usize) {
 async fn run_tls_only(args: &Args) -> Result<(), String> {
     let m = machine::Machine::describe();
     let stage = Stage::start(&args.bin_dir, "target/bench/logs".as_ref()).await?;
-    let mut workloads = stage.workloads().await?;
-    let functions: Vec<&'static str> = workloads.iter().map(|w| w.function).collect();
+    let functions: Vec<&'static str> = stage
+        .workloads()
+        .await?
+        .iter()
+        .map(|w| w.function)
+        .collect();
     let cases = cold_tls::cases(&functions, args.smoke);
     let (runs, warm) = tls_counts(args);
     eprintln!(
         "==> cold starts over TLS at the Lambda CPU share: {runs} runs of {} cases",
         cases.len()
     );
-    let results = cold_tls::measure(&stage, &mut workloads, &cases, runs, warm).await?;
+    let results = cold_tls::measure(&stage, &cases, runs, warm).await?;
     let pieces = tls_pieces::measure(&args.bin_dir, PUBLIC_BUNDLE.as_ref(), runs)?;
     let preface = format!(
         "Run on its own (`wxauth-bench --only tls`): {}, {} cores, {}, commit `{}`.",
@@ -208,7 +212,7 @@ async fn run(args: Args) -> Result<(), String> {
         "==> cold starts over TLS at the Lambda CPU share: {tls_runs} runs of {} cases",
         cases.len()
     );
-    let cold_tls = cold_tls::measure(&stage, &mut workloads, &cases, tls_runs, tls_warm).await?;
+    let cold_tls = cold_tls::measure(&stage, &cases, tls_runs, tls_warm).await?;
     eprintln!("==> TLS one-time costs: {tls_runs} fresh processes");
     let tls_pieces = tls_pieces::measure(&args.bin_dir, PUBLIC_BUNDLE.as_ref(), tls_runs)?;
     eprintln!("==> init pieces: {runs} fresh processes");

@@ -156,14 +156,14 @@ impl<'a> Counter<'a> {
         stage.proxy.take();
         Ok(Self {
             stage,
-            before: census::sizes(stage.table()).await?,
+            before: census::sizes(&stage.table()).await?,
         })
     }
 
     /// The requests since the last count, as `operation`.
     async fn count(&mut self, operation: &'static str, target: usize) -> Result<Requests, String> {
         let sent = self.stage.proxy.take_sent();
-        let after = census::sizes(self.stage.table()).await?;
+        let after = census::sizes(&self.stage.table()).await?;
         let mut units = Units::default();
         for request in &sent {
             units = units
@@ -182,7 +182,7 @@ impl<'a> Counter<'a> {
     /// The table's items now: what `count` holds against afterwards.
     async fn census(&mut self) -> Result<Census, String> {
         self.stage.proxy.take();
-        self.before = census::sizes(self.stage.table()).await?;
+        self.before = census::sizes(&self.stage.table()).await?;
         Ok(Census::of(&self.before))
     }
 }
@@ -241,7 +241,7 @@ pub async fn dynamodb_requests(stage: &Stage) -> Result<(Vec<Requests>, Census),
     http_body(&answer).ok_or_else(|| format!("logout everywhere failed: {answer}"))?;
     results.push(counter.count("logout everywhere", 2).await?);
     results.extend(number_requests(stage).await?);
-    let census = Census::of(&census::sizes(stage.table()).await?);
+    let census = Census::of(&census::sizes(&stage.table()).await?);
     Ok((results, census))
 }
 

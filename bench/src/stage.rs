@@ -12,7 +12,7 @@ use crate::tls_front::{TestCa, socket_of};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wxauth_shared::clock::SystemClock;
 use wxauth_tests::dynamo_proxy::DynamoProxy;
 use wxauth_tests::events::{fill, fixture, http_api_event};
@@ -41,6 +41,12 @@ pub struct Stage {
     pub proxy: DynamoProxy,
     /// Tencent Cloud SMS as the `sms` function reaches it (TC3 checked).
     pub sms: TencentSmsStandIn,
+    /// The emulator, for the tables the functions are pointed at.
+    emulator: aws_sdk_dynamodb::Client,
+    /// The functions' table (`TABLE_NAME`), added to each launch's environment:
+    /// a run can move to a fresh one ([`Stage::move_to_fresh_table`]).
+    table: Mutex<String>,
+    /// The functions' environment but `TABLE_NAME`.
     env: Vec<(String, String)>,
     /// [`env`](Self::env) with DynamoDB and WeChat behind TLS fronts, and
     /// `SSL_CERT_FILE` naming the public roots plus the test CA.
@@ -94,7 +100,6 @@ impl Stage {
             ("TENCENT_SMS_SIGN_NAME", tencent_sms::SIGN_NAME),
             ("TENCENT_SMS_TEMPLATE_ID", tencent_sms::TEMPLATE_ID),
             ("TENCENT_SMS_ENDPOINT", sms_endpoint.as_str()),
-            ("TABLE_NAME", table.as_str()),
             ("WECHAT_APPID", APP_A),
             ("WECHAT_SECRET", SECRET_A),
             ("WECHAT_API_BASE", running.base_url()),
@@ -123,6 +128,8 @@ impl Stage {
             _running: running,
             proxy,
             sms,
+            emulator: client,
+            table: Mutex::new(table),
             env,
             tls_env,
             bin_dir: bin_dir.to_owned(),
@@ -133,7 +140,38 @@ impl Stage {
     /// Starts a fresh process of `function` (a name of [`FUNCTIONS`] or [`HELLO`]).
     pub async fn launch(&self, function: &str) -> Result<FunctionProcess, String> {
         let log = self.log_dir.join(format!("{function}.log"));
-        FunctionProcess::start(function, &self.bin_dir.join(function), &self.env, &log).await
+        let env = self.with_table(&self.env);
+        FunctionProcess::start(function, &self.bin_dir.join(function), &env, &log).await
+    }
+
+    /// `env` and `TABLE_NAME`.
+    fn with_table(&self, env: &[(String, String)]) -> Vec<(String, String)> {
+        let mut env = env.to_vec();
+        env.push(("TABLE_NAME".into(), self.table()));
+        env
+    }
+
+    /// Points the functions launched from now on at a fresh, empty table, and
+    /// answers the one they used. The emulator copies a whole table for each
+    /// transaction (to roll it back), so a table that grows over a long run
+    /// slows every transaction until one outlasts the functions' DynamoDB
+    /// budget: runs that log many users in each take a table of their own.
+    pub async fn move_to_fresh_table(&self) -> String {
+        let fresh = wxauth_tests::emulator::fresh_table(&self.emulator).await;
+        std::mem::replace(&mut *self.table.lock().expect("table"), fresh)
+    }
+
+    /// Points the functions launched from now on at `table` again, and
+    /// deletes the one they used.
+    pub async fn move_back_to(&self, table: String) -> Result<(), String> {
+        let used = std::mem::replace(&mut *self.table.lock().expect("table"), table);
+        self.emulator
+            .delete_table()
+            .table_name(&used)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| format!("deleting the table {used}: {e:?}"))
     }
 
     /// Starts a fresh process of `function` in `quota`'s cgroup (a function
@@ -149,10 +187,9 @@ impl Stage {
     ) -> Result<FunctionProcess, String> {
         let log = self.log_dir.join(format!("{function}-tls.log"));
         let env: Vec<(String, String)> = self
-            .tls_env
-            .iter()
+            .with_table(&self.tls_env)
+            .into_iter()
             .filter(|(name, _)| roots || name != "SSL_CERT_FILE")
-            .cloned()
             .collect();
         let binary = self.bin_dir.join(function);
         FunctionProcess::start_in(quota, memory_mb, function, &binary, &env, &log).await
@@ -169,7 +206,7 @@ impl Stage {
         for _ in 0..runs {
             let output = std::process::Command::new(self.bin_dir.join("wxauth-init-probe"))
                 .env_clear()
-                .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .envs(self.with_table(&self.env))
                 .envs(extra.iter().copied())
                 .output()
                 .map_err(|e| format!("wxauth-init-probe: {e}"))?;
@@ -346,11 +383,8 @@ impl Stage {
     }
 
     /// The functions' table (`TABLE_NAME`).
-    pub fn table(&self) -> &str {
-        self.env
-            .iter()
-            .find(|(name, _)| name == "TABLE_NAME")
-            .map_or("", |(_, value)| value)
+    pub fn table(&self) -> String {
+        self.table.lock().expect("table").clone()
     }
 }
 

@@ -2,18 +2,27 @@
 //! shares: an answer body read up to a bound, and a transport failure told
 //! with its causes but without the URL (URLs may carry secrets).
 
-/// The HTTP client of one outbound service, built once at start-up: it owns
-/// the connection pool. Connections open within 2 s and idle ones close after
-/// 50 s, before the servers' own keep-alive ends (WeChat's and the SMS
-/// providers' are about a minute), so a reused connection is not a dead one.
-/// TLS is the process's one configuration ([`crate::tls`]). An error is told
-/// in words, naming `SSL_CERT_FILE` when the roots are the problem.
-pub(crate) fn client() -> Result<reqwest::Client, String> {
+/// What every outbound client starts from (WeChat, the SMS providers, S3,
+/// DynamoDB): the process's one TLS configuration ([`crate::tls`]),
+/// connections opening within `connect_timeout`, idle ones closed after 50 s,
+/// before the servers' own keep-alive ends (WeChat's and the SMS providers'
+/// are about a minute; DynamoDB's longer), so a reused connection is not a
+/// dead one. An error is told in words, naming `SSL_CERT_FILE` when the
+/// roots are the problem.
+pub(crate) fn builder(
+    connect_timeout: std::time::Duration,
+) -> Result<reqwest::ClientBuilder, String> {
     let tls = crate::tls::client_config()?;
-    reqwest::Client::builder()
+    Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
-        .connect_timeout(std::time::Duration::from_secs(2))
-        .pool_idle_timeout(std::time::Duration::from_secs(50))
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(std::time::Duration::from_secs(50)))
+}
+
+/// The HTTP client of one outbound service, built once at start-up: it owns
+/// the connection pool; connections open within 2 s.
+pub(crate) fn client() -> Result<reqwest::Client, String> {
+    builder(std::time::Duration::from_secs(2))?
         .user_agent(concat!("wxauth/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(describe)

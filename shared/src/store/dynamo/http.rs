@@ -15,18 +15,11 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use std::time::Duration;
 
-/// Idle connections close after this: DynamoDB's endpoints keep them longer.
-const POOL_IDLE: Duration = Duration::from_secs(50);
-
 /// The SDK's HTTP client for DynamoDB: one connection pool, opening
 /// connections within `connect_timeout` (the budget's), trusting the
 /// process's roots.
 pub fn http_client(connect_timeout: Duration) -> Result<SharedHttpClient, String> {
-    let tls = crate::tls::client_config()?;
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(rustls::ClientConfig::clone(&tls))
-        .connect_timeout(connect_timeout)
-        .pool_idle_timeout(POOL_IDLE)
+    let client = crate::outbound::builder(connect_timeout)?
         // The SDK's own answers to redirects and proxies: none. A developer's
         // HTTPS_PROXY must not carry the emulator's traffic on 127.0.0.1.
         .redirect(reqwest::redirect::Policy::none())
