@@ -18,10 +18,12 @@
 #  5. builds the release zips with `cargo lambda build --release --arm64` and
 #     fails if one exceeds 4 MB;
 #  6. runs the benchmark command's smoke pass (scripts/bench.sh --smoke: debug
-#     builds, a few runs of every measurement, the report in target/bench/);
+#     builds, a few runs of every measurement, the report in target/bench/,
+#     no target judged), then README's way of running a few tests by hand;
 #  7. stops the emulator, whatever happened.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
 
 source scripts/lib.sh
 ensure_venv
@@ -75,3 +77,22 @@ if [ "$status" -ne 0 ]; then exit "$status"; fi
 
 echo "==> benchmark smoke pass (scripts/bench.sh --smoke)"
 scripts/bench.sh --smoke
+# A smoke pass checks the harness; its figures judge nothing.
+if grep -q "✅\|❌" target/bench/benchmarks.md; then
+  echo "the smoke pass's page judges targets (target/bench/benchmarks.md)" >&2
+  exit 1
+fi
+
+# README "Test": a few tests by hand, through scripts/with-services.sh, reuse
+# what the workspace build built (nothing is compiled again).
+echo "==> README: scripts/with-services.sh cargo test --workspace --test it -- login_flow"
+by_hand=$(scripts/with-services.sh cargo test --workspace --test it -- login_flow 2>&1) ||
+  { echo "$by_hand"; exit 1; }
+if grep -q "Compiling" <<< "$by_hand"; then
+  echo "$by_hand"
+  echo "the README's way of running a few tests rebuilt what the workspace build had built" >&2
+  exit 1
+fi
+grep "test result" <<< "$by_hand"
+
+echo "==> scripts/test.sh: passed in $(( ($(date +%s) - started) / 60 )) min"

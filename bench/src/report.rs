@@ -86,6 +86,9 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "✅ met" } else { "❌ missed" }
 }
 
+/// A smoke pass's figures (debug builds, a few runs) judge nothing.
+const NOT_JUDGED: &str = "– (smoke pass)";
+
 fn bytes(size: Option<u64>) -> String {
     size.map_or_else(|| "–".to_owned(), group_digits)
 }
@@ -103,6 +106,11 @@ fn group_digits(n: u64) -> String {
 }
 
 impl Results {
+    /// The target's verdict; none on a smoke pass.
+    fn verdict(&self, ok: bool) -> &'static str {
+        if self.smoke { NOT_JUDGED } else { verdict(ok) }
+    }
+
     pub fn hello_init_ms(&self) -> f64 {
         self.cold
             .iter()
@@ -173,7 +181,7 @@ impl Results {
             let targets = if c.function == HELLO {
                 "baseline".to_owned()
             } else {
-                verdict(ratio <= INIT_RATIO_TARGET && c.overhead_ms() <= OVERHEAD_TARGET_MS)
+                self.verdict(ratio <= INIT_RATIO_TARGET && c.overhead_ms() <= OVERHEAD_TARGET_MS)
                     .to_owned()
             };
             let _ = writeln!(
@@ -226,7 +234,7 @@ impl Results {
                 if m.function == HELLO {
                     "baseline"
                 } else {
-                    verdict(mb <= rss_target_mb(m.function))
+                    self.verdict(mb <= rss_target_mb(m.function))
                 }
             );
         }
@@ -250,7 +258,7 @@ impl Results {
                 r.operation,
                 r.sent.len(),
                 r.sent.join(", "),
-                verdict(r.sent.len() <= r.target)
+                self.verdict(r.sent.len() <= r.target)
             );
         }
         md.push('\n');
@@ -274,7 +282,7 @@ impl Results {
                 c.login_without_signature(),
                 format!(
                     "≤ {LOGIN_CPU_TARGET_US} µs {}",
-                    verdict(c.login_without_signature() <= LOGIN_CPU_TARGET_US)
+                    self.verdict(c.login_without_signature() <= LOGIN_CPU_TARGET_US)
                 ),
             ),
             (
@@ -282,7 +290,7 @@ impl Results {
                 c.decrypt_profile,
                 format!(
                     "≤ {PROFILE_CPU_TARGET_US} µs {}",
-                    verdict(c.decrypt_profile <= PROFILE_CPU_TARGET_US)
+                    self.verdict(c.decrypt_profile <= PROFILE_CPU_TARGET_US)
                 ),
             ),
             ("bind-phone (by code)", c.bind_phone, String::new()),
