@@ -37,6 +37,8 @@ export class WxauthError extends Error {
   readonly status: number;
   /** Seconds from the answer's Retry-After, or null. */
   readonly retryAfter: number | null;
+  /** wxauth's id of the request, which its logs carry; null when wxauth did not answer. */
+  readonly requestId: string | null;
   /** The answer's body, for a non-2xx answer. */
   readonly data?: unknown;
 }

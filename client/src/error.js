@@ -6,14 +6,17 @@
  * `not_registered`, `bad_response`, `throttled` (API Gateway's own 429, which
  * carries no wxauth code: the route's limits in template.yaml). `status` is the HTTP status (0 when no
  * answer came). `retryAfter` is the answer's `Retry-After` in seconds, or null.
+ * `requestId` is wxauth's id of the request (its logs carry it), or null when
+ * wxauth did not answer: report it with a bug, search the logs for it.
  */
 class WxauthError extends Error {
-  constructor(code, message, status, retryAfter) {
+  constructor(code, message, status, retryAfter, requestId) {
     super(message || code);
     this.name = 'WxauthError';
     this.code = code;
     this.status = status || 0;
     this.retryAfter = retryAfter == null ? null : retryAfter;
+    this.requestId = requestId || null;
   }
 }
 
@@ -49,6 +52,7 @@ function errorFromResponse(res) {
     (error && error.message) || `HTTP ${res.statusCode}`,
     res.statusCode,
     Number.isFinite(retry) ? retry : null,
+    error && typeof error.requestId === 'string' ? error.requestId : null,
   );
 }
 

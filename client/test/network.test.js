@@ -75,6 +75,8 @@ test('an HTTP error answer keeps its code, status and Retry-After', async () => 
     assert.equal(err.code, 'rate_limited');
     assert.equal(err.status, 429);
     assert.ok(err.retryAfter > 0 && err.retryAfter <= 60, `retryAfter ${err.retryAfter}`);
+    // The request's id, which its log lines carry: what to search for first.
+    assert.match(err.requestId, /^[0-9a-f-]{36}$/);
     return true;
   });
 });
@@ -94,6 +96,7 @@ test("API Gateway's own 429 (a route's throttling) is throttled, and reached no 
       assert.equal(err.code, 'throttled');
       assert.equal(err.status, 429);
       assert.equal(err.retryAfter, null);
+      assert.equal(err.requestId, null, 'API Gateway answered, not wxauth');
       return true;
     });
     assert.equal(gateway.passed('POST /auth/sms/send'), 1);

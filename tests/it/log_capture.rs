@@ -302,8 +302,14 @@ async fn scenario(h: &Harness) -> Vec<String> {
     assert_eq!(answer.status().as_u16(), 202);
     assert_eq!(h.simulator().release_media_events(APP_A).await, 1);
     secrets.extend([PUSH_TOKEN.to_owned(), PUSH_AES_KEY.to_owned()]);
-    let (status, _) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
+    let (status, refused) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
+    // What README "When something fails" says to search the logs for.
+    let id = refused["error"]["requestId"].as_str().expect("an error names its request");
+    assert!(
+        capture().text().contains(&format!(r#""request_id":"{id}""#)),
+        "the error's requestId {id} is the request's log lines' request_id"
+    );
     secrets
 }
 

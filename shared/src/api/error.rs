@@ -41,9 +41,13 @@ struct ErrorBody<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ErrorDetail<'a> {
     code: ErrorCode,
     message: &'a str,
+    /// The id every log line of the request carries (`request_id`): what a
+    /// team searches the function's logs for first.
+    request_id: &'a str,
 }
 
 impl ApiError {
@@ -99,11 +103,13 @@ impl ApiError {
         )
     }
 
-    pub fn into_response(self) -> ApiResponse {
+    /// The answer to request `request_id`.
+    pub fn into_response(self, request_id: &str) -> ApiResponse {
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code,
                 message: &self.message,
+                request_id,
             },
         };
         let mut response = ApiResponse::serialized(self.status(), &body);
@@ -502,19 +508,20 @@ mod tests {
 
     #[test]
     fn the_error_body_and_headers() {
-        let response = ApiError::new(ErrorCode::RateLimited, "slow \"down\"").into_response();
+        let response =
+            ApiError::new(ErrorCode::RateLimited, "slow \"down\"").into_response("req-1");
         assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(
             response.body,
-            r#"{"error":{"code":"rate_limited","message":"slow \"down\""}}"#
+            r#"{"error":{"code":"rate_limited","message":"slow \"down\"","requestId":"req-1"}}"#
         );
         assert_eq!(response.headers, vec![("retry-after", "60".to_owned())]);
-        let response = ApiError::session_ended().into_response();
+        let response = ApiError::session_ended().into_response("req-2");
         assert_eq!(response.status, StatusCode::UNAUTHORIZED);
         assert!(response.headers.is_empty());
         assert_eq!(
             response.body,
-            r#"{"error":{"code":"session_ended","message":"your session has ended; log in again"}}"#
+            r#"{"error":{"code":"session_ended","message":"your session has ended; log in again","requestId":"req-2"}}"#
         );
     }
 

@@ -285,7 +285,7 @@ impl Router {
                     if error.status().is_server_error() {
                         tracing::warn!(code, "request failed");
                     }
-                    (error.into_response(), Some(code))
+                    (error.into_response(&request.request_id), Some(code))
                 }
             };
             tracing::info!(
