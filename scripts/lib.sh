@@ -43,9 +43,19 @@ start_emulator() {
 # wrk, the load generator of the throughput figures, from Debian's packages.
 ensure_wrk() {
   command -v wrk > /dev/null && return
-  echo "==> installing wrk (Debian)"
+  if ! command -v apt-get > /dev/null; then
+    echo "wrk is missing, and this is not Debian or Ubuntu: install it with your package manager (dnf install wrk, brew install wrk), then run again" >&2
+    exit 1
+  fi
   local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo > /dev/null; then
+      echo "wrk is missing, and installing it needs root: run 'apt-get install wrk' as root, then run again (nothing else needs root)" >&2
+      exit 1
+    fi
+    sudo=(sudo)
+  fi
+  echo "==> installing wrk (Debian)"
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get install -y --no-install-recommends wrk > /dev/null ||
     { "${sudo[@]}" apt-get update > /dev/null && "${sudo[@]}" apt-get install -y --no-install-recommends wrk > /dev/null; }
