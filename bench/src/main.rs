@@ -222,7 +222,9 @@ async fn run(args: Args) -> Result<(), String> {
         (Err(why), false) => return Err(format!("the TLS cold starts need a CPU quota: {why}")),
         (Err(why), true) => {
             eprintln!("    left out: no CPU quota on this machine ({why})");
-            left_out.push(format!("the TLS cold starts at a Lambda's CPU share ({why})"));
+            left_out.push(format!(
+                "the TLS cold starts at a Lambda's CPU share ({why})"
+            ));
             Vec::new()
         }
     };

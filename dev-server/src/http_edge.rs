@@ -27,7 +27,11 @@ pub fn app(
     let example = axum::Router::new()
         .route(
             EXAMPLE_ROUTE,
-            get(example_me).fallback_service(axum::Router::new().fallback(handle).with_state(router.clone())),
+            get(example_me).fallback_service(
+                axum::Router::new()
+                    .fallback(handle)
+                    .with_state(router.clone()),
+            ),
         )
         .with_state(Arc::new(authorizer));
     let mut app = axum::Router::new()
@@ -46,7 +50,10 @@ pub fn app(
 /// the authorizer fails (the store), else the example function's answer
 /// with the authorizer's context. Unlike API Gateway, nothing is cached: a
 /// logout is seen at once.
-async fn example_me(State(authorizer): State<Arc<TokenAuthorizer>>, headers: HeaderMap) -> Response {
+async fn example_me(
+    State(authorizer): State<Arc<TokenAuthorizer>>,
+    headers: HeaderMap,
+) -> Response {
     let Some(authorization) = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())

@@ -60,7 +60,11 @@ fn the_stated_minimum_rust_is_the_workspace_s_and_what_the_locked_dependencies_n
         let name = package["name"].as_str().unwrap_or_default();
         let declared = package["rust_version"].as_str();
         if members.contains(&package["id"].as_str().unwrap_or_default()) {
-            assert_eq!(declared, Some(stated.as_str()), "{name}: rust-version.workspace = true");
+            assert_eq!(
+                declared,
+                Some(stated.as_str()),
+                "{name}: rust-version.workspace = true"
+            );
         } else if let Some(declared) = declared
             && version(declared) > needed.0
         {
@@ -113,10 +117,16 @@ fn install_files() -> Vec<PathBuf> {
         .filter(|path| path.is_file())
         .collect();
     files.extend(
-        [".cargo/config.toml", ".cargo/config", ".npmrc", "client/.npmrc", "pip.conf"]
-            .iter()
-            .map(|name| root.join(name))
-            .filter(|path| path.exists()),
+        [
+            ".cargo/config.toml",
+            ".cargo/config",
+            ".npmrc",
+            "client/.npmrc",
+            "pip.conf",
+        ]
+        .iter()
+        .map(|name| root.join(name))
+        .filter(|path| path.exists()),
     );
     files
 }
@@ -125,7 +135,12 @@ fn install_files() -> Vec<PathBuf> {
 fn no_script_pins_a_package_index_so_mirror_settings_apply() {
     let files = install_files();
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    for must in ["scripts/lib.sh", "scripts/test.sh", "client/test.sh", ".ci/run"] {
+    for must in [
+        "scripts/lib.sh",
+        "scripts/test.sh",
+        "client/test.sh",
+        ".ci/run",
+    ] {
         assert!(
             names.iter().any(|name| name.ends_with(must)),
             "{must} is among the files checked"

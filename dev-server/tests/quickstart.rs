@@ -179,7 +179,8 @@ fn a_port_in_use_is_named() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains(&format!("port {port} is in use on 127.0.0.1")) && stderr.contains("--port"),
+        stderr.contains(&format!("port {port} is in use on 127.0.0.1"))
+            && stderr.contains("--port"),
         "{stderr}"
     );
 }

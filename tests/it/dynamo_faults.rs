@@ -272,7 +272,8 @@ async fn a_fault_on_every_attempt_of_any_dynamodb_call_answers_503_and_keeps_acc
     let (_, tally, calls) = scheduled(
         DynamoBudget::PRODUCTION.max_attempts,
         "a fault on every attempt",
-    ).await;
+    )
+    .await;
     // One 503 for each kind but the conflict at each call of each route.
     let lasting = (Fault::ALL.len() as u64 - 1) * calls;
     assert_eq!(

@@ -305,9 +305,13 @@ async fn scenario(h: &Harness) -> Vec<String> {
     let (status, refused) = h.post("/auth/profile", "{}", Some("not-a-token")).await;
     assert_eq!(status, 401);
     // What README "When something fails" says to search the logs for.
-    let id = refused["error"]["requestId"].as_str().expect("an error names its request");
+    let id = refused["error"]["requestId"]
+        .as_str()
+        .expect("an error names its request");
     assert!(
-        capture().text().contains(&format!(r#""request_id":"{id}""#)),
+        capture()
+            .text()
+            .contains(&format!(r#""request_id":"{id}""#)),
         "the error's requestId {id} is the request's log lines' request_id"
     );
     secrets

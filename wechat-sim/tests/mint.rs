@@ -341,7 +341,9 @@ async fn users_minted_without_a_number_get_distinct_numbers() {
             .to_owned();
         assert_eq!(number, phone_for(user));
         assert!(
-            number.len() == 11 && number.starts_with("138") && number.bytes().all(|b| b.is_ascii_digit()),
+            number.len() == 11
+                && number.starts_with("138")
+                && number.bytes().all(|b| b.is_ascii_digit()),
             "{number} is a mainland mobile number"
         );
         numbers.insert(number);
@@ -361,7 +363,10 @@ fn the_readme_s_derivation_examples_are_the_simulator_s() {
             phone_for("alice"),
             phone_for("bob"),
         ] {
-            assert!(text.contains(&format!("`{derived}`")), "{readme} shows {derived}");
+            assert!(
+                text.contains(&format!("`{derived}`")),
+                "{readme} shows {derived}"
+            );
         }
     }
 }
