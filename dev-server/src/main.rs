@@ -52,6 +52,11 @@ async fn run() -> Result<(), Error> {
     let base_url = format!("http://{address}");
 
     let mut config = Config::from_env(&ProcessEnv)?;
+    // The message push settings, made up for the run when unset: with the
+    // simulator, it and this server are the only parties; with WeChat itself
+    // (a team's AppID in DevTools), WeChat pushes to the admin's URL, never
+    // to a laptop, and the rest of the server must still start.
+    push_settings::ensure(&mut config.push)?;
     // Without a secret, WeChat is the in-process simulator mounted on this
     // server, serving the configured appids (or one of its own).
     let simulator = if config.apps.has_secret() {
@@ -64,7 +69,6 @@ async fn run() -> Result<(), Error> {
         let simulator = Simulator::new(appids.iter().map(|id| (id.to_string(), SIMULATED_SECRET)));
         // The simulator pushes its verdicts on avatars here, as WeChat
         // would to the URL set in the mini-program admin.
-        push_settings::ensure(&mut config.push)?;
         let target = PushTarget {
             url: format!("{base_url}/wechat/push"),
             token: config.push.token.get()?.expose().to_owned(),

@@ -1,6 +1,7 @@
-//! The message push settings of a local run with the simulator: the ones
-//! set (`WECHAT_PUSH_TOKEN`, `WECHAT_PUSH_AES_KEY`), else made up for the
-//! run: the simulator and this server are the only parties.
+//! The message push settings of a local run: the ones set
+//! (`WECHAT_PUSH_TOKEN`, `WECHAT_PUSH_AES_KEY`), else made up for the run:
+//! with the simulator, it and this server are the only parties; with WeChat
+//! itself, its pushes go to the admin's URL, not to a laptop.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;

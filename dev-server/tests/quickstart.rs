@@ -105,7 +105,7 @@ fn readme_local_run_serves_a_simulated_login_to_curl() {
     );
     // The Chinese README shows the test command too.
     let test = sh_blocks_in_both("## Test", "## 测试");
-    assert_eq!(test, ["scripts/test.sh"], "the test command");
+    assert_eq!(test[0], "scripts/test.sh", "the test command");
 
     let data_dir: PathBuf =
         std::env::temp_dir().join(format!("wxauth-quickstart-{}", std::process::id()));
@@ -381,4 +381,68 @@ fn readme_own_route_walk_through_runs_as_written() {
     assert_eq!(answers[1], serde_json::json!({"loggedOut": true}));
     assert_eq!(answers[2], serde_json::json!({"message": "Forbidden"}));
     assert_eq!(answers[3], serde_json::json!({"message": "Unauthorized"}));
+}
+
+/// README "Developing in WeChat DevTools": with the team's AppID and secret
+/// set, the local server talks to `WECHAT_API_BASE` (WeChat itself, by
+/// default; here a simulator standing in for it) instead of its own
+/// simulator, and `--host 0.0.0.0` serves every address of the machine, as
+/// a phone on the same network needs.
+#[tokio::test(flavor = "current_thread")]
+async fn with_real_wechat_settings_the_local_server_talks_to_wechat_on_every_address() {
+    const APPID: &str = "wx1234567890abcdef";
+    const SECRET: &str = "the-team-s-real-secret";
+    let wechat = wxauth_wechat_sim::Simulator::new([(APPID, SECRET)]);
+    let running = wechat.start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let code = wechat.mint_login_code(APPID, "devtools-user");
+    let data_dir = std::env::temp_dir().join(format!("wxauth-devtools-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wxauth-dev"))
+        .args(["--host", "0.0.0.0", "--port", "0", "--data-dir"])
+        .arg(&data_dir)
+        .env("WECHAT_APPID", APPID)
+        .env("WECHAT_SECRET", SECRET)
+        .env("WECHAT_API_BASE", running.base_url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wxauth-dev");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    let port = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("the server stopped: {banner:?}"))
+            .expect("stderr");
+        banner.push(line.clone());
+        if let Some(url) = line.strip_prefix("wxauth-dev listening on http://0.0.0.0:") {
+            break url.trim().to_owned();
+        }
+    };
+    let wechat_line = lines.next().expect("data directory").unwrap();
+    let wechat_line = if wechat_line.contains("data directory") {
+        lines.next().expect("the WeChat line").unwrap()
+    } else {
+        wechat_line
+    };
+    assert_eq!(
+        wechat_line.trim(),
+        format!("WeChat: {}", running.base_url()),
+        "{banner:?}"
+    );
+    std::thread::spawn(move || for _ in lines {});
+    let login = format!(
+        "curl -s -X POST http://127.0.0.1:{port}/auth/login -H 'content-type: application/json' -d '{{\"code\":\"{code}\"}}'"
+    );
+    let answer = tokio::task::spawn_blocking(move || run_sh(&login))
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+    assert!(answer["token"].is_string(), "{answer}");
+    assert_eq!(
+        wechat.calls("jscode2session"),
+        1,
+        "the code went to WECHAT_API_BASE"
+    );
 }
