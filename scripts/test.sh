@@ -8,8 +8,9 @@
 #     DynamoDB makes each request atomic (scripts/dynamodb_emulator.py says why);
 #  4. runs cargo fmt --check, cargo clippy -D warnings and cargo test --workspace
 #     with every DynamoDB test pointed at it and cargo-lambda on the PATH (a
-#     test that needs either fails without it, never passes unrun); tests/it/lambda_invoke.rs runs the
-#     function binaries under `cargo lambda watch` with the events/ fixtures;
+#     test that needs either fails without it, never passes unrun);
+#     tests/it/lambda_invoke.rs runs the function binaries under
+#     `cargo lambda watch` with the events/ fixtures;
 #     then the mini-program SDK's tests (client/test.sh: npm ci, tsc,
 #     node --test against the local server) and the Node.js example's
 #     (examples/node-verify: jose against the JWKS); then the contract fuzz
@@ -19,8 +20,10 @@
 #     fails if one exceeds 4 MB;
 #  6. runs the benchmark command's smoke pass (scripts/bench.sh --smoke: debug
 #     builds, a few runs of every measurement, the report in target/bench/,
-#     no target judged), then README's way of running a few tests by hand;
-#  7. stops the emulator, whatever happened.
+#     no target judged);
+#  7. runs a few tests the README's way (scripts/with-services.sh), which must
+#     rebuild nothing, then the same without the emulator, which must fail;
+#  8. stops the emulator, whatever happened, and says it passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)

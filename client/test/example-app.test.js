@@ -1,12 +1,12 @@
 'use strict';
 
 // The example mini-program's pages (examples/miniprogram), driven as the
-// engine would drive them, with the wx stand-in over the real local server.
+// engine would drive them, with the wx stand-in over the real local server,
+// which also serves the 接口 page's route behind the authorizer's decision.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { startServer } = require('./support/server');
-const { startGateway } = require('./support/gateway');
 const { launchApp } = require('./support/miniprogram');
 const { Device, events, newUser } = require('./support/wx');
 const { expireStoredToken } = require('./support/tokens');
@@ -15,19 +15,14 @@ const sim = require('./support/sim');
 const IMAGES = path.resolve(__dirname, '../../tests/fixtures/images');
 
 let server;
-let gateway;
 test.before(async () => {
   server = await startServer();
-  gateway = await startGateway(server);
 });
-test.after(async () => {
-  await gateway.stop();
-  await server.stop();
-});
+test.after(() => server.stop());
 
 function launch(prefix) {
   const device = new Device(newUser(prefix), server.wechat).install();
-  return Object.assign(launchApp(gateway.url), { device });
+  return Object.assign(launchApp(server.url), { device });
 }
 
 test('profile page: the phone button binds the number', async () => {
@@ -107,7 +102,7 @@ test("caller page: API Gateway's bare 403 for an expired token → one refresh, 
   await first.open('pages/caller/caller');
   expireStoredToken(server, first.device);
   const device = first.device.restart().install();
-  const { open } = launchApp(gateway.url);
+  const { open } = launchApp(server.url);
   const page = await open('pages/caller/caller');
   assert.ok(page.data.caller.userId);
   assert.equal(device.requests('/auth/refresh').length, 1);

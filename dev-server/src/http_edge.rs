@@ -23,20 +23,16 @@ pub fn app(
     authorizer: TokenAuthorizer,
     simulator: Option<(&str, axum::Router)>,
 ) -> axum::Router {
-    let router = Arc::new(router);
     let example = axum::Router::new()
         .route(
             EXAMPLE_ROUTE,
-            get(example_me).fallback_service(
-                axum::Router::new()
-                    .fallback(handle)
-                    .with_state(router.clone()),
-            ),
+            // Another method matches no route of the API: API Gateway's 404.
+            get(example_me).fallback(|| async { gateway_answer(StatusCode::NOT_FOUND, "Not Found") }),
         )
         .with_state(Arc::new(authorizer));
     let mut app = axum::Router::new()
         .fallback(handle)
-        .with_state(router)
+        .with_state(Arc::new(router))
         .merge(example);
     if let Some((prefix, routes)) = simulator {
         app = app.nest(prefix, routes);

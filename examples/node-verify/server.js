@@ -5,7 +5,11 @@
 //
 //   WXAUTH_JWKS_URL=https://api.example.com/.well-known/jwks.json node server.js
 import http from 'node:http';
+import { pathToFileURL } from 'node:url';
 import { bearerToken, createVerifier } from './verify.js';
+
+// jose's codes for a key set it could not get.
+const KEYS_UNAVAILABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
 
 export function createServer({ jwksUrl, issuer, audience }) {
   const verify = createVerifier({ jwksUrl, issuer, audience });
@@ -25,8 +29,9 @@ export function createServer({ jwksUrl, issuer, audience }) {
     try {
       user = await verify(token);
     } catch (error) {
-      // A JWKS that cannot be fetched is our dependency failing, not the caller.
-      if (error.code === 'ERR_JWKS_TIMEOUT' || error.name === 'TypeError') {
+      // Keys that cannot be fetched (no answer, a timeout, not 200, not a
+      // JWKS) are a dependency failing, not the caller: never "log in again".
+      if (KEYS_UNAVAILABLE.has(error.code) || error.name === 'TypeError') {
         return answer(503, { error: { code: 'jwks_unavailable', message: 'cannot fetch the signing keys' } });
       }
       if (error.code === 'ERR_JWT_EXPIRED') {
@@ -38,7 +43,7 @@ export function createServer({ jwksUrl, issuer, audience }) {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const jwksUrl = process.env.WXAUTH_JWKS_URL;
   if (!jwksUrl) {
     console.error('set WXAUTH_JWKS_URL to the JwksUrl output of the stack (or http://127.0.0.1:3000/.well-known/jwks.json)');

@@ -6,9 +6,9 @@
 //   const user = await verify(token); // { userId, sessionId, appid, openid, expiresAt }
 //
 // What it checks, and why:
-// - the signature, against the JWKS (fetched once, cached, fetched again
-//   when a token names a key it has not seen: a key rotation needs nothing
-//   from you);
+// - the signature, against the JWKS (fetched once and cached; fetched again
+//   when a token names a key it has not seen, at most every 30 s, and every
+//   10 minutes anyway: a key rotation needs nothing from you);
 // - the algorithm is RS256 and nothing else: a token that names another
 //   (`none`, or HS256 keyed with the public key) is refused before any key
 //   is used;

@@ -111,7 +111,7 @@ use crate::state::World;
 /// - `POST /sim/mint/profile` `{"appid"?,"user","nickName"?,"avatarUrl"?,"unionid"?}`
 ///   → `{"encryptedData","iv","rawData","signature"}`;
 /// - `POST /sim/mint/phone-code` `{"appid"?,"user","phoneNumber"?,"countryCode"?}`
-///   → `{"code"}` (`phoneNumber` without country code, default `13800138000`;
+///   → `{"code"}` (`phoneNumber` without country code, default the user's own number, [`crate::phone_for`];
 ///   `countryCode` default `"86"`, a JSON number is answered as a number);
 /// - `POST /sim/mint/phone-data` (same body) → `{"encryptedData","iv"}`.
 #[derive(Clone)]

@@ -121,6 +121,12 @@ test('a JWT of another type, even signed by wxauth, is not an access token', asy
 });
 
 test('keys that cannot be fetched are a 503, not the caller\'s fault', async () => {
+  // An address that answers, but not a key set.
+  const notKeys = await listen(createServer({ jwksUrl: `${wxauth.url}/no-such-keys` }));
+  const refused = await fetch(`${notKeys.url}/orders`, { headers: { authorization: `Bearer ${login.token}` } });
+  assert.equal(refused.status, 503);
+  notKeys.server.close();
+
   const unreachable = await listen(createServer({ jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' }));
   const response = await fetch(`${unreachable.url}/orders`, { headers: { authorization: `Bearer ${login.token}` } });
   assert.equal(response.status, 503);
