@@ -195,7 +195,7 @@ async fn run(args: Args) -> Result<(), String> {
     let work_dir = PathBuf::from("target/bench");
     let machine = machine::Machine::describe();
     let stage = Stage::start(&args.bin_dir, &work_dir.join("logs")).await?;
-    let mut workloads = stage.workloads().await?;
+    let workloads = stage.workloads().await?;
     // First, while the table is young: each operation scans it twice, for
     // the sizes of the items its requests touch.
     eprintln!("==> DynamoDB requests and their units");
@@ -205,7 +205,7 @@ async fn run(args: Args) -> Result<(), String> {
         "==> cold starts: {runs} runs of {} binaries",
         workloads.len()
     );
-    let cold = measure::cold_starts(&stage, &mut workloads, runs, warm).await?;
+    let cold = measure::cold_starts(&stage, &workloads, runs, warm).await?;
     let (tls_runs, tls_warm) = tls_counts(&args);
     let functions: Vec<&'static str> = workloads.iter().map(|w| w.function).collect();
     let cases = cold_tls::cases(&functions, args.smoke);
@@ -240,7 +240,7 @@ async fn run(args: Args) -> Result<(), String> {
         false => None,
     };
     eprintln!("==> memory: {invocations} invocations each");
-    let memory = measure::memory(&stage, &mut workloads, invocations).await?;
+    let memory = measure::memory(&stage, &functions, invocations).await?;
     eprintln!("==> throughput: wrk for {seconds} s per route");
     let throughput = throughput::measure(
         &args.bin_dir,

@@ -63,7 +63,7 @@ async fn invoke_checked(
 /// `warm` warm invocations.
 pub async fn cold_starts(
     stage: &Stage,
-    workloads: &mut [Workload],
+    workloads: &[Workload],
     runs: usize,
     warm: usize,
 ) -> Result<Vec<ColdStart>, String> {
@@ -76,19 +76,36 @@ pub async fn cold_starts(
             warm: Vec::new(),
         })
         .collect();
+    // Each run on a fresh table, its users logged in again: the emulator
+    // copies a table for each transaction, and one table for every run grew
+    // until a transaction outlasted the functions' DynamoDB budget.
     for _ in 0..runs {
-        for (workload, result) in workloads.iter_mut().zip(&mut results) {
-            let process = stage.launch(workload.function).await?;
-            result.init.push(process.init);
-            result.first.push(invoke_checked(&process, workload).await?);
-            let mut latencies = Vec::with_capacity(warm);
-            for _ in 0..warm {
-                latencies.push(invoke_checked(&process, workload).await?);
-            }
-            result.warm.push(median(&latencies));
-        }
+        let home = stage.move_to_fresh_table().await;
+        let outcome = cold_start_each(stage, &mut results, warm).await;
+        stage.move_back_to(home).await?;
+        outcome?;
     }
     Ok(results)
+}
+
+/// One cold start of each workload, on the stage's table.
+async fn cold_start_each(
+    stage: &Stage,
+    results: &mut [ColdStart],
+    warm: usize,
+) -> Result<(), String> {
+    let mut workloads = stage.workloads().await?;
+    for (workload, result) in workloads.iter_mut().zip(results) {
+        let process = stage.launch(workload.function).await?;
+        result.init.push(process.init);
+        result.first.push(invoke_checked(&process, workload).await?);
+        let mut latencies = Vec::with_capacity(warm);
+        for _ in 0..warm {
+            latencies.push(invoke_checked(&process, workload).await?);
+        }
+        result.warm.push(median(&latencies));
+    }
+    Ok(())
 }
 
 /// The memory measurement's invocations of the workloads that add items.
@@ -103,14 +120,35 @@ pub struct Memory {
     pub invocations: usize,
 }
 
-/// Peak RSS of each function after `invocations` invocations in one process.
+/// Peak RSS of each function after `invocations` invocations in one process,
+/// each function on a fresh table (see [`cold_starts`]).
 pub async fn memory(
     stage: &Stage,
-    workloads: &mut [Workload],
+    functions: &[&'static str],
     invocations: usize,
 ) -> Result<Vec<Memory>, String> {
     let mut results = Vec::new();
-    for workload in workloads.iter_mut() {
+    for &function in functions {
+        let home = stage.move_to_fresh_table().await;
+        let outcome = memory_of(stage, function, invocations).await;
+        stage.move_back_to(home).await?;
+        results.push(outcome?);
+    }
+    Ok(results)
+}
+
+/// Peak RSS of `function`, on the stage's table.
+async fn memory_of(
+    stage: &Stage,
+    function: &'static str,
+    invocations: usize,
+) -> Result<Memory, String> {
+    let mut workloads = stage.workloads().await?;
+    let workload = workloads
+        .iter_mut()
+        .find(|w| w.function == function)
+        .ok_or_else(|| format!("no workload for {function}"))?;
+    {
         // Each SMS send and password try writes new items (codes, counts per
         // number and address), and the emulator's transactions slow as its
         // table grows (moto copies it per transaction): fewer for those.
@@ -123,14 +161,13 @@ pub async fn memory(
         for _ in 0..invocations {
             invoke_checked(&process, workload).await?;
         }
-        results.push(Memory {
+        Ok(Memory {
             function: workload.function,
             after_init_kib,
             after_invocations_kib: process.peak_rss_kib()?,
             invocations,
-        });
+        })
     }
-    Ok(results)
 }
 
 /// DynamoDB requests of one operation, as the proxy saw them, and their

@@ -27,7 +27,8 @@ pub fn app(
         .route(
             EXAMPLE_ROUTE,
             // Another method matches no route of the API: API Gateway's 404.
-            get(example_me).fallback(|| async { gateway_answer(StatusCode::NOT_FOUND, "Not Found") }),
+            get(example_me)
+                .fallback(|| async { gateway_answer(StatusCode::NOT_FOUND, "Not Found") }),
         )
         .with_state(Arc::new(authorizer));
     let mut app = axum::Router::new()
