@@ -10,7 +10,9 @@
 #     with every DynamoDB test pointed at it and cargo-lambda on the PATH (a
 #     test that needs either fails without it, never passes unrun);
 #     tests/it/lambda_invoke.rs runs the function binaries under
-#     `cargo lambda watch` with the events/ fixtures;
+#     `cargo lambda watch` with the events/ fixtures; then a few tests the
+#     README's way (scripts/with-services.sh), which must rebuild nothing, and
+#     the same without the emulator, which must fail;
 #     then the mini-program SDK's tests (client/test.sh: npm ci, tsc,
 #     node --test against the local server) and the Node.js example's
 #     (examples/node-verify: jose against the JWKS); then the contract fuzz
@@ -21,9 +23,7 @@
 #  6. runs the benchmark command's smoke pass (scripts/bench.sh --smoke: debug
 #     builds, a few runs of every measurement, the report in target/bench/,
 #     no target judged);
-#  7. runs a few tests the README's way (scripts/with-services.sh), which must
-#     rebuild nothing, then the same without the emulator, which must fail;
-#  8. stops the emulator, whatever happened, and says it passed.
+#  7. stops the emulator, whatever happened, and says it passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -46,6 +46,28 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
+
+# README "Test": a few tests by hand, through scripts/with-services.sh, reuse
+# what the workspace build built (nothing is compiled again).
+echo "==> README: scripts/with-services.sh cargo test --workspace --test it -- login_flow"
+by_hand=$(scripts/with-services.sh cargo test --workspace --test it -- login_flow 2>&1) ||
+  { echo "$by_hand"; exit 1; }
+if grep -q "Compiling" <<< "$by_hand"; then
+  echo "$by_hand"
+  echo "the README's way of running a few tests rebuilt what the workspace build had built" >&2
+  exit 1
+fi
+grep "test result" <<< "$by_hand"
+# …and without the emulator, the same tests fail saying so: a test that
+# cannot run never counts as passed.
+if unrun=$(env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --workspace --test it -- login_flow 2>&1); then
+  echo "$unrun"
+  echo "tests that need the DynamoDB emulator passed without one" >&2
+  exit 1
+fi
+grep -q "needs the DynamoDB emulator" <<< "$unrun" || { echo "$unrun"; exit 1; }
+echo "    without the emulator: $(grep -c 'needs the DynamoDB emulator' <<< "$unrun") failures, each naming it"
+
 
 # The mini-program SDK (client/) against the real local server: npm ci from
 # the committed lockfile, tsc over the typings, node --test.
@@ -85,26 +107,5 @@ if grep -q "✅\|❌" target/bench/benchmarks.md; then
   echo "the smoke pass's page judges targets (target/bench/benchmarks.md)" >&2
   exit 1
 fi
-
-# README "Test": a few tests by hand, through scripts/with-services.sh, reuse
-# what the workspace build built (nothing is compiled again).
-echo "==> README: scripts/with-services.sh cargo test --workspace --test it -- login_flow"
-by_hand=$(scripts/with-services.sh cargo test --workspace --test it -- login_flow 2>&1) ||
-  { echo "$by_hand"; exit 1; }
-if grep -q "Compiling" <<< "$by_hand"; then
-  echo "$by_hand"
-  echo "the README's way of running a few tests rebuilt what the workspace build had built" >&2
-  exit 1
-fi
-grep "test result" <<< "$by_hand"
-# …and without the emulator, the same tests fail saying so: a test that
-# cannot run never counts as passed.
-if unrun=$(env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --workspace --test it -- login_flow 2>&1); then
-  echo "$unrun"
-  echo "tests that need the DynamoDB emulator passed without one" >&2
-  exit 1
-fi
-grep -q "needs the DynamoDB emulator" <<< "$unrun" || { echo "$unrun"; exit 1; }
-echo "    without the emulator: $(grep -c 'needs the DynamoDB emulator' <<< "$unrun") failures, each naming it"
 
 echo "==> scripts/test.sh: passed in $(( ($(date +%s) - started) / 60 )) min"
