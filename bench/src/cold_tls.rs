@@ -137,10 +137,11 @@ fn sums(a: &[Duration], b: &[Duration]) -> Vec<Duration> {
 /// The memory sizes measured.
 pub const SIZES: &[u32] = &[128, 256, 512];
 
-/// Every function at 128 MB with init throttled, and the [`COST_ASKS`]; the
-/// login and the hello-world at each of [`SIZES`], init throttled and not.
-/// `smoke`: the login and the hello-world at 128 MB, both modes, and what
-/// the cost section prices, once each.
+/// Every function at each of [`SIZES`] with init throttled, the
+/// [`COST_ASKS`] at 128 MB, and the login and the hello-world at each size
+/// with init unthrottled too. `smoke`: the login, the SMS function and the
+/// hello-world at 128 MB, both modes for the login and the hello-world, and
+/// what the cost section prices.
 pub fn cases(functions: &[&'static str], smoke: bool) -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
     let mut add = |case: Case| {
@@ -162,7 +163,7 @@ pub fn cases(functions: &[&'static str], smoke: bool) -> Vec<Case> {
             .collect(),
         false => functions.to_vec(),
     };
-    for function in usual {
+    for &function in &usual {
         add(at_128(function, Ask::Usual));
     }
     for &(function, ask) in COST_ASKS {
@@ -172,14 +173,18 @@ pub fn cases(functions: &[&'static str], smoke: bool) -> Vec<Case> {
     }
     let sizes: &[u32] = if smoke { &[128] } else { SIZES };
     for &memory_mb in sizes {
+        let case = |function, init_throttled| Case {
+            function,
+            memory_mb,
+            init_throttled,
+            ask: Ask::Usual,
+        };
+        for &function in &usual {
+            add(case(function, true));
+        }
         for init_throttled in [true, false] {
             for function in ["login", HELLO] {
-                add(Case {
-                    function,
-                    memory_mb,
-                    init_throttled,
-                    ask: Ask::Usual,
-                });
+                add(case(function, init_throttled));
             }
         }
     }
@@ -408,4 +413,50 @@ async fn roots_come_from_ssl_cert_file(stage: &Stage) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FUNCTIONS: &[&str] = &["login", "sms", "password", "authorizer", HELLO];
+
+    fn has(cases: &[Case], function: &str, memory_mb: u32, init_throttled: bool) -> bool {
+        cases.iter().any(|c| {
+            c.function == function
+                && c.memory_mb == memory_mb
+                && c.init_throttled == init_throttled
+                && c.ask == Ask::Usual
+        })
+    }
+
+    #[test]
+    fn a_full_run_has_every_function_at_every_size() {
+        let cases = cases(FUNCTIONS, false);
+        for &function in FUNCTIONS {
+            for &memory_mb in SIZES {
+                assert!(
+                    has(&cases, function, memory_mb, true),
+                    "{function} {memory_mb}"
+                );
+                let both_ways = ["login", HELLO].contains(&function);
+                assert_eq!(has(&cases, function, memory_mb, false), both_ways);
+            }
+        }
+        for &(function, ask) in COST_ASKS.iter().filter(|(f, _)| FUNCTIONS.contains(f)) {
+            assert!(cases.iter().any(|c| c.function == function && c.ask == ask));
+        }
+        for (i, case) in cases.iter().enumerate() {
+            assert!(!cases[i + 1..].contains(case), "{case:?} twice");
+        }
+    }
+
+    #[test]
+    fn a_smoke_pass_stays_at_128_mb_with_what_the_cost_section_prices() {
+        let cases = cases(FUNCTIONS, true);
+        assert!(cases.iter().all(|c| c.memory_mb == 128));
+        assert!(has(&cases, "sms", 128, true));
+        assert!(!has(&cases, "password", 128, true));
+        assert!(has(&cases, "login", 128, false) && has(&cases, HELLO, 128, false));
+    }
 }

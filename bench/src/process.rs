@@ -81,13 +81,10 @@ impl FunctionProcess {
         let child = command.spawn().map_err(|e| format!("start {name}: {e}"))?;
         if let Some(joined) = joined {
             // The start Lambda sees: the process in its cgroup, about to exec.
-            let ok = tokio::task::spawn_blocking(move || joined.wait())
+            started = tokio::task::spawn_blocking(move || joined.wait())
                 .await
-                .map_err(|e| e.to_string())?;
-            if !ok {
-                return Err(format!("{name}: the process could not join its cgroup"));
-            }
-            started = Instant::now();
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{name}: the process could not join its cgroup"))?;
         }
         let mut process = Self {
             name: name.to_owned(),

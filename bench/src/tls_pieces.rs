@@ -90,6 +90,29 @@ impl TlsPieces {
         self.medians[index].1
     }
 
+    /// What a cold login pays at least, from these pieces, against its
+    /// measured CPU (`cold_ms`) and the target (`target` × the hello-world's
+    /// init CPU, `hello_ms`), as a markdown paragraph.
+    pub fn floor(&self, hello_ms: f64, cold_ms: f64, target: f64) -> String {
+        let (roots, compiled) = (self.us(1) / 1e3, self.us(2) / 1e3);
+        let (first, handshakes) = (self.us(3) / 1e3, 2.0 * self.us(5) / 1e3);
+        let floor = hello_ms + roots + handshakes + first;
+        let with_compiled = floor - roots + compiled;
+        let side = |ms: f64| match ms <= target * hello_ms {
+            true => "within",
+            false => "above",
+        };
+        format!(
+            "**What a cold login cannot go below**, from this run's pieces (next table): the hello-world's init ({hello_ms:.2} ms), one root store ({roots:.2} ms), two full TLS handshakes, DynamoDB's and WeChat's ({handshakes:.2} ms), and the first RS256 signature ({first:.2} ms): **{floor:.2} ms of CPU, {:.2}× the hello-world's init CPU**, {} the target's {:.2} ms. With roots compiled in it would be {with_compiled:.2} ms ({:.2}×), {} it. The login's other {:.2} ms are what a larger binary, the DynamoDB SDK's request path (SigV4, its orchestrator, the retry and timeout layers), two HTTP requests and their JSON cost beyond those pieces.",
+            floor / hello_ms,
+            side(floor),
+            target * hello_ms,
+            with_compiled / hello_ms,
+            side(with_compiled),
+            cold_ms - floor,
+        )
+    }
+
     /// The table and the decision each row stands for, as markdown.
     pub fn render(&self) -> String {
         let mut md = String::new();
@@ -111,5 +134,30 @@ impl TlsPieces {
             self.compiled_in_bytes / 1_000,
         );
         md
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(us: [f64; 7]) -> TlsPieces {
+        TlsPieces {
+            runs: 1,
+            medians: PIECES.iter().zip(us).map(|((n, _), u)| (*n, u)).collect(),
+            compiled_in_bytes: 54_000,
+        }
+    }
+
+    #[test]
+    fn the_floor_adds_the_hello_world_one_root_store_two_handshakes_and_the_first_signature() {
+        // roots 700 µs, compiled 10, first signature 900, full handshake 800.
+        let p = pieces([1_500.0, 700.0, 10.0, 900.0, 450.0, 800.0, 300.0]);
+        let text = p.floor(2.0, 9.0, 2.5);
+        // 2.0 + 0.7 + 1.6 + 0.9 = 5.2 ms: 2.6×, above 5.0; compiled in 4.51.
+        assert!(text.contains("**5.20 ms of CPU, 2.60×"), "{text}");
+        assert!(text.contains("above the target's 5.00 ms"), "{text}");
+        assert!(text.contains("4.51 ms (2.26×), within it"), "{text}");
+        assert!(text.contains("other 3.80 ms"), "{text}");
     }
 }
