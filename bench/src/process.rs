@@ -34,9 +34,11 @@ impl FunctionProcess {
     }
 
     /// As [`start`](Self::start), inside `quota`'s cgroup (a function of
-    /// `memory_mb`): the process's CPU is that memory size's share.
+    /// `memory_mb`), joined through `launcher` (`wxauth-cgroup-exec`): the
+    /// process's CPU is that memory size's share.
     pub async fn start_in(
         quota: &CpuQuota,
+        launcher: &Path,
         memory_mb: u32,
         name: &str,
         binary: &Path,
@@ -44,7 +46,7 @@ impl FunctionProcess {
         log: &Path,
     ) -> Result<Self, String> {
         let joined = JoinSignal::new()?;
-        let command = quota.command_signalling(binary, Some(&joined));
+        let command = quota.command_signalling(launcher, binary, &joined);
         Self::start_command(name, command, Some(joined), memory_mb, env, log).await
     }
 

@@ -192,7 +192,8 @@ impl Stage {
             .filter(|(name, _)| roots || name != "SSL_CERT_FILE")
             .collect();
         let binary = self.bin_dir.join(function);
-        FunctionProcess::start_in(quota, memory_mb, function, &binary, &env, &log).await
+        let launcher = self.bin_dir.join("wxauth-cgroup-exec");
+        FunctionProcess::start_in(quota, &launcher, memory_mb, function, &binary, &env, &log).await
     }
 
     /// Runs `wxauth-init-probe` `runs` times with the functions' environment
