@@ -10,7 +10,7 @@
 //! TLS handshakes: rustls' PEM reader decodes base64 in constant time, as a
 //! private key needs, and each of the two clients (the DynamoDB SDK's and
 //! reqwest's) read the bundle again. Roots are public: a plain base64 decoder
-//! and one read serve both (docs/benchmarks.md, "Issue 16").
+//! and one read serve both (docs/benchmarks.md, "Cold start over TLS: what was tried").
 
 pub use crate::config::SSL_CERT_FILE;
 use rustls::RootCertStore;
